@@ -1,0 +1,157 @@
+// The engine's front door for the shells (command line, Excel add-in, Azure Functions). It knows
+// nothing of any of them: plain values in, plain values out, errors as YibaoError (Chinese + English).
+import type DecimalBase from 'decimal.js';
+import { library } from '../policy';
+import { loadBook, type Book, type ParamEntry } from './policy/load';
+import { resolveCategory, resolveCity } from './catalog';
+import { paramsAt, rulesFor } from './policy/resolve';
+import { valueText } from './policy/schema';
+import { amountFrom, ZERO } from './money';
+import { bandedF, increment, linearF } from './tiers';
+import { settleClaim, newYearState } from './settle';
+import { parseKind, parseDate } from './claims';
+import { YibaoError } from './errors';
+import type { Scenario } from './scenario';
+import type { CategoryId, ClaimResult } from './types';
+
+export { YibaoError, bilingual } from './errors';
+export { Decimal, round2, fmt, fmtGrouped, parseAmount, amountFrom } from './money';
+export { loadBook } from './policy/load';
+export type { Book, ParamEntry, CityDef, CategoryDef, FloorRule } from './policy/load';
+export { resolveCity, resolveCategory, categoryChoices, normalizeName } from './catalog';
+export { paramsAt, contributionFor, versionsAt } from './policy/resolve';
+export { valueText } from './policy/schema';
+export { parseScenario, scenarioFrom, parseJsonData } from './scenario';
+export type { Scenario } from './scenario';
+export { settleLedger, csvLedgerRows, emptyTotals } from './ledger';
+export type { LedgerRow, LedgerOutcome, LedgerSummary, Totals } from './ledger';
+export { subsidyFor } from './subsidy';
+export type { SubsidySplit } from './subsidy';
+export { checkPolicy, checkClaim } from './floors';
+export type { Violation } from './floors';
+export { explainLines, explainText, citations, statusZh } from './explain';
+export { readCsv, csvLine, csvCell } from './csv';
+export { CLAIM_COLUMNS, REQUIRED_COLUMNS, parseKind, parseDate } from './claims';
+export type * from './types';
+
+let embedded: Book | undefined;
+
+/** The policy library shipped with the engine, validated once. */
+export function defaultBook(): Book {
+  return (embedded ??= loadBook(library));
+}
+
+/** Today in China (UTC+8, no daylight saving), as YYYY-MM-DD: the default policy date. */
+export function todayInChina(now = new Date()): string {
+  return new Date(now.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
+}
+
+export interface OneClaimInput {
+  compliant: number | string;
+  category: unknown;
+  city: unknown;
+  date?: string;
+  basic_paid?: number | string | null;
+  total?: number | string | null;
+  kind?: string | null;
+}
+
+/** One claim through every tier, with nothing earlier in the year (Excel's YIBAO.SETTLE). */
+export function settleOne(input: OneClaimInput, scenario?: Scenario, book: Book = defaultBook()): ClaimResult {
+  const city = resolveCity(book, input.city);
+  const category = resolveCategory(book, city, input.category);
+  const date = parseDate(input.date ?? todayInChina());
+  const compliant = amountFrom(input.compliant, 'compliant 合规费用');
+  const total = input.total === undefined || input.total === null ? compliant : amountFrom(input.total, 'total 医疗总费用');
+  const basic_paid = input.basic_paid === undefined || input.basic_paid === null ? undefined : amountFrom(input.basic_paid, 'basic_paid 基本医保支付');
+  if (compliant.gt(total)) throw new YibaoError('合规费用大于医疗总费用', 'compliant exceeds total', 'amount');
+  if (basic_paid && basic_paid.gt(compliant)) throw new YibaoError('基本医保支付大于合规费用', 'basic_paid exceeds compliant', 'amount');
+  const kind = input.kind ? parseKind(input.kind) : 'inpatient';
+  const params = paramsAt(book, city, date, scenario);
+  const rules = rulesFor(city, params, category);
+  if (kind === 'special_drug' && !rules.specialDrug) throw new YibaoError(`${city.zh}没有大病特药政策`, `${city.en} has no special-drug track`, 'kind');
+  return settleClaim({ claim_id: '1', person_id: '1', category, city: city.id, date, kind, total, compliant, basic_paid, seq: 0 }, rules, params, newYearState());
+}
+
+export interface TierOnAmount { paid: DecimalBase; cap_reached: boolean; params: ParamEntry[]; note?: string }
+
+/**
+ * One tier alone on an amount that already is that tier's input (Excel's ASSIST, CRITICAL, REASSIST):
+ * a single claim with nothing earlier in the year.
+ */
+export function tierOn(tier: 'critical' | 'assistance' | 'reassist', amount: number | string, categoryIn: unknown, cityIn: unknown, date?: string, scenario?: Scenario, book: Book = defaultBook()): TierOnAmount {
+  const city = resolveCity(book, cityIn);
+  const category = resolveCategory(book, city, categoryIn);
+  const d = parseDate(date ?? todayInChina());
+  const x = amountFrom(amount, '金额 amount');
+  const params = paramsAt(book, city, d, scenario);
+  const rules = rulesFor(city, params, category);
+  const cite = (names: string[]) => names.map((n) => params.get(n)).filter((e): e is ParamEntry => !!e);
+  if (tier === 'critical') {
+    const inc = increment(bandedF(rules.critical), ZERO, x, ZERO, rules.critical.cap);
+    return { paid: inc.pay, cap_reached: inc.capReached, params: cite(rules.critical.params) };
+  }
+  const rule = tier === 'assistance' ? rules.assistance : rules.reassist;
+  if (!rule) {
+    const pending = tier === 'assistance' ? rules.assistancePending : null;
+    return { paid: ZERO, cap_reached: false, params: pending ? [pending] : [], note: pending ? '另行制定 (to be formulated separately)' : '此类别不享受该项救助 (none for this category)' };
+  }
+  const inc = increment(linearF(rule), ZERO, x, ZERO, rule.cap);
+  return { paid: inc.pay, cap_reached: inc.capReached, params: cite(rule.params) };
+}
+
+/** The early-warning flag for an out-of-pocket amount; null where the city publishes no threshold. */
+export function warningFor(oop: number | string, categoryIn: unknown, cityIn: unknown, date?: string, book: Book = defaultBook()): boolean | null {
+  const city = resolveCity(book, cityIn);
+  const category = resolveCategory(book, city, categoryIn);
+  const params = paramsAt(book, city, parseDate(date ?? todayInChina()));
+  const w = rulesFor(city, params, category).warning;
+  return w === null ? null : amountFrom(oop, 'oop 个人负担').gt(w.threshold);
+}
+
+export interface ParamRow { name: string; value: string; status: string; source: string; effective: string; quote?: string; note?: string; file: string; scenario?: string; was?: string }
+
+/** Every parameter of a city on a date (a scenario's overrides marked), for tables and Excel. */
+export function parameterTable(cityIn: unknown, date?: string, scenario?: Scenario, book: Book = defaultBook()): ParamRow[] {
+  const city = resolveCity(book, cityIn);
+  const d = parseDate(date ?? todayInChina());
+  const params = paramsAt(book, city, d, scenario);
+  return [...params.values()]
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .map((e) => ({
+      name: e.name,
+      value: valueText(e.value),
+      status: e.scenario ? 'scenario' : e.status,
+      source: e.source,
+      effective: e.effective,
+      quote: e.quote,
+      note: e.note,
+      file: e.file,
+      scenario: e.scenario,
+      was: e.overrides ? `${valueText(e.overrides.value)} (${e.overrides.status})` : undefined,
+    }));
+}
+
+export interface CategoryRow { id: CategoryId; zh: string; en: string; names: string[]; mams: string[] }
+
+/** The categories a city accepts, with the names and MAMS numbers it takes for each. */
+export function categoriesOf(cityIn: unknown, book: Book = defaultBook()): CategoryRow[] {
+  const city = resolveCity(book, cityIn);
+  return city.categories.map((id) => {
+    const def = book.categories.get(id)!;
+    const aliased = Object.entries(city.aliases).filter(([, to]) => to === id).map(([from]) => from);
+    const names = [...def.names, ...aliased.flatMap((a) => book.categories.get(a as CategoryId)!.names)];
+    const mams = city.mams_codes.filter((c) => {
+      const d = [...book.categories.values()].find((x) => x.mams === c);
+      return d && (d.id === id || city.aliases[d.id] === id);
+    });
+    return { id, zh: def.zh, en: def.en, names, mams };
+  });
+}
+
+/** The policy versions of a city: what takes effect when, and from which document. */
+export function versionsOf(cityIn: unknown, book: Book = defaultBook()) {
+  const city = resolveCity(book, cityIn);
+  return book.packs.get(city.id)!.map((p) => ({ effective: p.effective, document: p.document, file: p.file }));
+}
+

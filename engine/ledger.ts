@@ -1,0 +1,153 @@
+// A whole ledger: validate every row, settle each person's claims per calendar year in date order
+// (input may come in any order), and account for every row: read = settled + rejected.
+import type DecimalBase from 'decimal.js';
+import { YibaoError } from './errors';
+import { ZERO } from './money';
+import { readCsv } from './csv';
+import { normalizeName } from './catalog';
+import { REQUIRED_COLUMNS, validateClaim, type ValidClaim } from './claims';
+import { settleClaim, newYearState, type YearState } from './settle';
+import { checkClaim, checkPolicy, type Violation } from './floors';
+import type { Book } from './policy/load';
+import type { Scenario } from './scenario';
+import type { ClaimResult, Rejection } from './types';
+
+/** One input row: its line number and its cells by column name, or why it could not be read. */
+export interface LedgerRow { line: number; fields?: Record<string, string>; error?: YibaoError }
+
+export interface Totals { total: DecimalBase; compliant: DecimalBase; basic: DecimalBase; critical: DecimalBase; assistance: DecimalBase; reassist: DecimalBase; oop_compliant: DecimalBase; oop_total: DecimalBase }
+
+export interface LedgerSummary { read: number; settled: number; rejected: number; warnings: number; totals: Totals }
+
+export interface LedgerOutcome {
+  /** Settled claims, in input order. */
+  results: ClaimResult[];
+  /** Rejected rows, in input order. */
+  rejections: Rejection[];
+  summary: LedgerSummary;
+  /** Floors and ceilings broken by the policy in force (under the scenario) for the cities and years settled. */
+  policyViolations: Violation[];
+  /** Claim-level findings (Shandong's no-zero-out-of-pocket), by claim id. */
+  claimFindings: Map<string, Violation[]>;
+}
+
+export interface LedgerOptions { scenario?: Scenario; onProgress?: (done: number, total: number) => void }
+
+export function emptyTotals(): Totals {
+  return { total: ZERO, compliant: ZERO, basic: ZERO, critical: ZERO, assistance: ZERO, reassist: ZERO, oop_compliant: ZERO, oop_total: ZERO };
+}
+
+/**
+ * Read a CSV ledger with the spec's column names. Missing required columns stop everything
+ * (nothing could run); a row with the wrong number of cells is a rejected row.
+ */
+export function csvLedgerRows(text: string): { columns: string[]; rows: Iterable<LedgerRow> } {
+  const records = readCsv(text);
+  const first = records.next();
+  if (first.done) throw new YibaoError('输入文件为空', 'the input is empty', 'fatal');
+  const columns = first.value.cells.map((c) => normalizeName(c).toLowerCase());
+  const missing = REQUIRED_COLUMNS.filter((c) => !columns.includes(c));
+  if (missing.length) {
+    throw new YibaoError(`缺少必需的列：${missing.join(', ')}（表头须含 ${REQUIRED_COLUMNS.join(',')}，可选 hospital_level,basic_paid）`, `missing required columns: ${missing.join(', ')} (the header needs ${REQUIRED_COLUMNS.join(',')}; optional hospital_level,basic_paid)`, 'fatal');
+  }
+  function* rows(): Generator<LedgerRow> {
+    for (const r of records) {
+      if (r.error) {
+        yield { line: r.line, error: new YibaoError('引号未闭合，该行及其后内容无法读取', 'unterminated quote: the row cannot be read', 'csv') };
+      } else if (r.cells.length !== columns.length) {
+        yield { line: r.line, error: new YibaoError(`该行有 ${r.cells.length} 个字段，表头有 ${columns.length} 个（分隔符须为英文逗号）`, `the row has ${r.cells.length} cells, the header ${columns.length} (the delimiter must be a comma)`, 'csv') };
+      } else {
+        const fields: Record<string, string> = Object.create(null);
+        columns.forEach((c, i) => (fields[c] = r.cells[i]));
+        yield { line: r.line, fields };
+      }
+    }
+  }
+  return { columns, rows: rows() };
+}
+
+/** Settle every row. Results and rejections come back in input order. */
+export function settleLedger(book: Book, rows: Iterable<LedgerRow>, opts: LedgerOptions = {}): LedgerOutcome {
+  const rejections: Rejection[] = [];
+  const valid: ValidClaim[] = [];
+  const seen = new Set<string>();
+  let read = 0;
+  for (const row of rows) {
+    const seq = read++;
+    const claimId = row.fields?.claim_id?.trim() || undefined;
+    try {
+      if (row.error) throw row.error;
+      if (claimId !== undefined) {
+        if (seen.has(claimId)) throw new YibaoError(`claim_id ${claimId} 重复，以首次出现的行为准`, `duplicate claim_id ${claimId}: the first row stands`, 'duplicate');
+        seen.add(claimId);
+      }
+      valid.push(validateClaim(book, row.fields!, seq, opts.scenario));
+    } catch (e) {
+      if (!(e instanceof YibaoError)) throw e;
+      rejections.push({ line: row.line, claim_id: claimId, reason: e.reason });
+    }
+  }
+
+  // Group per person and calendar year; a person's claims in date order, ties in input order.
+  const groups = new Map<string, ValidClaim[]>();
+  for (const v of valid) {
+    const key = `${v.claim.city}\u0000${v.claim.person_id}\u0000${v.claim.date.slice(0, 4)}`;
+    const g = groups.get(key);
+    if (g) g.push(v);
+    else groups.set(key, [v]);
+  }
+  const bySeq = new Map<number, ClaimResult>();
+  const claimFindings = new Map<string, Violation[]>();
+  let done = 0;
+  for (const group of groups.values()) {
+    group.sort((a, b) => (a.claim.date < b.claim.date ? -1 : a.claim.date > b.claim.date ? 1 : a.claim.seq - b.claim.seq));
+    const state: YearState = newYearState();
+    for (const v of group) {
+      const result = settleClaim(v.claim, v.rules, v.params, state);
+      bySeq.set(v.claim.seq, result);
+      if (v.claim.compliant.gt(0)) {
+        const findings = checkClaim(book, book.cities.get(v.claim.city)!, v.params, result);
+        if (findings.length) claimFindings.set(v.claim.claim_id, findings);
+      }
+      if (++done % 10000 === 0) opts.onProgress?.(done, valid.length);
+    }
+  }
+  opts.onProgress?.(valid.length, valid.length);
+
+  const results = valid.map((v) => bySeq.get(v.claim.seq)!);
+  const totals = emptyTotals();
+  let warnings = 0;
+  valid.forEach((v, i) => {
+    const r = results[i];
+    totals.total = totals.total.plus(v.claim.total);
+    totals.compliant = totals.compliant.plus(v.claim.compliant);
+    totals.basic = totals.basic.plus(r.basic);
+    totals.critical = totals.critical.plus(r.critical);
+    totals.assistance = totals.assistance.plus(r.assistance);
+    totals.reassist = totals.reassist.plus(r.reassist);
+    totals.oop_compliant = totals.oop_compliant.plus(r.oop_compliant);
+    totals.oop_total = totals.oop_total.plus(r.oop_total);
+    if (r.warning) warnings++;
+  });
+
+  // The policy checks for each city and year that was settled (dated at the year's last policy day).
+  const policyViolations: Violation[] = [];
+  const checked = new Set<string>();
+  for (const v of valid) {
+    const key = `${v.claim.city}:${v.claim.date.slice(0, 4)}`;
+    if (checked.has(key)) continue;
+    checked.add(key);
+    const city = book.cities.get(v.claim.city)!;
+    for (const violation of checkPolicy(book, city, `${v.claim.date.slice(0, 4)}-12-31`, opts.scenario)) {
+      if (!policyViolations.some((p) => p.rule === violation.rule && p.city === violation.city && p.category === violation.category)) policyViolations.push(violation);
+    }
+  }
+
+  return {
+    results,
+    rejections,
+    summary: { read, settled: results.length, rejected: rejections.length, warnings, totals },
+    policyViolations,
+    claimFindings,
+  };
+}

@@ -1,0 +1,79 @@
+// What-if scenarios: {"name": "...", "city": "linyi", "overrides": {"assistance.dibao.rate": 0.75}}.
+// A scenario is data only: names are checked against the parameter grammar, values against their
+// kind, and keys that could reach an object's prototype are refused.
+import { YibaoError } from './errors';
+import { resolveCity, resolveCategory } from './catalog';
+import type { Book } from './policy/load';
+import { coerce, kindOf, categoryOf, type ParamValue } from './policy/schema';
+
+export interface Scenario {
+  name: string;
+  /** City id the overrides apply to; undefined: every city. */
+  city?: string;
+  overrides: Map<string, ParamValue>;
+}
+
+const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype']);
+const MAX_SCENARIO_BYTES = 1_000_000;
+
+/** JSON.parse that refuses prototype keys anywhere in the document. */
+export function parseJsonData(text: string, what: string): unknown {
+  if (text.length > MAX_SCENARIO_BYTES) throw new YibaoError(`${what} 过大`, `${what} is too large`, 'scenario');
+  let bad: string | undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text, (key, value) => {
+      if (FORBIDDEN.has(key)) bad = key;
+      return value;
+    });
+  } catch (e) {
+    throw new YibaoError(`${what} 不是有效的 JSON：${(e as Error).message}`, `${what} is not valid JSON: ${(e as Error).message}`, 'scenario');
+  }
+  if (bad) throw new YibaoError(`${what} 含有不允许的键 ${bad}`, `${what} has a forbidden key ${bad}`, 'scenario');
+  return parsed;
+}
+
+/** Validate a scenario object (already parsed from JSON) against the policy book. */
+export function scenarioFrom(book: Book, data: unknown, fallbackName = 'scenario'): Scenario {
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    throw new YibaoError('情景须为 JSON 对象 {"city": …, "overrides": {…}}', 'a scenario must be a JSON object {"city": …, "overrides": {…}}', 'scenario');
+  }
+  const o = data as Record<string, unknown>;
+  for (const k of Object.keys(o)) {
+    if (!['name', 'city', 'overrides', 'description'].includes(k)) {
+      throw new YibaoError(`情景中有未知字段 ${k}（可用：name, city, overrides, description）`, `unknown scenario field ${k} (allowed: name, city, overrides, description)`, 'scenario');
+    }
+  }
+  const name = o.name === undefined ? fallbackName : o.name;
+  if (typeof name !== 'string' || name.trim() === '' || name.length > 100) {
+    throw new YibaoError('情景 name 须为 1–100 字的文本', 'scenario name must be text of 1–100 characters', 'scenario');
+  }
+  const city = o.city === undefined || o.city === null ? undefined : resolveCity(book, o.city);
+  const raw = o.overrides;
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new YibaoError('情景须有 overrides 对象', 'a scenario needs an overrides object', 'scenario');
+  }
+  const overrides = new Map<string, ParamValue>();
+  const isCategory = (c: string) => book.categories.has(c as never);
+  for (const [pname, value] of Object.entries(raw as Record<string, unknown>)) {
+    const kind = kindOf(pname);
+    if (!kind) {
+      throw new YibaoError(`情景参数 ${pname} 不是已知参数名（如 assistance.dibao.rate、critical.deductible）`, `scenario parameter ${pname} is not a known name (e.g. assistance.dibao.rate, critical.deductible)`, 'scenario');
+    }
+    const cat = categoryOf(pname);
+    if (cat !== undefined) {
+      if (!isCategory(cat)) throw new YibaoError(`情景参数 ${pname} 中的类别 ${cat} 未定义`, `scenario parameter ${pname} names an unknown category ${cat}`, 'scenario');
+      if (city && resolveCategory(book, city, cat) !== cat) {
+        throw new YibaoError(`${city.zh}的类别 ${cat} 归入 ${resolveCategory(book, city, cat)}，请改用后者的参数名`, `${city.en} files ${cat} under ${resolveCategory(book, city, cat)}: use that parameter name`, 'scenario');
+      }
+    }
+    const c = coerce(kind, value, isCategory);
+    if ('problem' in c) throw new YibaoError(`情景参数 ${pname} ${c.problem[0]}`, `scenario parameter ${pname} ${c.problem[1]}`, 'scenario');
+    overrides.set(pname, c.value);
+  }
+  return { name: name.trim(), city: city?.id, overrides };
+}
+
+export function parseScenario(book: Book, text: string, fallbackName?: string): Scenario {
+  return scenarioFrom(book, parseJsonData(text, '情景文件 (scenario)'), fallbackName);
+}

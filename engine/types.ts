@@ -1,0 +1,78 @@
+// Public types of the settlement engine. The engine knows nothing of Excel, Azure or the file system:
+// callers hand it parsed claims and policy packs and get back plain objects.
+import type Decimal from 'decimal.js';
+import type { ParamEntry } from './policy/load';
+
+export type CityId = 'luan' | 'linyi' | 'xixiu' | string;
+
+export type CategoryId =
+  | 'extremely_poor' | 'dibao' | 'dibao_marginal' | 'expenditure_hardship' | 'unstable_alleviated'
+  | 'marginal_at_risk' | 'sudden_hardship' | 'relapsed' | 'monitored' | 'alleviated' | 'on_application'
+  | 'ordinary';
+
+export type ClaimKind = 'inpatient' | 'chronic_outpatient' | 'special_drug';
+export type HospitalLevel = 'township' | 'county' | 'city' | 'province';
+
+/** Two messages for every problem a user reads: Chinese first, English beside it. */
+export interface Message { zh: string; en: string }
+
+/** A claim after validation: amounts are exact decimals rounded to the fen. */
+export interface Claim {
+  claim_id: string;
+  person_id: string;
+  category: CategoryId;
+  city: CityId;
+  date: string; // ISO YYYY-MM-DD
+  kind: ClaimKind;
+  hospital_level?: HospitalLevel;
+  total: Decimal;
+  compliant: Decimal;
+  basic_paid?: Decimal;
+  /** Position in the input (0-based), the tie-breaker for claims of one person on one date. */
+  seq: number;
+}
+
+export type Tier = 'basic' | 'critical' | 'assistance' | 'reassist';
+
+/** How one tier treated one claim: enough to explain the number in words. */
+export interface TierStep {
+  tier: Tier;
+  /** The person's year-to-date base for this tier before and after the claim. */
+  base_before: Decimal;
+  base_after: Decimal;
+  deductible?: Decimal;
+  /** Bands used, each with the part of this claim's base that fell in it. */
+  bands?: { from: Decimal; upTo: Decimal | null; rate: Decimal; amount: Decimal }[];
+  rate?: Decimal;
+  cap?: Decimal | null;
+  cap_reached: boolean;
+  /** Paid on this claim, and by this tier to the person so far this year (this claim included). */
+  paid: Decimal;
+  paid_ytd: Decimal;
+  /** true when the amount came from the input (basic_paid) rather than the rules. */
+  given?: boolean;
+  /** Parameters used, with their status and source, for citation. */
+  params: ParamEntry[];
+  note?: Message;
+}
+
+export interface ClaimResult {
+  claim_id: string;
+  basic: Decimal;
+  critical: Decimal;
+  assistance: Decimal;
+  reassist: Decimal;
+  oop_compliant: Decimal;
+  oop_total: Decimal;
+  /** true/false where the city publishes early-warning thresholds, null where it does not. */
+  warning: boolean | null;
+  steps: TierStep[];
+  notes: Message[];
+  /** What the claim was settled as, after resolving names, for explanations and summaries. */
+  city: CityId;
+  category: CategoryId;
+  date: string;
+  kind: ClaimKind;
+}
+
+export interface Rejection { line: number; claim_id?: string; reason: Message }
