@@ -1,11 +1,11 @@
 // The `yibao` command line: the same engine as the Excel add-in and the Functions app.
 import {
   defaultBook, parseScenario, resolveCity, resolveCategory, subsidyFor, parameterTable, checkPolicy,
-  categoriesOf, versionsOf, todayInChina, parseDate, fmt, bilingual, YibaoError, type Book, type Scenario,
+  categoriesOf, versionsOf, todayInChina, parseDate, fmt, bilingual, violationLine, YibaoError, type Book, type Scenario,
 } from '../engine';
 import { parseArgs, opt, type Args } from './args';
 import { readText } from './io';
-import { runSettle, violationLine } from './settle';
+import { runSettle } from './settle';
 
 const HELP = `yibao — 三重保障测算 (three-tier medical security)
 
@@ -105,7 +105,7 @@ export async function main(argv: string[], out = process.stdout, err = process.s
         }
         out.write(`底线检查 floor check · ${date}${scenario ? ` · 情景 scenario ${scenario.name}` : ''} · ${cities.map((c) => c.zh).join('、')}\n`);
         if (violations.length === 0) out.write('  ✓ 未发现违反国家或省级底线的参数 (no floor or ceiling broken)\n');
-        for (const v of violations) out.write(violationLine(v) + '\n');
+        for (const v of violations) out.write(`  ${violationLine(v)}\n`);
         return 0;
       }
       case 'categories': {

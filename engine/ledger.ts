@@ -38,14 +38,12 @@ export function emptyTotals(): Totals {
 }
 
 /**
- * Read a CSV ledger with the spec's column names. Missing required columns stop everything
- * (nothing could run); a row with the wrong number of cells is a rejected row.
+ * Rows of a table whose first record is the header (a CSV file, an Excel range, an HTTP body).
+ * Missing required columns stop everything (nothing could run); a record with the wrong number of
+ * cells is a rejected row, never a shifted one.
  */
-export function csvLedgerRows(text: string): { columns: string[]; rows: Iterable<LedgerRow> } {
-  const records = readCsv(text);
-  const first = records.next();
-  if (first.done) throw new YibaoError('输入文件为空', 'the input is empty', 'fatal');
-  const columns = first.value.cells.map((c) => normalizeName(c).toLowerCase());
+export function tableLedgerRows(header: string[], records: Iterable<{ line: number; cells: string[]; error?: string }>): { columns: string[]; rows: Iterable<LedgerRow> } {
+  const columns = header.map((c) => normalizeName(c).toLowerCase());
   const missing = REQUIRED_COLUMNS.filter((c) => !columns.includes(c));
   if (missing.length) {
     throw new YibaoError(`缺少必需的列：${missing.join(', ')}（表头须含 ${REQUIRED_COLUMNS.join(',')}，可选 hospital_level,basic_paid）`, `missing required columns: ${missing.join(', ')} (the header needs ${REQUIRED_COLUMNS.join(',')}; optional hospital_level,basic_paid)`, 'fatal');
@@ -64,6 +62,14 @@ export function csvLedgerRows(text: string): { columns: string[]; rows: Iterable
     }
   }
   return { columns, rows: rows() };
+}
+
+/** A CSV ledger with the spec's column names; line numbers are the file's. */
+export function csvLedgerRows(text: string): { columns: string[]; rows: Iterable<LedgerRow> } {
+  const records = readCsv(text);
+  const first = records.next();
+  if (first.done) throw new YibaoError('输入文件为空', 'the input is empty', 'fatal');
+  return tableLedgerRows(first.value.cells, { [Symbol.iterator]: () => records });
 }
 
 /** Settle every row. Results and rejections come back in input order. */

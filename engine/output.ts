@@ -1,0 +1,60 @@
+// Result tables shared by every shell (CSV files, HTTP bodies, Excel spills), so that the
+// command line, the Functions app and the add-in write the same columns with the same numbers.
+import { fmt, fmtGrouped } from './money';
+import { csvLine } from './csv';
+import { explainLines } from './explain';
+import type { LedgerOutcome } from './ledger';
+import type { Violation } from './floors';
+import type { ClaimResult } from './types';
+
+export const RESULT_COLUMNS = ['claim_id', 'basic', 'critical', 'assistance', 'reassist', 'oop_compliant', 'oop_total', 'warning', 'notes'] as const;
+export const REJECTED_COLUMNS = ['line', 'claim_id', 'reason_zh', 'reason_en'] as const;
+
+/** One result row as text cells, in RESULT_COLUMNS order (plus the explanation if asked). */
+export function resultCells(r: ClaimResult, findings: Violation[] = [], withExplain = false): string[] {
+  const notes = [...r.notes.map((n) => n.zh), ...findings.map((f) => `${f.zh}〔${f.source}〕`)].join('；');
+  const row = [r.claim_id, fmt(r.basic), fmt(r.critical), fmt(r.assistance), fmt(r.reassist), fmt(r.oop_compliant), fmt(r.oop_total), r.warning === null ? '' : r.warning ? '1' : '0', notes];
+  if (withExplain) row.push(explainLines(r).join('\n'));
+  return row;
+}
+
+export function resultsTable(outcome: LedgerOutcome, withExplain = false): string[][] {
+  return [
+    withExplain ? [...RESULT_COLUMNS, 'explanation'] : [...RESULT_COLUMNS],
+    ...outcome.results.map((r) => resultCells(r, outcome.claimFindings.get(r.claim_id), withExplain)),
+  ];
+}
+
+export function rejectedTable(outcome: LedgerOutcome): string[][] {
+  return [[...REJECTED_COLUMNS], ...outcome.rejections.map((r) => [String(r.line), r.claim_id ?? '', r.reason.zh, r.reason.en])];
+}
+
+export function toCsv(table: string[][]): string {
+  return table.map(csvLine).join('');
+}
+
+export function violationLine(v: Violation): string {
+  const who = v.category ? `${v.city}/${v.category}` : v.city;
+  const origin = v.scenario ? `情景“${v.scenario}”` : '政策包本身 (the pack itself)';
+  return `✗ ${who}: ${v.zh}〔${v.source}〕 ${v.check}: ${v.left} vs ${v.right} — ${origin}; ${v.en}`;
+}
+
+/** The run's summary in words: rows accounted for, totals per tier, warnings, broken floors. */
+export function summaryText(outcome: LedgerOutcome): string {
+  const s = outcome.summary;
+  const t = s.totals;
+  const lines = [
+    `读取 ${s.read} 行，结算 ${s.settled} 行，拒绝 ${s.rejected} 行 (read ${s.read}, settled ${s.settled}, rejected ${s.rejected})`,
+    `合计 totals: 医疗总费用 total ${fmtGrouped(t.total)} · 合规费用 compliant ${fmtGrouped(t.compliant)}`,
+    `  基本医保 basic ${fmtGrouped(t.basic)} · 大病保险 critical ${fmtGrouped(t.critical)} · 医疗救助 assistance ${fmtGrouped(t.assistance)} · 倾斜救助/再救助 reassist ${fmtGrouped(t.reassist)}`,
+    `  政策范围内个人自付 oop_compliant ${fmtGrouped(t.oop_compliant)} · 个人负担总额 oop_total ${fmtGrouped(t.oop_total)}`,
+  ];
+  if (s.warnings) lines.push(`预警 ${s.warnings} 笔 (early warnings: ${s.warnings})`);
+  const findings = [...outcome.claimFindings.values()].flat();
+  if (findings.length) lines.push(`提示：${findings.length} 笔结算违反“${findings[0].zh}”〔${findings[0].source}〕 (${findings.length} claims: ${findings[0].en})`);
+  if (outcome.policyViolations.length) {
+    lines.push(`底线检查：${outcome.policyViolations.length} 项不符合国家或省级规定 (floor checks: ${outcome.policyViolations.length} broken)`);
+    for (const v of outcome.policyViolations) lines.push(`  ${violationLine(v)}`);
+  }
+  return lines.join('\n') + '\n';
+}
