@@ -4,7 +4,7 @@ import { defaultBook, csvLedgerRows, settleLedger, type Book, type LedgerOutcome
 export const HEADER = 'claim_id,person_id,category,city,date,kind,hospital_level,total,compliant,basic_paid';
 
 export function settleCsv(body: string, scenario?: Scenario, book: Book = defaultBook()): LedgerOutcome {
-  const text = body.startsWith('claim_id') ? body : `${HEADER}\n${body}`;
+  const text = body.replace(/^\ufeff/, '').startsWith('claim_id') ? body : `${HEADER}\n${body}`;
   return settleLedger(book, csvLedgerRows(text).rows, { scenario });
 }
 
