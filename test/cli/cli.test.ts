@@ -52,7 +52,7 @@ describe('yibao settle', () => {
     const rejected = fs.readFileSync(`${out}.rejected.csv`, 'utf8').trim().split('\n');
     expect(rejected[0]).toBe('line,claim_id,reason_zh,reason_en');
     expect(rejected[1]).toMatch(/^3,x2,合规费用 200.00 大于医疗总费用 100.00/);
-    expect(rejected[2]).toMatch(/^4,x3,未知城市/);
+    expect(rejected[2]).toMatch(/^4,x3,"未知城市“北京”；可选：六安市\(luan, 341500\)/);
     expect(r.stderr).toContain('读取 3 行，结算 1 行，拒绝 2 行');
   });
 
