@@ -45,6 +45,9 @@ export function emptyTotals(): Totals {
 export function tableLedgerRows(header: string[], records: Iterable<{ line: number; cells: string[]; error?: string }>): { columns: string[]; rows: Iterable<LedgerRow> } {
   const columns = header.map((c) => normalizeName(c).toLowerCase());
   const missing = REQUIRED_COLUMNS.filter((c) => !columns.includes(c));
+  if (missing.length && columns.length === 1 && /[;\t|]/.test(header[0] ?? '')) {
+    throw new YibaoError('表头只有一列：分隔符须为英文逗号（不是分号、制表符或竖线）', 'the header is a single column: the delimiter must be a comma (not a semicolon, tab or bar)', 'fatal');
+  }
   if (missing.length) {
     throw new YibaoError(`缺少必需的列：${missing.join(', ')}（表头须含 ${REQUIRED_COLUMNS.join(',')}，可选 hospital_level,basic_paid）`, `missing required columns: ${missing.join(', ')} (the header needs ${REQUIRED_COLUMNS.join(',')}; optional hospital_level,basic_paid)`, 'fatal');
   }
