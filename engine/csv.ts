@@ -3,50 +3,67 @@
 
 export interface CsvRecord { line: number; cells: string[]; error?: string }
 
+const COMMA = 44, LF = 10, CR = 13, QUOTE = 34;
+
 /** Split CSV text into records. Blank lines are skipped; an unterminated quote is an error record. */
 export function* readCsv(text: string): Generator<CsvRecord> {
   let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
   let line = 1;
   const n = text.length;
+  // Where the current unquoted run ends: the next comma, CR or LF (scanned in slices, not per character,
+  // so that a 50 MB line costs one pass).
+  const runEnd = (from: number): number => {
+    let j = from;
+    while (j < n) {
+      const c = text.charCodeAt(j);
+      if (c === COMMA || c === LF || c === CR) break;
+      j++;
+    }
+    return j;
+  };
   while (i < n) {
     const start = line;
     const cells: string[] = [];
-    let cell = '';
     let error: string | undefined;
-    let endOfRecord = false;
-    while (!endOfRecord) {
-      if (i < n && text[i] === '"' && cell === '') {
-        // quoted field
+    for (;;) {
+      let cell: string;
+      if (text.charCodeAt(i) === QUOTE) {
+        // quoted field: "" is a quote; line breaks inside count as lines
         i++;
+        const parts: string[] = [];
         let closed = false;
         while (i < n) {
-          const ch = text[i];
-          if (ch === '"') {
-            if (text[i + 1] === '"') { cell += '"'; i += 2; continue; }
-            i++;
-            closed = true;
-            break;
-          }
-          if (ch === '\n') line++;
-          cell += ch;
-          i++;
+          const q = text.indexOf('"', i);
+          const stop = q < 0 ? n : q;
+          const piece = text.slice(i, stop);
+          for (let k = piece.indexOf('\n'); k >= 0; k = piece.indexOf('\n', k + 1)) line++;
+          parts.push(piece);
+          if (q < 0) { i = n; break; }
+          if (text.charCodeAt(q + 1) === QUOTE) { parts.push('"'); i = q + 2; continue; }
+          i = q + 1;
+          closed = true;
+          break;
         }
-        if (!closed) { error = 'unterminated quote'; }
+        if (!closed) error = 'unterminated quote';
         // anything between the closing quote and the delimiter is kept, as spreadsheets do
-        while (i < n && text[i] !== ',' && text[i] !== '\n' && text[i] !== '\r') cell += text[i++];
+        const e = runEnd(i);
+        parts.push(text.slice(i, e));
+        i = e;
+        cell = parts.join('');
       } else {
-        while (i < n && text[i] !== ',' && text[i] !== '\n' && text[i] !== '\r') cell += text[i++];
+        const e = runEnd(i);
+        cell = text.slice(i, e);
+        i = e;
       }
       cells.push(cell);
-      cell = '';
-      if (i >= n) { endOfRecord = true; break; }
-      const ch = text[i];
-      if (ch === ',') { i++; continue; }
+      if (i >= n) break;
+      const c = text.charCodeAt(i);
+      if (c === COMMA) { i++; continue; }
       // line break: \r\n, \n or a lone \r
-      if (ch === '\r') i++;
-      if (text[i] === '\n') i++;
+      if (c === CR) i++;
+      if (text.charCodeAt(i) === LF) i++;
       line++;
-      endOfRecord = true;
+      break;
     }
     if (cells.length === 1 && cells[0] === '' && !error) continue; // blank line
     yield { line: start, cells, error };

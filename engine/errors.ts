@@ -7,10 +7,17 @@ import type { Message } from './types';
 export class YibaoError extends Error {
   readonly zh: string;
   readonly en: string;
-  constructor(zh: string, en: string, readonly code = 'invalid') {
+  readonly code: string;
+  constructor(zh: string, en: string, code = 'invalid') {
+    // These describe bad input, not bugs: no stack trace is ever shown, and capturing one for each of
+    // a million rejected rows would cost more than settling them.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(`${zh} (${en})`);
+    Error.stackTraceLimit = limit;
     this.zh = zh;
     this.en = en;
+    this.code = code;
     this.name = 'YibaoError';
   }
   get reason(): Message {

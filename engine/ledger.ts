@@ -6,6 +6,7 @@ import { ZERO } from './money';
 import { readCsv } from './csv';
 import { normalizeName } from './catalog';
 import { REQUIRED_COLUMNS, validateClaim, type ValidClaim } from './claims';
+import { headerPlan, type Convention, type LedgerHeaderOptions } from './nhsa';
 import { settleClaim, newYearState, type YearState } from './settle';
 import { checkClaim, checkPolicy, type Violation } from './floors';
 import type { Book } from './policy/load';
@@ -42,9 +43,11 @@ export function emptyTotals(): Totals {
  * Missing required columns stop everything (nothing could run); a record with the wrong number of
  * cells is a rejected row, never a shifted one.
  */
-export function tableLedgerRows(header: string[], records: Iterable<{ line: number; cells: string[]; error?: string }>): { columns: string[]; rows: Iterable<LedgerRow> } {
+export function tableLedgerRows(header: string[], records: Iterable<{ line: number; cells: string[]; error?: string }>, opts: LedgerHeaderOptions = {}): { columns: string[]; rows: Iterable<LedgerRow>; convention: Convention } {
   const columns = header.map((c) => normalizeName(c).toLowerCase());
-  const missing = REQUIRED_COLUMNS.filter((c) => !columns.includes(c));
+  // The platform's names (国家医保信息平台) or an option: engine/nhsa.ts reads the header; else as always.
+  const plan = headerPlan(columns, opts);
+  const missing = plan ? [] : REQUIRED_COLUMNS.filter((c) => !columns.includes(c));
   if (missing.length && columns.length === 1 && /[;\t|]/.test(header[0] ?? '')) {
     throw new YibaoError('表头只有一列：分隔符须为英文逗号（不是分号、制表符或竖线）', 'the header is a single column: the delimiter must be a comma (not a semicolon, tab or bar)', 'fatal');
   }
@@ -64,15 +67,15 @@ export function tableLedgerRows(header: string[], records: Iterable<{ line: numb
       }
     }
   }
-  return { columns, rows: rows() };
+  return plan ? { columns, rows: plan.map(rows()), convention: plan.convention } : { columns, rows: rows(), convention: 'spec' };
 }
 
-/** A CSV ledger with the spec's column names; line numbers are the file's. */
-export function csvLedgerRows(text: string): { columns: string[]; rows: Iterable<LedgerRow> } {
+/** A CSV ledger with the spec's or the platform's column names; line numbers are the file's. */
+export function csvLedgerRows(text: string, opts: LedgerHeaderOptions = {}): { columns: string[]; rows: Iterable<LedgerRow>; convention: Convention } {
   const records = readCsv(text);
   const first = records.next();
   if (first.done) throw new YibaoError('输入文件为空', 'the input is empty', 'fatal');
-  return tableLedgerRows(first.value.cells, { [Symbol.iterator]: () => records });
+  return tableLedgerRows(first.value.cells, { [Symbol.iterator]: () => records }, opts);
 }
 
 /** Settle every row. Results and rejections come back in input order. */
@@ -84,12 +87,19 @@ export function settleLedger(book: Book, rows: Iterable<LedgerRow>, opts: Ledger
   for (const row of rows) {
     const seq = read++;
     const claimId = row.fields?.claim_id?.trim() || undefined;
-    try {
-      if (row.error) throw row.error;
-      if (claimId !== undefined) {
-        if (seen.has(claimId)) throw new YibaoError(`claim_id ${claimId} 重复，以首次出现的行为准`, `duplicate claim_id ${claimId}: the first row stands`, 'duplicate');
-        seen.add(claimId);
+    // Unreadable rows and duplicates are answered without throwing: a broken export can hold millions.
+    if (row.error) {
+      rejections.push({ line: row.line, claim_id: claimId, reason: row.error.reason });
+      continue;
+    }
+    if (claimId !== undefined) {
+      if (seen.has(claimId)) {
+        rejections.push({ line: row.line, claim_id: claimId, reason: { zh: `claim_id ${claimId} 重复，以首次出现的行为准`, en: `duplicate claim_id ${claimId}: the first row stands` } });
+        continue;
       }
+      seen.add(claimId);
+    }
+    try {
       valid.push(validateClaim(book, row.fields!, seq, opts.scenario));
     } catch (e) {
       if (!(e instanceof YibaoError)) throw e;
