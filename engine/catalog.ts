@@ -1,6 +1,6 @@
 // Cities and categories as users type them (spec section 3; issue: 六安, 六安市, 341500, luan, 特困, 1 …).
 // Nothing is guessed: an input that matches no name is an error that lists the valid ones.
-import { YibaoError } from './errors';
+import { YibaoError, echo } from './errors';
 import type { Book, CityDef } from './policy/load';
 import type { CategoryId } from './types';
 
@@ -38,7 +38,7 @@ export function resolveCity(book: Book, input: unknown): CityDef {
   const n = normalizeName(text).toLowerCase();
   if (n === '') throw new YibaoError(`城市为空；可选：${cityList(book)}`, `city is empty; valid: ${cityList(book)}`, 'city');
   const city = cityIndex(book).get(n) ?? cityIndex(book).get(n.replace(/[市区县]$/, ''));
-  if (!city) throw new YibaoError(`未知城市“${text}”；可选：${cityList(book)}`, `unknown city "${text}"; valid: ${cityList(book)}`, 'city');
+  if (!city) throw new YibaoError(`未知城市“${echo(text)}”；可选：${cityList(book)}`, `unknown city "${echo(text)}"; valid: ${cityList(book)}`, 'city');
   return city;
 }
 
@@ -70,8 +70,8 @@ export function resolveCategory(book: Book, city: CityDef, input: unknown): Cate
     const def = [...book.categories.values()].find((d) => d.mams === n);
     if (!def || !city.mams_codes.includes(n)) {
       throw new YibaoError(
-        `${city.zh}不接受类别编号“${text}”；可选：${choices()}`,
-        `${city.en} does not accept category number "${text}"; valid: ${choices()}`,
+        `${city.zh}不接受类别编号“${echo(text)}”；可选：${choices()}`,
+        `${city.en} does not accept category number "${echo(text)}"; valid: ${choices()}`,
         'category',
       );
     }
@@ -86,7 +86,7 @@ export function resolveCategory(book: Book, city: CityDef, input: unknown): Cate
     }
   }
   if (!found) {
-    throw new YibaoError(`未知类别“${text}”；${city.zh}可选：${choices()}`, `unknown category "${text}"; ${city.en} accepts: ${choices()}`, 'category');
+    throw new YibaoError(`未知类别“${echo(text)}”；${city.zh}可选：${choices()}`, `unknown category "${echo(text)}"; ${city.en} accepts: ${choices()}`, 'category');
   }
   const resolved = city.aliases[found] ?? found;
   if (!city.categories.includes(resolved)) {

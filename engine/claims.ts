@@ -1,7 +1,7 @@
 // From a row of text to a valid claim, or a reason in Chinese and English (spec section 1; issue 2,
 // "Bad input"). Names are accepted as users type them; nothing is guessed.
 import type DecimalBase from 'decimal.js';
-import { YibaoError } from './errors';
+import { YibaoError, echo } from './errors';
 import { parseAmount } from './money';
 import { resolveCategory, resolveCity, normalizeName } from './catalog';
 import { isIsoDate, type Book } from './policy/load';
@@ -27,7 +27,7 @@ const LEVELS: Record<string, HospitalLevel> = {
 
 export function parseKind(text: string): ClaimKind {
   const k = KINDS[normalizeName(text).toLowerCase()];
-  if (!k) throw new YibaoError(`就医类别“${text}”无效；可选：inpatient 住院、chronic_outpatient 门诊慢特病、special_drug 大病特药`, `kind "${text}" is invalid; valid: inpatient, chronic_outpatient, special_drug`, 'kind');
+  if (!k) throw new YibaoError(`就医类别“${echo(text)}”无效；可选：inpatient 住院、chronic_outpatient 门诊慢特病、special_drug 大病特药`, `kind "${echo(text)}" is invalid; valid: inpatient, chronic_outpatient, special_drug`, 'kind');
   return k;
 }
 
@@ -35,13 +35,13 @@ function parseLevel(text: string): HospitalLevel | undefined {
   const s = normalizeName(text).toLowerCase();
   if (s === '') return undefined;
   const l = LEVELS[s];
-  if (!l) throw new YibaoError(`医院级别“${text}”无效；可选：township 乡镇、county 县、city 市、province 省`, `hospital_level "${text}" is invalid; valid: township, county, city, province`, 'hospital_level');
+  if (!l) throw new YibaoError(`医院级别“${echo(text)}”无效；可选：township 乡镇、county 县、city 市、province 省`, `hospital_level "${echo(text)}" is invalid; valid: township, county, city, province`, 'hospital_level');
   return l;
 }
 
 export function parseDate(text: string): string {
   const s = text.trim();
-  if (!isIsoDate(s)) throw new YibaoError(`日期“${text}”无效，须为 YYYY-MM-DD 格式的有效日期`, `date "${text}" is not a valid YYYY-MM-DD date`, 'date');
+  if (!isIsoDate(s)) throw new YibaoError(`日期“${echo(text)}”无效，须为 YYYY-MM-DD 格式的有效日期`, `date "${echo(text)}" is not a valid YYYY-MM-DD date`, 'date');
   return s;
 }
 

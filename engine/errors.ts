@@ -28,3 +28,13 @@ export class YibaoError extends Error {
 export function bilingual(m: Message): string {
   return `${m.zh} (${m.en})`;
 }
+
+/**
+ * User text quoted back in a message: shortened, and any run that looks like a resident ID number
+ * (15 or more digits, perhaps ending in X) masked to its first 6 and last 4, since a shifted column
+ * can put an ID number where a category or date was expected.
+ */
+export function echo(text: string): string {
+  const short = text.length > 40 ? `${text.slice(0, 40)}…` : text;
+  return short.replace(/\d{14,}[\dXx]/g, (m) => `${m.slice(0, 6)}${'*'.repeat(m.length - 10)}${m.slice(-4)}`);
+}

@@ -68,3 +68,13 @@ test('the scenario parser: any JSON is a scenario or a YibaoError, and nothing r
   expect(() => parseScenario(book, '{"overrides": {}, "__proto__": {"polluted": 1}}')).toThrow(/__proto__/);
   expect(() => scenarioFrom(book, JSON.parse('{"overrides": {"__proto__": 1}}'))).toThrow(YibaoError);
 });
+
+test('an ID number in the wrong column is never quoted back unmasked', () => {
+  const id = '110105194912310025';
+  const o = settleLedger(book, csvLedgerRows(`${HEADER}\nc1,p1,${id},linyi,2023-05-01,inpatient,,1,1,\nc2,p1,dibao,linyi,${id},inpatient,,1,1,\nc3,p1,dibao,${id},2023-05-01,inpatient,,1,1,`).rows);
+  expect(o.rejections).toHaveLength(3);
+  for (const r of o.rejections) {
+    expect(JSON.stringify(r)).not.toContain(id);
+    expect(r.reason.zh).toContain('110105********0025');
+  }
+});
