@@ -14,6 +14,9 @@ const HELP = `yibao — 三重保障测算 (three-tier medical security)
       结算理赔台账 settle a claims ledger (columns: claim_id,person_id,category,city,date,kind,
       hospital_level,total,compliant,basic_paid). Rejected rows go to <out>.rejected.csv.
       Exit status: 0 all settled, 3 some rows rejected, 1 nothing could run.
+      国家医保信息平台导出 platform exports (setl_id,psn_no,setl_time,med_type,medfee_sumamt,
+      inscp_scp_amt,hifp_pay,certno) are recognised by their header (docs/nhsa.md):
+      [--format nhsa|spec] [--city C] [--category-column NAME]
   yibao subsidy --city C --category K --year Y [--scenario s.json] [--json]
       资助参保 enrolment subsidy per person, split by fund
   yibao policy [city] [--date YYYY-MM-DD] [--scenario s.json] [--json]
@@ -45,9 +48,9 @@ export async function main(argv: string[], out = process.stdout, err = process.s
     const book = defaultBook();
     switch (command) {
       case 'settle': {
-        const args = parseArgs(rest, ['out', 'scenario'], ['explain']);
+        const args = parseArgs(rest, ['out', 'scenario', 'format', 'city', 'category-column'], ['explain']);
         if (args.positional.length !== 1) throw new YibaoError('请给出一个台账文件', 'give one ledger file', 'usage');
-        return runSettle(book, { input: args.positional[0], out: opt(args, 'out'), scenario: scenarioOf(book, args), explain: args.flags.has('explain') }, out, err);
+        return runSettle(book, { input: args.positional[0], out: opt(args, 'out'), scenario: scenarioOf(book, args), explain: args.flags.has('explain'), format: opt(args, 'format'), city: opt(args, 'city'), categoryColumn: opt(args, 'category-column') }, out, err);
       }
       case 'subsidy': {
         const args = parseArgs(rest, ['city', 'category', 'year', 'scenario', 'date'], ['json']);

@@ -1,22 +1,32 @@
 // yibao settle <claims.csv> [--out results.csv] [--scenario s.json] [--explain]
 import * as path from 'node:path';
 import { csvLedgerRows, settleLedger, resultsTable, rejectedTable, toCsv, summaryText, bilingual, type Book, type Scenario } from '../engine';
+import { nhsaResultsTable, resolveCity, YibaoError, type Convention } from '../engine';
 import { readText, writeAtomic } from './io';
 import { progressBar } from './progress';
 
-export interface SettleCommand { input: string; out?: string; scenario?: Scenario; explain: boolean }
+export interface SettleCommand {
+  input: string; out?: string; scenario?: Scenario; explain: boolean;
+  /** Output columns: the spec's or the national platform's names (default: the input's convention). */
+  format?: string; city?: string; categoryColumn?: string;
+}
 
 /** Returns the exit status: 0 all settled, 3 some rows rejected. */
 export function runSettle(book: Book, cmd: SettleCommand, stdout: NodeJS.WritableStream, stderr: NodeJS.WritableStream): number {
-  const { rows } = csvLedgerRows(readText(cmd.input));
+  if (cmd.format !== undefined && cmd.format !== 'spec' && cmd.format !== 'nhsa') throw new YibaoError(`--format 须为 nhsa 或 spec，而不是“${cmd.format}”`, `--format must be nhsa or spec, not "${cmd.format}"`, 'usage');
+  if (cmd.city !== undefined) resolveCity(book, cmd.city); // an unknown --city stops the run, not every row
+  const { rows, convention } = csvLedgerRows(readText(cmd.input), { city: cmd.city, categoryColumn: cmd.categoryColumn });
+  const format = (cmd.format ?? convention) as Convention;
   const bar = progressBar(stderr, '结算 settling');
   const outcome = settleLedger(book, rows, { scenario: cmd.scenario, onProgress: bar.update });
   bar.done();
-  const results = toCsv(resultsTable(outcome, cmd.explain));
+  const results = toCsv(format === 'nhsa' ? nhsaResultsTable(outcome, cmd.explain) : resultsTable(outcome, cmd.explain));
   if (cmd.out) {
     writeAtomic(cmd.out, results);
     const rejectedFile = `${cmd.out}.rejected.csv`;
-    if (outcome.rejections.length) writeAtomic(rejectedFile, toCsv(rejectedTable(outcome)));
+    const rejected = rejectedTable(outcome);
+    if (format === 'nhsa') rejected[0][1] = 'setl_id';
+    if (outcome.rejections.length) writeAtomic(rejectedFile, toCsv(rejected));
     stderr.write(`结果已写入 results written to ${path.resolve(cmd.out)}${outcome.rejections.length ? `\n被拒绝的行 rejected rows: ${path.resolve(rejectedFile)}` : ''}\n`);
   } else {
     stdout.write(results);

@@ -34,6 +34,9 @@ export { explainLines, explainText, citations, statusZh } from './explain';
 export { readCsv, csvLine, csvCell } from './csv';
 export { CLAIM_COLUMNS, REQUIRED_COLUMNS, parseKind, parseDate } from './claims';
 export type * from './types';
+export { nhsaResultsTable } from './output';
+export { NHSA_INPUT_FIELDS, NHSA_OUTPUT_COLUMNS, MED_TYPES, CATEGORY_HEADERS, CITY_HEADERS, kindOfMedType, dateOfSetlTime, maskCertno, certnoChecks, headerPlan } from './nhsa';
+export type { Convention, LedgerHeaderOptions, NhsaField, MedType } from './nhsa';
 
 let embedded: Book | undefined;
 

@@ -6,6 +6,7 @@ import { explainLines } from './explain';
 import type { LedgerOutcome } from './ledger';
 import type { Violation } from './floors';
 import type { ClaimResult } from './types';
+import { NHSA_OUTPUT_COLUMNS } from './nhsa';
 
 export const RESULT_COLUMNS = ['claim_id', 'basic', 'critical', 'assistance', 'reassist', 'oop_compliant', 'oop_total', 'warning', 'notes'] as const;
 export const REJECTED_COLUMNS = ['line', 'claim_id', 'reason_zh', 'reason_en'] as const;
@@ -57,4 +58,23 @@ export function summaryText(outcome: LedgerOutcome): string {
     for (const v of outcome.policyViolations) lines.push(`  ${violationLine(v)}`);
   }
   return lines.join('\n') + '\n';
+}
+
+/**
+ * The results under the national platform's field names (engine/nhsa.ts NHSA_OUTPUT_COLUMNS), so
+ * they join back to a 国家医保信息平台 export by setl_id. maf_assist_pay and maf_reassist_pay are
+ * this product's names for the two parts of maf_pay, not the platform's.
+ */
+export function nhsaResultsTable(outcome: LedgerOutcome, withExplain = false): string[][] {
+  const header: string[] = NHSA_OUTPUT_COLUMNS.map((c) => c.nhsa);
+  return [
+    withExplain ? [...header, 'explanation'] : header,
+    ...outcome.results.map((r) => {
+      // resultCells: claim_id, basic, critical, assistance, reassist, oop_compliant, oop_total, warning, notes[, explanation]
+      const cells = resultCells(r, outcome.claimFindings.get(r.claim_id), withExplain);
+      const maf = r.assistance.plus(r.reassist);
+      const fund = r.basic.plus(r.critical).plus(maf);
+      return [cells[0], fmt(r.basic), fmt(r.critical), fmt(maf), fmt(r.assistance), fmt(r.reassist), fmt(fund), fmt(r.oop_total), ...cells.slice(7)];
+    }),
+  ];
 }
