@@ -2,7 +2,7 @@
 // its field names, its medical-type (医疗类别 med_type) codes, and how a ledger under those names
 // becomes the spec's claims. Issue 8. The header decides the convention; nothing is guessed:
 // a mixed header, a missing category, an unknown med_type all say so in Chinese and English.
-import { YibaoError } from './errors';
+import { YibaoError, echo } from './errors';
 import { normalizeName } from './catalog';
 import { isIsoDate } from './policy/load';
 import type { LedgerRow } from './ledger';
@@ -115,8 +115,8 @@ export function kindOfMedType(text: string): ClaimKind {
   const m = MED_BY_CODE.get(s) ?? MED_BY_NAME.get(s);
   if (!m) {
     throw new YibaoError(
-      `医疗类别 med_type“${text}”不在可识别的代码表中（住院 21–26、28、52；门诊慢特病 14、140104、140201），未结算`,
-      `med_type "${text}" is not a known code (inpatient 21–26, 28, 52; chronic/special outpatient 14, 140104, 140201): not settled`,
+      `医疗类别 med_type“${echo(text)}”不在可识别的代码表中（住院 21–26、28、52；门诊慢特病 14、140104、140201），未结算`,
+      `med_type "${echo(text)}" is not a known code (inpatient 21–26, 28, 52; chronic/special outpatient 14, 140104, 140201): not settled`,
       'kind',
     );
   }
@@ -139,8 +139,8 @@ export function dateOfSetlTime(text: string): string {
   const ok = !!m && isIsoDate(m[1]) && (m[2] === undefined || (Number(m[2]) <= 23 && Number(m[3]) <= 59 && (m[4] === undefined || Number(m[4]) <= 59)));
   if (!ok) {
     throw new YibaoError(
-      `结算时间 setl_time“${text}”无效，须为 YYYY-MM-DD 或 YYYY-MM-DD HH:mm:ss（可用 T 分隔，不带时区）`,
-      `setl_time "${text}" is invalid: it must be YYYY-MM-DD or YYYY-MM-DD HH:mm:ss (T allowed, no time zone)`,
+      `结算时间 setl_time“${echo(text)}”无效，须为 YYYY-MM-DD 或 YYYY-MM-DD HH:mm:ss（可用 T 分隔，不带时区）`,
+      `setl_time "${echo(text)}" is invalid: it must be YYYY-MM-DD or YYYY-MM-DD HH:mm:ss (T allowed, no time zone)`,
       'date',
     );
   }
@@ -292,10 +292,10 @@ export function headerPlan(columns: string[], opts: LedgerHeaderOptions = {}): H
           const knownCert = certOfPerson.get(person);
           const knownPerson = personOfCert.get(cert);
           if (knownCert !== undefined && knownCert !== cert) {
-            throw new YibaoError(`人员编号 ${person} 的证件号码 ${maskCertno(cert)} 与前面的 ${maskCertno(knownCert)} 不一致`, `psn_no ${person} has certno ${maskCertno(cert)}, earlier ${maskCertno(knownCert)}`, 'certno');
+            throw new YibaoError(`人员编号 ${echo(person)} 的证件号码 ${maskCertno(cert)} 与前面的 ${maskCertno(knownCert)} 不一致`, `psn_no ${echo(person)} has certno ${maskCertno(cert)}, earlier ${maskCertno(knownCert)}`, 'certno');
           }
           if (knownPerson !== undefined && knownPerson !== person) {
-            throw new YibaoError(`证件号码 ${maskCertno(cert)} 已属于人员编号 ${knownPerson}，此行为 ${person}`, `certno ${maskCertno(cert)} belongs to psn_no ${knownPerson}, this row says ${person}`, 'certno');
+            throw new YibaoError(`证件号码 ${maskCertno(cert)} 已属于人员编号 ${echo(knownPerson)}，此行为 ${echo(person)}`, `certno ${maskCertno(cert)} belongs to psn_no ${echo(knownPerson)}, this row says ${echo(person)}`, 'certno');
           }
           certOfPerson.set(person, cert);
           personOfCert.set(cert, person);
