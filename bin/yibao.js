@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 'use strict';
-// The `yibao` command. The TypeScript sources are built into dist/ by `npm ci` (the prepare script).
+// The `yibao` command. The TypeScript sources are built into dist/ by `npm install` (the prepare script).
 let cli;
 try {
   cli = require('../dist/cli/main.js');
 } catch (e) {
   if (e && e.code === 'MODULE_NOT_FOUND' && /dist[\\/]cli[\\/]main/.test(String(e.message))) {
-    process.stderr.write('错误 error: 尚未构建，请先运行 npm ci 或 npm run build (not built yet: run npm ci or npm run build)\n');
+    process.stderr.write('错误 error: 尚未构建，请先运行 npm install 或 npm run build (not built yet: run npm install or npm run build)\n');
     process.exit(1);
   }
   throw e;
