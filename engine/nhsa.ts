@@ -292,10 +292,11 @@ export function headerPlan(columns: string[], opts: LedgerHeaderOptions = {}): H
           const knownCert = certOfPerson.get(person);
           const knownPerson = personOfCert.get(cert);
           if (knownCert !== undefined && knownCert !== cert) {
-            throw new YibaoError(`人员编号 ${echo(person)} 的证件号码 ${maskCertno(cert)} 与前面的 ${maskCertno(knownCert)} 不一致`, `psn_no ${echo(person)} has certno ${maskCertno(cert)}, earlier ${maskCertno(knownCert)}`, 'certno');
+            // Person ids are not quoted back (issue 6): the line number and the masked numbers say enough.
+            throw new YibaoError(`此人员编号前面行的证件号码为 ${maskCertno(knownCert)}，本行为 ${maskCertno(cert)}，不一致`, `this psn_no had certno ${maskCertno(knownCert)} on an earlier line, this line says ${maskCertno(cert)}`, 'certno');
           }
           if (knownPerson !== undefined && knownPerson !== person) {
-            throw new YibaoError(`证件号码 ${maskCertno(cert)} 已属于人员编号 ${echo(knownPerson)}，此行为 ${echo(person)}`, `certno ${maskCertno(cert)} belongs to psn_no ${echo(knownPerson)}, this row says ${echo(person)}`, 'certno');
+            throw new YibaoError(`证件号码 ${maskCertno(cert)} 在前面行属于另一人员编号`, `certno ${maskCertno(cert)} belongs to another psn_no on an earlier line`, 'certno');
           }
           certOfPerson.set(person, cert);
           personOfCert.set(cert, person);
