@@ -37,6 +37,10 @@ export type * from './types';
 export { nhsaResultsTable } from './output';
 export { NHSA_INPUT_FIELDS, NHSA_OUTPUT_COLUMNS, MED_TYPES, CATEGORY_HEADERS, CITY_HEADERS, kindOfMedType, dateOfSetlTime, maskCertno, certnoChecks, headerPlan } from './nhsa';
 export type { Convention, LedgerHeaderOptions, NhsaField, MedType } from './nhsa';
+export { summarize, parseGroups, keepColumns, claimTotals, summaryTable, summaryHeadings, summaryJson, GROUP_KEYS, UNKNOWN_KEY, TOTAL_FIELDS } from './summary';
+export type { GroupKey, SummaryMeta, SummaryRow, LedgerGroups, ClaimColumns, CountySource } from './summary';
+export { compareLedger, comparisonTable, comparisonGroupTable, comparisonJson, signed } from './compare';
+export type { LedgerComparison, ScenarioResult, GroupDiff, CompareOptions } from './compare';
 
 let embedded: Book | undefined;
 
