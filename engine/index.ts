@@ -41,6 +41,10 @@ export { summarize, parseGroups, keepColumns, claimTotals, summaryTable, summary
 export type { GroupKey, SummaryMeta, SummaryRow, LedgerGroups, ClaimColumns, CountySource } from './summary';
 export { compareLedger, comparisonTable, comparisonGroupTable, comparisonJson, signed } from './compare';
 export type { LedgerComparison, ScenarioResult, GroupDiff, CompareOptions } from './compare';
+export { readRoster, RosterReader, RosterIndex, rosterHeader, checkIdNumber, idCheckDigit, maskIdNumber, benefitWindow, startsNextMonth, inForce, rosterCategories, applyChanges, rosterCsv, lastDayOfMonth, firstOfNextMonth, Favour, CATEGORY_ORDER, ROSTER_COLUMNS, ROSTER_OUT_COLUMNS, CHANGE_COLUMNS } from './roster';
+export type { RosterEntry, RosterRead, CategoryDifference, ApplyOutcome } from './roster';
+export { budgetRecords, budgetRoster, budgetJson, budgetScenariosJson, budgetTable, budgetCsv } from './budget';
+export type { BudgetOptions, BudgetOutcome, BudgetRow, BudgetScenario, DuplicateReport, FundAmounts } from './budget';
 
 let embedded: Book | undefined;
 
