@@ -6,6 +6,8 @@ import {
 import { parseArgs, opt, type Args } from './args';
 import { readText } from './io';
 import { runSettle } from './settle';
+import { runBudget } from './budget';
+import { runRosterApply } from './roster';
 
 const HELP = `yibao — 三重保障测算 (three-tier medical security)
 
@@ -17,6 +19,13 @@ const HELP = `yibao — 三重保障测算 (three-tier medical security)
       国家医保信息平台导出 platform exports (setl_id,psn_no,setl_time,med_type,medfee_sumamt,
       inscp_scp_amt,hifp_pay,certno) are recognised by their header (docs/nhsa.md):
       [--format nhsa|spec] [--city C] [--category-column NAME]
+      [--summary county,category,month] totals per group (city,county,category,month,year,kind)
+      [--compare s.json ...] what-if against the pack: totals, differences, floors broken
+      [--roster roster.csv] category in force on each claim's date (docs/budget.md)
+  yibao budget <roster.csv> --year Y [--date YYYY-MM-DD] [--scenario s.json ...] [--json] [--out budget.csv]
+      资助参保预算 enrolment-subsidy budget by city, county, category and fund
+  yibao roster apply <current.csv> <changes.csv> [--month YYYY-MM] [--out new.csv]
+      花名册月度变动 apply a month's additions, removals and category changes
   yibao subsidy --city C --category K --year Y [--scenario s.json] [--json]
       资助参保 enrolment subsidy per person, split by fund
   yibao policy [city] [--date YYYY-MM-DD] [--scenario s.json] [--json]
@@ -48,9 +57,23 @@ export async function main(argv: string[], out = process.stdout, err = process.s
     const book = defaultBook();
     switch (command) {
       case 'settle': {
-        const args = parseArgs(rest, ['out', 'scenario', 'format', 'city', 'category-column'], ['explain']);
+        const args = parseArgs(rest, ['out', 'scenario', 'format', 'city', 'category-column', 'summary', 'compare', 'roster'], ['explain']);
         if (args.positional.length !== 1) throw new YibaoError('请给出一个台账文件', 'give one ledger file', 'usage');
-        return runSettle(book, { input: args.positional[0], out: opt(args, 'out'), scenario: scenarioOf(book, args), explain: args.flags.has('explain'), format: opt(args, 'format'), city: opt(args, 'city'), categoryColumn: opt(args, 'category-column') }, out, err);
+        const compare = (args.options.get('compare') ?? []).map((f) => parseScenario(book, readText(f), f.replace(/^.*[\\/]/, '').replace(/\.json$/i, ''))); // issue 7
+        return runSettle(book, { input: args.positional[0], out: opt(args, 'out'), scenario: scenarioOf(book, args), explain: args.flags.has('explain'), format: opt(args, 'format'), city: opt(args, 'city'), categoryColumn: opt(args, 'category-column'), summary: opt(args, 'summary'), compare, roster: opt(args, 'roster') }, out, err);
+      }
+      case 'budget': {
+        const args = parseArgs(rest, ['year', 'date', 'scenario', 'out'], ['json']);
+        if (args.positional.length !== 1) throw new YibaoError('请给出一个花名册文件', 'give one roster file', 'usage');
+        const yearIn = opt(args, 'year');
+        if (!yearIn || !/^\d{4}$/.test(yearIn)) throw new YibaoError('须给出 --year YYYY', '--year YYYY is required', 'usage');
+        const scenarios = (args.options.get('scenario') ?? []).map((f) => parseScenario(book, readText(f), f.replace(/^.*[\\/]/, '').replace(/\.json$/i, '')));
+        return runBudget(book, { input: args.positional[0], year: Number(yearIn), date: opt(args, 'date'), scenarios, json: args.flags.has('json'), out: opt(args, 'out') }, out, err);
+      }
+      case 'roster': {
+        const args = parseArgs(rest, ['month', 'out'], []);
+        if (args.positional[0] !== 'apply' || args.positional.length !== 3) throw new YibaoError('用法：yibao roster apply <current.csv> <changes.csv>', 'usage: yibao roster apply <current.csv> <changes.csv>', 'usage');
+        return runRosterApply(book, { current: args.positional[1], changes: args.positional[2], month: opt(args, 'month'), out: opt(args, 'out') }, out, err);
       }
       case 'subsidy': {
         const args = parseArgs(rest, ['city', 'category', 'year', 'scenario', 'date'], ['json']);

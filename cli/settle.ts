@@ -4,18 +4,24 @@ import { csvLedgerRows, settleLedger, resultsTable, rejectedTable, toCsv, summar
 import { nhsaResultsTable, resolveCity, YibaoError, type Convention } from '../engine';
 import { readText, writeAtomic } from './io';
 import { progressBar } from './progress';
+import { prepareBudgetOptions, finishBudgetOptions } from './settle-budget';
 
 export interface SettleCommand {
   input: string; out?: string; scenario?: Scenario; explain: boolean;
   /** Output columns: the spec's or the national platform's names (default: the input's convention). */
   format?: string; city?: string; categoryColumn?: string;
+  /** Issue 7: totals per group (e.g. "county,category,month"), what-if scenarios to compare, a roster for categories. */
+  summary?: string; compare?: Scenario[]; roster?: string;
 }
 
 /** Returns the exit status: 0 all settled, 3 some rows rejected. */
 export function runSettle(book: Book, cmd: SettleCommand, stdout: NodeJS.WritableStream, stderr: NodeJS.WritableStream): number {
   if (cmd.format !== undefined && cmd.format !== 'spec' && cmd.format !== 'nhsa') throw new YibaoError(`--format 须为 nhsa 或 spec，而不是“${cmd.format}”`, `--format must be nhsa or spec, not "${cmd.format}"`, 'usage');
   if (cmd.city !== undefined) resolveCity(book, cmd.city); // an unknown --city stops the run, not every row
-  const { rows, convention } = csvLedgerRows(readText(cmd.input), { city: cmd.city, categoryColumn: cmd.categoryColumn });
+  const read = csvLedgerRows(readText(cmd.input), { city: cmd.city, categoryColumn: cmd.categoryColumn });
+  const convention = read.convention;
+  const budget = prepareBudgetOptions(book, cmd, read.rows, stderr); // issue 7: --roster, --summary, --compare (cli/settle-budget.ts)
+  const rows = budget.rows;
   const format = (cmd.format ?? convention) as Convention;
   const bar = progressBar(stderr, '结算 settling');
   const outcome = settleLedger(book, rows, { scenario: cmd.scenario, onProgress: bar.update });
@@ -34,5 +40,6 @@ export function runSettle(book: Book, cmd: SettleCommand, stdout: NodeJS.Writabl
   }
   if (cmd.scenario) stderr.write(`情景 scenario: ${cmd.scenario.name}\n`);
   stderr.write(summaryText(outcome));
+  finishBudgetOptions(book, cmd, budget, outcome, stdout, stderr);
   return outcome.rejections.length ? 3 : 0;
 }

@@ -306,10 +306,6 @@ export function budgetScenariosJson(o: BudgetOutcome) {
 
 const FUNDS = ['assistance_fund', 'county_finance', 'individual'] as const;
 
-function signedFmt(x: DecimalBase): string {
-  return x.isZero() ? '0.00' : x.isNeg() ? `-${fmt(x.abs())}` : `+${fmt(x)}`;
-}
-
 /**
  * The budget as a table (header first, grand total last): the baseline's persons and funds, then for
  * each scenario its three funds and their differences from the baseline — a what-if sheet.
@@ -321,7 +317,7 @@ export function budgetTable(o: BudgetOutcome): string[][] {
     ...o.scenarios.flatMap((s) => FUNDS.flatMap((f) => {
       const sr = i === null ? s.totals : s.rows[i];
       const d = i === null ? s.totalsDiff : s.diff[i];
-      return [fmt(sr[f]), signedFmt(d[f])];
+      return [fmt(sr[f]), fmt(d[f])];
     })),
   ];
   return [header, ...o.rows.map((r, i) => [r.city, r.county, r.category, ...cells(r, i)]), ['合计 total', '', '', ...cells(o.totals, null)]];

@@ -75,7 +75,7 @@ export function compareLedger(book: Book, rows: LedgerRow[] | (() => Iterable<Le
   return { groups, baseline: { summary: base.summary, violations: base.policyViolations, findings: base.claimFindings.size, groups: baseGroups }, scenarios: out };
 }
 
-/** A difference with its sign: +545.00, -12.30, 0.00. */
+/** A difference with its sign for people to read: +545.00, -12.30, 0.00 (tables for files use plain numbers: a leading + would be quoted as a formula guard). */
 export function signed(x: DecimalBase): string {
   return x.isZero() ? '0.00' : x.isNeg() ? `-${fmt(x.abs())}` : `+${fmt(x)}`;
 }
@@ -83,14 +83,14 @@ export function signed(x: DecimalBase): string {
 /** Tier by tier: baseline, then each scenario and its difference — ready to paste into a what-if sheet. */
 export function comparisonTable(c: LedgerComparison): string[][] {
   const header = ['tier', 'baseline', ...c.scenarios.flatMap((s) => [s.name, `${s.name} − baseline`])];
-  const rows = TOTAL_FIELDS.map((f) => [f, fmt(c.baseline.summary.totals[f]), ...c.scenarios.flatMap((s) => [fmt(s.summary.totals[f]), signed(s.diff[f])])]);
+  const rows = TOTAL_FIELDS.map((f) => [f, fmt(c.baseline.summary.totals[f]), ...c.scenarios.flatMap((s) => [fmt(s.summary.totals[f]), fmt(s.diff[f])])]);
   return [header, ...rows];
 }
 
 /** Per group and tier, for one scenario: the group cells, then baseline / scenario / difference of each tier. */
 export function comparisonGroupTable(c: LedgerComparison, s: ScenarioResult): string[][] {
   const header = [...c.groups, 'claims', ...TOTAL_FIELDS.flatMap((f) => [`${f}_baseline`, `${f}_scenario`, `${f}_diff`])];
-  return [header, ...(s.groups ?? []).map((g) => [...c.groups.map((k) => g.key[k] ?? ''), String(g.claims), ...TOTAL_FIELDS.flatMap((f) => [fmt(g.baseline[f]), fmt(g.scenario[f]), signed(g.diff[f])])])];
+  return [header, ...(s.groups ?? []).map((g) => [...c.groups.map((k) => g.key[k] ?? ''), String(g.claims), ...TOTAL_FIELDS.flatMap((f) => [fmt(g.baseline[f]), fmt(g.scenario[f]), fmt(g.diff[f])])])];
 }
 
 function totalsJson(t: Totals): Record<string, string> {
