@@ -31,6 +31,8 @@ export interface BudgetOptions {
   /** The date whose roster counts (YYYY-MM-DD); default `${year}-01-01`. */
   date?: string;
   scenarios?: Scenario[];
+  /** The number of rows expected, to size the table of persons (it grows if the guess is low). */
+  sizeHint?: number;
   /** How many duplicate rows to describe one by one (all are counted); default 1000. */
   maxDuplicateReports?: number;
 }
@@ -85,17 +87,36 @@ export interface BudgetOutcome {
 // open addressing on two 32-bit hashes, exact comparison of the characters on a hash match.
 
 class PersonTable {
-  private slots = new Int32Array(1 << 16).fill(-1);
-  private mask = (1 << 16) - 1;
-  private arena = new Uint16Array(1 << 20);
+  private slots: Int32Array;
+  /** The second hash beside each slot, so that a probe rarely leaves the slot array. */
+  private slotHash: Int32Array;
+  private mask: number;
+  private arena: Uint16Array;
   private used = 0;
-  private off = new Int32Array(1 << 14);
-  private len = new Int32Array(1 << 14);
-  private ha = new Int32Array(1 << 14);
-  private hb = new Int32Array(1 << 14);
-  group = new Int32Array(1 << 14);
-  line = new Int32Array(1 << 14);
+  private off: Int32Array;
+  private len: Int32Array;
+  private ha: Int32Array;
+  private hb: Int32Array;
+  group: Int32Array;
+  line: Int32Array;
   size = 0;
+
+  /** sizeHint: the number of persons expected (a guess is fine: the table grows). */
+  constructor(sizeHint = 16384) {
+    const n = Math.max(1024, Math.min(sizeHint, 1 << 27));
+    let cap = 1 << 11;
+    while (cap < n * 2) cap *= 2;
+    this.slots = new Int32Array(cap).fill(-1);
+    this.slotHash = new Int32Array(cap);
+    this.mask = cap - 1;
+    this.arena = new Uint16Array(n * 12);
+    this.off = new Int32Array(n);
+    this.len = new Int32Array(n);
+    this.ha = new Int32Array(n);
+    this.hb = new Int32Array(n);
+    this.group = new Int32Array(n);
+    this.line = new Int32Array(n);
+  }
 
   /** The entry of an id, or -1 after inserting it (its group and line must then be set by the caller). */
   findOrInsert(id: string): number {
@@ -110,7 +131,7 @@ class PersonTable {
     for (;;) {
       const s = this.slots[p];
       if (s < 0) break;
-      if (this.hb[s] === b && this.len[s] === L) {
+      if (this.slotHash[p] === b && this.len[s] === L) {
         const o = this.off[s];
         let eq = true;
         for (let j = 0; j < L; j++) if (this.arena[o + j] !== id.charCodeAt(j)) { eq = false; break; }
@@ -134,6 +155,7 @@ class PersonTable {
     this.ha[n] = a;
     this.hb[n] = b;
     this.slots[p] = n;
+    this.slotHash[p] = b;
     if (this.size * 2 > this.slots.length) this.rehash();
     return -1;
   }
@@ -152,11 +174,13 @@ class PersonTable {
   private rehash() {
     const cap = this.slots.length * 2;
     this.slots = new Int32Array(cap).fill(-1);
+    this.slotHash = new Int32Array(cap);
     this.mask = cap - 1;
     for (let n = 0; n < this.size; n++) {
       let p = this.ha[n] & this.mask;
       while (this.slots[p] >= 0) p = (p + 1) & this.mask;
       this.slots[p] = n;
+      this.slotHash[p] = this.hb[n];
     }
   }
 }
@@ -179,10 +203,10 @@ export function budgetRecords(book: Book, header: string[], records: Iterable<Cs
   const favour = new Favour(book, year);
   const maxReports = opts.maxDuplicateReports ?? 1000;
 
-  const groupIx = new Map<string, number>();
+  const groupIx = new Map<CityId, Map<string, Map<CategoryId, number>>>();
   const gCity: CityId[] = [], gCounty: string[] = [], gCat: CategoryId[] = [];
   const counts: number[] = [];
-  const people = new PersonTable();
+  const people = new PersonTable(opts.sizeHint);
   const rejections: Rejection[] = [];
   const duplicates: DuplicateReport[] = [];
   let read = 0, notInForce = 0, duplicateRows = 0;
@@ -199,11 +223,14 @@ export function budgetRecords(book: Book, header: string[], records: Iterable<Cs
     }
     if (!inForce(e, date)) { notInForce++; continue; }
     const county = e.county || UNKNOWN_KEY;
-    const key = `${e.city}\u0000${county}\u0000${e.category}`;
-    let g = groupIx.get(key);
+    let byCounty = groupIx.get(e.city);
+    if (!byCounty) groupIx.set(e.city, (byCounty = new Map()));
+    let byCat = byCounty.get(county);
+    if (!byCat) byCounty.set(county, (byCat = new Map()));
+    let g = byCat.get(e.category);
     if (g === undefined) {
       g = counts.length;
-      groupIx.set(key, g);
+      byCat.set(e.category, g);
       gCity.push(e.city); gCounty.push(county); gCat.push(e.category); counts.push(0);
     }
     const s = people.findOrInsert(e.person_id);
@@ -268,7 +295,7 @@ export function budgetRoster(book: Book, text: string, opts: BudgetOptions): Bud
   const records = readCsv(text);
   const first = records.next();
   if (first.done) throw new YibaoError('花名册为空', 'the roster is empty', 'fatal');
-  return budgetRecords(book, first.value.cells, { [Symbol.iterator]: () => records }, opts);
+  return budgetRecords(book, first.value.cells, { [Symbol.iterator]: () => records }, { sizeHint: Math.ceil(text.length / 40), ...opts });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -163,7 +163,9 @@ export function rosterHeader(cells: string[]): RosterHeader {
  */
 export class RosterReader {
   private cities = new Map<string, CityDef | YibaoError>();
-  private cats = new Map<string, CategoryId | YibaoError>();
+  private cats = new Map<CityDef, Map<string, CategoryId | YibaoError>>();
+  private counties = new Map<string, string>();
+  private open = new Map<CityDef, { from?: string; to?: string }>();
   private dates = new Map<string, boolean>();
   private windows = new Map<string, { from?: string; to?: string }>();
   constructor(readonly book: Book, readonly header: RosterHeader) {}
@@ -179,11 +181,12 @@ export class RosterReader {
   }
 
   private category(city: CityDef, text: string): CategoryId {
-    const key = `${city.id}\u0000${text}`;
-    let c = this.cats.get(key);
+    let perCity = this.cats.get(city);
+    if (!perCity) this.cats.set(city, (perCity = new Map()));
+    let c = perCity.get(text);
     if (c === undefined) {
       try { c = resolveCategory(this.book, city, text); } catch (e) { if (!(e instanceof YibaoError)) throw e; c = e; }
-      this.cats.set(key, c);
+      perCity.set(text, c);
     }
     if (c instanceof YibaoError) throw c;
     return c;
@@ -199,6 +202,11 @@ export class RosterReader {
   }
 
   window(city: CityDef, included_on?: string, exited_on?: string): { from?: string; to?: string } {
+    if (included_on === undefined && exited_on === undefined) {
+      let o = this.open.get(city);
+      if (!o) this.open.set(city, (o = {}));
+      return o;
+    }
     const key = `${city.id}\u0000${included_on ?? ''}\u0000${exited_on ?? ''}`;
     let w = this.windows.get(key);
     if (!w) this.windows.set(key, (w = benefitWindow(this.book, city, included_on, exited_on)));
@@ -217,7 +225,9 @@ export class RosterReader {
     const id_masked = checkIdNumber(cell(ix.id_number));
     const city = this.city(cell(ix.city));
     const category = this.category(city, cell(ix.category));
-    const county = normalizeName(cell(ix.county));
+    const countyText = cell(ix.county);
+    let county = this.counties.get(countyText);
+    if (county === undefined) this.counties.set(countyText, (county = normalizeName(countyText)));
     const included_on = this.date(cell(ix.included_on), 'included_on 纳入日期');
     const exited_on = this.date(cell(ix.exited_on), 'exited_on 退出日期');
     if (included_on && exited_on && exited_on < included_on) {
