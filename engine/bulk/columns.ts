@@ -1,0 +1,151 @@
+// Growable columns in fixed blocks of typed arrays: no object per row, and growing never copies
+// (a doubling array would hold old and new copies at once, half again the peak memory).
+
+export const BLOCK_BITS = 16;
+export const BLOCK = 1 << BLOCK_BITS;
+const MASK = BLOCK - 1;
+
+type Typed = Float64Array | Int32Array | Uint32Array | Uint16Array | Uint8Array;
+
+class Column<T extends Typed> {
+  readonly blocks: T[] = [];
+  constructor(private readonly make: (n: number) => T) {}
+  get(i: number): number {
+    return this.blocks[i >>> BLOCK_BITS][i & MASK];
+  }
+  set(i: number, v: number): void {
+    const b = i >>> BLOCK_BITS;
+    while (this.blocks.length <= b) this.blocks.push(this.make(BLOCK));
+    this.blocks[b][i & MASK] = v;
+  }
+  bytes(): number {
+    return this.blocks.reduce((s, b) => s + b.byteLength, 0);
+  }
+}
+
+export class F64 extends Column<Float64Array> { constructor() { super((n) => new Float64Array(n)); } }
+export class I32 extends Column<Int32Array> { constructor() { super((n) => new Int32Array(n)); } }
+export class U32 extends Column<Uint32Array> { constructor() { super((n) => new Uint32Array(n)); } }
+export class U16 extends Column<Uint16Array> { constructor() { super((n) => new Uint16Array(n)); } }
+export class U8 extends Column<Uint8Array> { constructor() { super((n) => new Uint8Array(n)); } }
+
+/** Byte strings kept end to end in 4 MB blocks; a string never straddles two blocks. */
+export class Arena {
+  static readonly SIZE = 1 << 22;
+  readonly blocks: Uint8Array[] = [];
+  private pos = Arena.SIZE;
+  /** Copy bytes in; returns the global offset (block × SIZE + position). */
+  add(src: Uint8Array, start: number, end: number): number {
+    const len = end - start;
+    if (len > Arena.SIZE) throw new RangeError('string too long for the arena');
+    if (this.pos + len > Arena.SIZE) {
+      this.blocks.push(new Uint8Array(Arena.SIZE));
+      this.pos = 0;
+    }
+    const block = this.blocks[this.blocks.length - 1];
+    block.set(src.subarray(start, end), this.pos);
+    const off = (this.blocks.length - 1) * Arena.SIZE + this.pos;
+    this.pos += len;
+    return off;
+  }
+  block(off: number): Uint8Array {
+    return this.blocks[Math.floor(off / Arena.SIZE)];
+  }
+  at(off: number): number {
+    return off % Arena.SIZE;
+  }
+  equals(off: number, len: number, src: Uint8Array, start: number, end: number): boolean {
+    if (end - start !== len) return false;
+    const b = this.block(off);
+    let p = this.at(off);
+    for (let i = start; i < end; i++, p++) if (b[p] !== src[i]) return false;
+    return true;
+  }
+  bytes(): number {
+    return this.blocks.length * Arena.SIZE;
+  }
+}
+
+/** FNV-1a over bytes, seeded. */
+export function hashBytes(b: Uint8Array, start: number, end: number, seed: number): number {
+  let h = (0x811c9dc5 ^ seed) >>> 0;
+  for (let i = start; i < end; i++) {
+    h ^= b[i];
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** Longest string the interner keeps (bytes); longer ones make the bulk path hand the run back. */
+export const MAX_KEY_BYTES = 4096;
+
+/**
+ * Interning of byte strings (with a small integer tag, e.g. a city and year) to dense numbers 0, 1, 2 …
+ * Open addressing over an Int32Array; the strings live in an Arena. About 7 bytes per string besides
+ * the string itself and the table (2–4 slots of 4 bytes).
+ */
+export class ByteInterner {
+  readonly arena = new Arena();
+  readonly off = new U32();
+  readonly len = new U16();
+  readonly tag: U32 | null;
+  private table = new Int32Array(1 << 12).fill(-1);
+  size = 0;
+  lastWasNew = false;
+
+  constructor(tagged: boolean) {
+    this.tag = tagged ? new U32() : null;
+  }
+
+  private hash(src: Uint8Array, start: number, end: number, tag: number): number {
+    return (hashBytes(src, start, end, 0) ^ Math.imul(tag + 1, 0x9e3779b1)) >>> 0;
+  }
+
+  /** The number of this string (end − start ≤ MAX_KEY_BYTES), and in lastWasNew whether it was new. */
+  intern(src: Uint8Array, start: number, end: number, tag = 0): number {
+    const mask = this.table.length - 1;
+    let slot = this.hash(src, start, end, tag) & mask;
+    const tags = this.tag;
+    for (;;) {
+      const k = this.table[slot];
+      if (k < 0) break;
+      if ((tags === null || tags.get(k) === tag) && this.arena.equals(this.off.get(k), this.len.get(k), src, start, end)) {
+        this.lastWasNew = false;
+        return k;
+      }
+      slot = (slot + 1) & mask;
+    }
+    const k = this.size++;
+    this.off.set(k, this.arena.add(src, start, end));
+    this.len.set(k, end - start);
+    tags?.set(k, tag);
+    this.table[slot] = k;
+    this.lastWasNew = true;
+    if (this.size * 2 > this.table.length) this.grow();
+    return k;
+  }
+
+  private grow(): void {
+    const table = new Int32Array(this.table.length * 2).fill(-1);
+    const mask = table.length - 1;
+    for (let k = 0; k < this.size; k++) {
+      const off = this.off.get(k);
+      const at = this.arena.at(off);
+      let slot = this.hash(this.arena.block(off), at, at + this.len.get(k), this.tag?.get(k) ?? 0) & mask;
+      while (table[slot] >= 0) slot = (slot + 1) & mask;
+      table[slot] = k;
+    }
+    this.table = table;
+  }
+
+  /** The bytes of string k (a view, valid while the interner lives). */
+  view(k: number): Uint8Array {
+    const off = this.off.get(k);
+    const at = this.arena.at(off);
+    return this.arena.block(off).subarray(at, at + this.len.get(k));
+  }
+
+  bytes(): number {
+    return this.arena.bytes() + this.off.bytes() + this.len.bytes() + (this.tag?.bytes() ?? 0) + this.table.byteLength;
+  }
+}

@@ -1,0 +1,889 @@
+// The bulk path: a whole CSV ledger as bytes in (in chunks of any size), columns in typed arrays
+// (no object per row), each person's year ordered by a counting sort on the group and a sort by date
+// inside it, settlement on integer fen (engine/fast), and results out in input order: the same bytes
+// as settleLedger + engine/output.ts write for the same file.
+//
+// Pure: no file system, no threads. The shells hand it bytes (cli/bulk.ts reads files; the Functions
+// app can hand it a blob's chunks) and take the output bytes from a sink.
+//
+// Every row the fast checks do not pass (a bad cell, a quoted cell, an unknown name …) goes through the
+// engine's own validateClaim, so reasons are the engine's; every person-year whose rules have no
+// integer form, or whose bases pass the integer bound, is settled by the engine's own settleClaim.
+import type DecimalBase from 'decimal.js';
+import { YibaoError } from '../errors';
+import { Decimal } from '../money';
+import { normalizeName, resolveCategory, resolveCity } from '../catalog';
+import { parseKind, parseDate, validateClaim, type ValidClaim } from '../claims';
+import { headerPlan } from '../nhsa';
+import { tableLedgerRows, emptyTotals, type LedgerOutcome, type Totals } from '../ledger';
+import { paramsAt, rulesFor, type CategoryRules, type Params } from '../policy/resolve';
+import { checkClaim, checkPolicy, type Violation } from '../floors';
+import { newYearState, settleClaim } from '../settle';
+import { csvCell, csvLine } from '../csv';
+import { RESULT_COLUMNS } from '../output';
+import type { Book, CityDef } from '../policy/load';
+import type { Scenario } from '../scenario';
+import type { CategoryId, ClaimKind, ClaimResult, HospitalLevel, Rejection } from '../types';
+import { parseFenBytes } from '../fast/amount';
+import { compileRules, LEVEL_CODES, type FastRules } from '../fast/rules';
+import { settleFast, STATE_SIZE } from '../fast/settle';
+import { ByteInterner, F64, I32, U16, U8, MAX_KEY_BYTES } from './columns';
+
+/** The bulk path cannot take this run (the platform's column names, an over-long key …): use settleLedger. */
+export class BulkUnsupported extends Error {}
+
+export interface BulkOptions { scenario?: Scenario }
+
+const COMMA = 44, LF = 10, CR = 13, QUOTE = 34;
+const CATEGORY_CHANGED = { zh: '本年度内此人类别有变化：累计基数连续计算，本次按新类别的参数支付', en: "the person's category changed this year: bases run on, this claim is paid under the new category" };
+const FIELDS = ['claim_id', 'person_id', 'category', 'city', 'date', 'kind', 'hospital_level', 'total', 'compliant', 'basic_paid'] as const;
+const F_ID = 0, F_PERSON = 1, F_CAT = 2, F_CITY = 3, F_DATE = 4, F_KIND = 5, F_LEVEL = 6, F_TOTAL = 7, F_COMPLIANT = 8, F_BASIC = 9;
+const CACHE_LIMIT = 20_000;
+
+/** One compiled rule set: a city's parameters on a date (under the scenario) for one category. */
+interface RuleSet { city: CityDef; cityIdx: number; catIdx: number; params: Params; rules: CategoryRules; category: CategoryId; fast: FastRules | null; pendingZh: string | null }
+
+/** A claim rule of floors.json in integer form: result field OP whole fen. */
+interface FastClaimRule { field: number; op: string; fen: number; text: string; violation: Omit<Violation, 'left'> }
+
+const RESULT_FIELDS = ['basic', 'critical', 'assistance', 'reassist', 'oop_compliant', 'oop_total'];
+
+function isSpace(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13);
+}
+
+/** A cache from short byte strings to values (names as typed → what they resolve to). */
+class BytesCache<V> {
+  private map = new Map<string, V>();
+  get(key: string): V | undefined {
+    return this.map.get(key);
+  }
+  set(key: string, v: V): void {
+    if (this.map.size < CACHE_LIMIT) this.map.set(key, v);
+  }
+}
+
+const latin1 = (b: Uint8Array, s: number, e: number): string => {
+  // a cache key, not text: one char per byte (exact for any bytes)
+  let out = '';
+  for (let i = s; i < e; i++) out += String.fromCharCode(b[i]);
+  return out;
+};
+
+export class BulkLedger {
+  private readonly decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+  private readonly encoder = new TextEncoder();
+  // --- reading
+  private carry: Uint8Array = new Uint8Array(0);
+  private line = 1;
+  private started = false;
+  private header: string[] | null = null;
+  private ncols = 0;
+  private col = new Int32Array(FIELDS.length).fill(-1);
+  private cs = new Int32Array(64); // cell starts of the current record
+  private ce = new Int32Array(64); // cell ends
+  private cq = new Uint8Array(64); // cell quoted
+  private ncells = 0;
+  private recError = false;
+  private ended = false;
+  // --- rows
+  read = 0;
+  private readonly ids = new ByteInterner(false);
+  private readonly groups = new ByteInterner(true);
+  private groupCity: number[] = [];
+  /** Per valid row (v = 0, 1, 2 … in input order). */
+  private nValid = 0;
+  private readonly vLine = new I32();
+  private readonly vId = new I32();
+  private readonly vGroup = new I32();
+  private readonly vDay = new U16();
+  private readonly vRule = new U16();
+  private readonly vKind = new U8(); // bit 0: special drug; bits 1–3: level code
+  private readonly vTotal = new F64();
+  private readonly vCompliant = new F64();
+  private readonly vBasic = new F64(); // given basic_paid or −1; after settling: basic
+  private readonly vCritical = new F64();
+  private readonly vAssist = new F64();
+  private readonly vReassist = new F64();
+  private readonly vWarn = new U8(); // 0 none, 1 "0", 2 "1"
+  private readonly vNotes = new U16(); // index into notes
+  private notes: string[] = [''];
+  private notesIndex = new Map<string, number>([['', 0]]);
+  readonly rejections: Rejection[] = [];
+  // --- names and rules
+  private readonly cities: CityDef[] = [];
+  private readonly cityCache = new BytesCache<number>(); // −1: not a city
+  private readonly catCache = new BytesCache<number>(); // key: city + \0 + bytes
+  private readonly categories: CategoryId[] = [];
+  private readonly kindCache = new BytesCache<number>();
+  private readonly levelCache = new BytesCache<number>();
+  private readonly dateCache = new BytesCache<{ year: number; day: number; params: number } | null>();
+  private readonly paramsList: Params[] = [];
+  private readonly ruleIndex = new Map<string, number>();
+  readonly ruleSets: RuleSet[] = [];
+  private readonly checkedYears: string[] = [];
+  private readonly claimRules = new Map<number, FastClaimRule[] | null>(); // per city; null: use checkClaim
+  /** Person-years settled on the decimal path, and why (for reports). */
+  decimalGroups = 0;
+  fastGroups = 0;
+  unsupportedReasons = new Set<string>();
+  private settled = false;
+  private totals: Totals = emptyTotals();
+  private warnings = 0;
+  private findingCount = 0;
+  private firstFinding: Violation | undefined;
+
+  constructor(private readonly book: Book, private readonly opts: BulkOptions = {}) {}
+
+  // -------------------------------------------------------------------------------------------
+  // CSV bytes → records (engine/csv.ts readCsv, on bytes)
+
+  /** Feed the next bytes of the file. */
+  push(chunk: Uint8Array): void {
+    if (this.ended) throw new Error('push after end');
+    let buf: Uint8Array;
+    if (this.carry.length === 0) buf = chunk;
+    else {
+      buf = new Uint8Array(this.carry.length + chunk.length);
+      buf.set(this.carry, 0);
+      buf.set(chunk, this.carry.length);
+    }
+    const used = this.scan(buf, false);
+    this.carry = buf.slice(used);
+  }
+
+  /** The file is complete: read what is left and settle. */
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.scan(this.carry, true);
+    this.carry = new Uint8Array(0);
+    if (this.header === null) throw new YibaoError('输入文件为空', 'the input is empty', 'fatal');
+    this.settle();
+  }
+
+  /** Scan complete records; returns how many bytes were consumed. */
+  private scan(b: Uint8Array, final: boolean): number {
+    const n = b.length;
+    let i = 0;
+    if (!this.started) {
+      // TextDecoder drops one BOM, readCsv another
+      if (n < 6 && !final) return 0;
+      this.started = true;
+      for (let k = 0; k < 2; k++) if (b[i] === 0xef && b[i + 1] === 0xbb && b[i + 2] === 0xbf) i += 3;
+    }
+    while (i < n) {
+      const recStart = i;
+      const recLine = this.line;
+      let ncells = 0;
+      let error = false;
+      let complete = true;
+      for (;;) {
+        if (ncells === this.cs.length) this.growCells();
+        const cellStart = i;
+        let quoted = 0;
+        if (i < n && b[i] === QUOTE) {
+          quoted = 1;
+          i++;
+          let closed = false;
+          while (i < n) {
+            const c = b[i];
+            if (c === QUOTE) {
+              if (i + 1 >= n && !final) { complete = false; break; }
+              if (i + 1 < n && b[i + 1] === QUOTE) { i += 2; continue; }
+              i++;
+              closed = true;
+              break;
+            }
+            if (c === LF) this.line++;
+            i++;
+          }
+          if (!complete) break;
+          if (!closed) {
+            if (!final) { complete = false; break; }
+            error = true;
+          }
+        }
+        while (i < n) {
+          const c = b[i];
+          if (c === COMMA || c === LF || c === CR) break;
+          i++;
+        }
+        this.cs[ncells] = cellStart;
+        this.ce[ncells] = i;
+        this.cq[ncells] = quoted;
+        ncells++;
+        if (i >= n) {
+          if (!final) complete = false;
+          break;
+        }
+        const c = b[i];
+        if (c === COMMA) { i++; continue; }
+        if (c === CR) {
+          if (i + 1 >= n && !final) { complete = false; break; }
+          i++;
+        }
+        if (i < n && b[i] === LF) i++;
+        this.line++;
+        break;
+      }
+      if (!complete) {
+        this.line = recLine;
+        return recStart;
+      }
+      if (ncells === 1 && !error && this.ce[0] - this.cs[0] === (this.cq[0] ? 2 : 0)) continue; // blank line (or a lone "")
+      this.ncells = ncells;
+      this.recError = error;
+      this.record(b, recLine);
+    }
+    return n;
+  }
+
+  private growCells(): void {
+    const grow = <T extends Int32Array | Uint8Array>(a: T, make: (n: number) => T): T => {
+      const out = make(a.length * 2);
+      out.set(a);
+      return out;
+    };
+    this.cs = grow(this.cs, (n) => new Int32Array(n));
+    this.ce = grow(this.ce, (n) => new Int32Array(n));
+    this.cq = grow(this.cq, (n) => new Uint8Array(n));
+  }
+
+  /** The text of cell k as readCsv gives it. */
+  private cellText(b: Uint8Array, k: number): string {
+    const s = this.cs[k], e = this.ce[k];
+    if (!this.cq[k]) return this.decoder.decode(b.subarray(s, e));
+    const out: number[] = [];
+    let i = s + 1;
+    for (; i < e; i++) {
+      if (b[i] === QUOTE) {
+        if (i + 1 < e && b[i + 1] === QUOTE) { out.push(QUOTE); i++; continue; }
+        i++;
+        break;
+      }
+      out.push(b[i]);
+    }
+    for (; i < e; i++) out.push(b[i]);
+    return this.decoder.decode(Uint8Array.from(out));
+  }
+
+  private cells(b: Uint8Array): string[] {
+    const out: string[] = [];
+    for (let k = 0; k < this.ncells; k++) out.push(this.cellText(b, k));
+    return out;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // records → columns
+
+  private record(b: Uint8Array, line: number): void {
+    if (this.header === null) return this.readHeader(this.cells(b));
+    const seq = this.read++;
+    if (this.recError || this.ncells !== this.ncols) {
+      // the engine's own words for an unreadable row
+      const rows = tableLedgerRows(this.header, [{ line, cells: this.cells(b), error: this.recError ? 'unterminated quote' : undefined }]).rows;
+      for (const row of rows) this.rejections.push({ line, claim_id: undefined, reason: row.error!.reason });
+      return;
+    }
+    // claim_id, trimmed, for duplicates
+    const ci = this.col[F_ID];
+    let idStart = this.cs[ci], idEnd = this.ce[ci];
+    let idBytes = b;
+    let claimId: string | undefined;
+    if (this.cq[ci] || !this.plain(b, idStart, idEnd)) {
+      claimId = this.cellText(b, ci).trim();
+      idBytes = this.encoder.encode(claimId);
+      idStart = 0;
+      idEnd = idBytes.length;
+    } else {
+      while (idStart < idEnd && isSpace(b[idStart])) idStart++;
+      while (idEnd > idStart && isSpace(b[idEnd - 1])) idEnd--;
+    }
+    let idk = -1;
+    if (idEnd > idStart) {
+      if (idEnd - idStart > MAX_KEY_BYTES) throw new BulkUnsupported('claim_id too long');
+      idk = this.ids.intern(idBytes, idStart, idEnd);
+      if (!this.ids.lastWasNew) {
+        claimId ??= this.decoder.decode(b.subarray(idStart, idEnd));
+        this.rejections.push({ line, claim_id: claimId, reason: { zh: `claim_id ${claimId} 重复，以首次出现的行为准`, en: `duplicate claim_id ${claimId}: the first row stands` } });
+        return;
+      }
+    }
+    if (!this.fastRow(b, seq, line, idk)) this.slowRow(b, seq, line, idk);
+  }
+
+  /** True when bytes[s, e) are printable ASCII with no quote (the common cell). */
+  private plain(b: Uint8Array, s: number, e: number): boolean {
+    for (let i = s; i < e; i++) {
+      const c = b[i];
+      if (c >= 0x80 || c === QUOTE) return false;
+    }
+    return true;
+  }
+
+  private readHeader(cells: string[]): void {
+    const columns = cells.map((c) => normalizeName(c).toLowerCase());
+    if (headerPlan(columns, {}) !== null) throw new BulkUnsupported('the national platform\'s column names');
+    tableLedgerRows(cells, []); // the engine's errors for a header it cannot use
+    this.header = cells;
+    this.ncols = cells.length;
+    FIELDS.forEach((f, k) => (this.col[k] = columns.lastIndexOf(f)));
+  }
+
+  /** Range of field f in the current record, trimmed of ASCII spaces; null when the cell is quoted or absent. */
+  private fs = 0;
+  private fe = 0;
+  private field(b: Uint8Array, f: number): boolean {
+    const k = this.col[f];
+    if (k < 0) {
+      this.fs = this.fe = 0;
+      return true;
+    }
+    if (this.cq[k]) return false;
+    let s = this.cs[k], e = this.ce[k];
+    while (s < e && isSpace(b[s])) s++;
+    while (e > s && isSpace(b[e - 1])) e--;
+    this.fs = s;
+    this.fe = e;
+    return true;
+  }
+
+  /** The fast checks; false when the row needs the engine's validateClaim (it may still be valid). */
+  private fastRow(b: Uint8Array, seq: number, line: number, idk: number): boolean {
+    if (idk < 0) return false;
+    // person_id (plain ASCII, else the string path)
+    if (!this.field(b, F_PERSON) || this.fe === this.fs || !this.plain(b, this.fs, this.fe) || this.fe - this.fs > MAX_KEY_BYTES) return false;
+    const ps = this.fs, pe = this.fe;
+    // city
+    if (!this.field(b, F_CITY)) return false;
+    const cityKey = latin1(b, this.fs, this.fe);
+    let cityIdx = this.cityCache.get(cityKey);
+    if (cityIdx === undefined) {
+      cityIdx = this.resolve(() => this.cityIndex(resolveCity(this.book, this.decoder.decode(b.subarray(this.fs, this.fe)))));
+      this.cityCache.set(cityKey, cityIdx);
+    }
+    if (cityIdx < 0) return false;
+    const city = this.cities[cityIdx];
+    // category
+    if (!this.field(b, F_CAT)) return false;
+    const catKey = `${cityIdx}\u0000${latin1(b, this.fs, this.fe)}`;
+    let catIdx = this.catCache.get(catKey);
+    if (catIdx === undefined) {
+      catIdx = this.resolve(() => this.categoryIndex(resolveCategory(this.book, city, this.decoder.decode(b.subarray(this.fs, this.fe)))));
+      this.catCache.set(catKey, catIdx);
+    }
+    if (catIdx < 0) return false;
+    // date, and with it the parameters in force
+    if (!this.field(b, F_DATE)) return false;
+    const dateKey = `${cityIdx}\u0000${latin1(b, this.fs, this.fe)}`;
+    let date = this.dateCache.get(dateKey);
+    if (date === undefined) {
+      try {
+        const d = parseDate(this.decoder.decode(b.subarray(this.fs, this.fe)));
+        date = { year: Number(d.slice(0, 4)), day: Number(d.slice(5, 7)) * 32 + Number(d.slice(8, 10)), params: this.paramsIndex(paramsAt(this.book, city, d, this.opts.scenario)) };
+      } catch (e) {
+        if (!(e instanceof YibaoError)) throw e;
+        date = null;
+      }
+      this.dateCache.set(dateKey, date);
+    }
+    if (date === null) return false;
+    // kind and level
+    if (!this.field(b, F_KIND)) return false;
+    const kindKey = latin1(b, this.fs, this.fe);
+    let kind = this.kindCache.get(kindKey);
+    if (kind === undefined) {
+      kind = this.resolve(() => (parseKind(this.decoder.decode(b.subarray(this.fs, this.fe))) === 'special_drug' ? 1 : 0));
+      this.kindCache.set(kindKey, kind);
+    }
+    if (kind < 0) return false;
+    if (!this.field(b, F_LEVEL)) return false;
+    let level = 0;
+    if (this.fe > this.fs) {
+      const levelKey = latin1(b, this.fs, this.fe);
+      let l = this.levelCache.get(levelKey);
+      if (l === undefined) {
+        const text = normalizeName(this.decoder.decode(b.subarray(this.fs, this.fe))).toLowerCase();
+        l = text === '' ? 0 : -1;
+        for (let k = 1; k < LEVEL_CODES.length; k++) if (text === LEVEL_CODES[k]) l = k;
+        if (l < 0) {
+          // the Chinese names go through the engine (via a one-row validation): cache what it says
+          l = this.resolve(() => {
+            const lv = this.levelOf(this.decoder.decode(b.subarray(this.fs, this.fe)));
+            return lv === undefined ? 0 : LEVEL_CODES.indexOf(lv);
+          });
+        }
+        this.levelCache.set(levelKey, l);
+      }
+      if (l < 0) return false;
+      level = l;
+    }
+    // amounts
+    if (!this.field(b, F_TOTAL)) return false;
+    const total = parseFenBytes(b, this.fs, this.fe);
+    if (total < 0) return false;
+    if (!this.field(b, F_COMPLIANT)) return false;
+    const compliant = parseFenBytes(b, this.fs, this.fe);
+    if (compliant < 0 || compliant > total) return false;
+    if (!this.field(b, F_BASIC)) return false;
+    let basic = -1;
+    if (this.fe > this.fs) {
+      basic = parseFenBytes(b, this.fs, this.fe);
+      if (basic < 0 || basic > compliant) return false;
+    }
+    // rules
+    const rule = this.ruleSet(date.params, catIdx, cityIdx);
+    if (rule < 0) return false;
+    if (kind === 1 && !this.ruleSets[rule].rules.specialDrug) return false;
+    const group = this.groups.intern(b, ps, pe, cityIdx * 10000 + date.year);
+    if (this.groups.lastWasNew) this.groupCity[group] = cityIdx;
+    this.addValid(line, idk, group, date.day, rule, kind | (level << 1), total, compliant, basic, cityIdx, date.year);
+    void seq;
+    return true;
+  }
+
+  /** Hospital level as the engine reads it (claims.ts parseLevel is private: validate a probe row). */
+  private levelOf(text: string): HospitalLevel | undefined {
+    const city = this.cities[0] ?? [...this.book.cities.values()][0];
+    const probe = validateClaim(this.book, { claim_id: 'x', person_id: 'x', city: city.id, category: 'ordinary', date: '2099-01-01', kind: 'inpatient', hospital_level: text, total: '0', compliant: '0' }, 0);
+    return probe.claim.hospital_level;
+  }
+
+  private resolve(f: () => number): number {
+    try {
+      return f();
+    } catch (e) {
+      if (e instanceof YibaoError) return -1;
+      throw e;
+    }
+  }
+
+  private cityIndex(city: CityDef): number {
+    let k = this.cities.indexOf(city);
+    if (k < 0) k = this.cities.push(city) - 1;
+    return k;
+  }
+
+  private categoryIndex(cat: CategoryId): number {
+    let k = this.categories.indexOf(cat);
+    if (k < 0) k = this.categories.push(cat) - 1;
+    return k;
+  }
+
+  private paramsIndex(p: Params): number {
+    let k = this.paramsList.indexOf(p);
+    if (k < 0) k = this.paramsList.push(p) - 1;
+    return k;
+  }
+
+  /** Compiled rules for (parameters, category); −1 when the engine's rulesFor refuses. */
+  private ruleSet(paramsIdx: number, catIdx: number, cityIdx: number): number {
+    const key = `${paramsIdx}:${catIdx}`;
+    let r = this.ruleIndex.get(key);
+    if (r !== undefined) return r;
+    const city = this.cities[cityIdx];
+    const params = this.paramsList[paramsIdx];
+    const category = this.categories[catIdx];
+    try {
+      const rules = rulesFor(city, params, category);
+      let fast: FastRules | null = null;
+      let c: ReturnType<typeof compileRules>;
+      try {
+        c = compileRules(rules);
+      } catch (e) {
+        if (!(e instanceof YibaoError)) throw e;
+        c = { unsupported: e.en };
+      }
+      if ('fast' in c) fast = c.fast;
+      else this.unsupportedReasons.add(c.unsupported);
+      const pending = rules.assistancePending;
+      r = this.ruleSets.push({ city, cityIdx, catIdx, params, rules, category, fast, pendingZh: pending ? `此类别医疗救助政策“另行制定”，暂按0计算（${pending.source}）` : null }) - 1;
+      if (r > 0xfffe) throw new BulkUnsupported('too many rule sets');
+    } catch (e) {
+      if (!(e instanceof YibaoError)) throw e;
+      r = -1;
+    }
+    this.ruleIndex.set(key, r);
+    return r;
+  }
+
+  /** The engine's validateClaim on the row's text: its reason, or the claim if valid after all. */
+  private slowRow(b: Uint8Array, seq: number, line: number, idk: number): void {
+    const cells = this.cells(b);
+    const fields: Record<string, string> = Object.create(null);
+    this.header!.forEach((c, i) => (fields[normalizeName(c).toLowerCase()] = cells[i]));
+    const claimId = fields.claim_id?.trim() || undefined;
+    let v: ValidClaim;
+    try {
+      v = validateClaim(this.book, fields, seq, this.opts.scenario);
+    } catch (e) {
+      if (!(e instanceof YibaoError)) throw e;
+      this.rejections.push({ line, claim_id: claimId, reason: e.reason });
+      return;
+    }
+    const c = v.claim;
+    const cityIdx = this.cityIndex(this.book.cities.get(c.city)!);
+    const catIdx = this.categoryIndex(c.category);
+    const rule = this.ruleSet(this.paramsIndex(v.params), catIdx, cityIdx);
+    if (rule < 0 || this.ruleSets[rule].rules !== v.rules) throw new Error('bulk: rules differ from validateClaim');
+    const person = this.encoder.encode(c.person_id);
+    if (person.length > MAX_KEY_BYTES) throw new BulkUnsupported('person_id too long');
+    const year = Number(c.date.slice(0, 4));
+    const group = this.groups.intern(person, 0, person.length, cityIdx * 10000 + year);
+    if (this.groups.lastWasNew) this.groupCity[group] = cityIdx;
+    const level = c.hospital_level === undefined ? 0 : LEVEL_CODES.indexOf(c.hospital_level);
+    const fen = (d: DecimalBase) => Number(d.times(100).toFixed(0));
+    this.addValid(line, idk, group, Number(c.date.slice(5, 7)) * 32 + Number(c.date.slice(8, 10)), rule, (c.kind === 'special_drug' ? 1 : 0) | (level << 1), fen(c.total), fen(c.compliant), c.basic_paid === undefined ? -1 : fen(c.basic_paid), cityIdx, year);
+  }
+
+  private addValid(line: number, idk: number, group: number, day: number, rule: number, kind: number, total: number, compliant: number, basic: number, cityIdx: number, year: number): void {
+    const v = this.nValid++;
+    this.vLine.set(v, line);
+    this.vId.set(v, idk);
+    this.vGroup.set(v, group);
+    this.vDay.set(v, day);
+    this.vRule.set(v, rule);
+    this.vKind.set(v, kind);
+    this.vTotal.set(v, total);
+    this.vCompliant.set(v, compliant);
+    this.vBasic.set(v, basic);
+    const key = `${cityIdx}:${year}`;
+    if (this.checkedYears.length < 10_000 && !this.checkedYears.includes(key)) this.checkedYears.push(key);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // settle: counting sort by person-year, then by date (ties in input order) inside each
+
+  private settle(): void {
+    if (this.settled) return;
+    this.settled = true;
+    const G = this.groups.size;
+    const V = this.nValid;
+    const start = new Int32Array(G + 1);
+    for (let v = 0; v < V; v++) start[this.vGroup.get(v) + 1]++;
+    for (let g = 0; g < G; g++) start[g + 1] += start[g];
+    const order = new Int32Array(V);
+    const fill = start.slice(0, G);
+    for (let v = 0; v < V; v++) order[fill[this.vGroup.get(v)]++] = v;
+    const state = new Float64Array(STATE_SIZE);
+    const out = new Float64Array(4);
+    for (let g = 0; g < G; g++) {
+      const s = start[g], e = start[g + 1];
+      // insertion sort by day (stable: input order among equal days)
+      for (let i = s + 1; i < e; i++) {
+        const v = order[i];
+        const day = this.vDay.get(v);
+        let j = i - 1;
+        while (j >= s && this.vDay.get(order[j]) > day) {
+          order[j + 1] = order[j];
+          j--;
+        }
+        order[j + 1] = v;
+      }
+      let fast = true;
+      for (let i = s; i < e; i++) if (this.ruleSets[this.vRule.get(order[i])].fast === null) fast = false;
+      if (fast && this.settleGroupFast(order, s, e, state, out)) this.fastGroups++;
+      else {
+        this.settleGroupDecimal(order, s, e, g);
+        this.decimalGroups++;
+      }
+    }
+    this.sumTotals();
+  }
+
+  private settleGroupFast(order: Int32Array, s: number, e: number, state: Float64Array, out: Float64Array): boolean {
+    state.fill(0);
+    const basics: number[] = [];
+    const findingCount = this.findingCount, firstFinding = this.firstFinding;
+    let firstCat = -1;
+    let otherCats: number[] | null = null;
+    for (let i = s; i < e; i++) {
+      const v = order[i];
+      const rs = this.ruleSets[this.vRule.get(v)];
+      const k = this.vKind.get(v);
+      const drug = (k & 1) === 1;
+      if (!settleFast(rs.fast!, k >> 1, drug, this.vCompliant.get(v), this.vBasic.get(v), state, out)) {
+        // past the integer bound: put back the given basic_paid and settle this person-year in decimals
+        for (let j = s; j < i; j++) this.vBasic.set(order[j], basics[j - s]);
+        this.findingCount = findingCount;
+        this.firstFinding = firstFinding;
+        return false;
+      }
+      basics.push(this.vBasic.get(v));
+      // category change note, as settleClaim
+      const cat = rs.catIdx;
+      let changed = false;
+      if (firstCat < 0) firstCat = cat;
+      else if (cat !== firstCat && !(otherCats?.includes(cat) ?? false)) {
+        changed = true;
+        (otherCats ??= []).push(cat);
+      }
+      const total = this.vTotal.get(v), compliant = this.vCompliant.get(v);
+      this.vBasic.set(v, out[0]);
+      this.vCritical.set(v, out[1]);
+      this.vAssist.set(v, out[2]);
+      this.vReassist.set(v, out[3]);
+      const paid = out[0] + out[1] + out[2] + out[3];
+      const w = rs.fast!.warning;
+      this.vWarn.set(v, w < 0 ? 0 : total - paid > w ? 2 : 1);
+      const pending = !drug && rs.fast!.assistancePending;
+      let findings: string[] | null = null;
+      if (compliant > 0) findings = this.findingsFast(rs, v, total, compliant);
+      if (changed || pending || findings) {
+        const parts: string[] = [];
+        if (changed) parts.push(CATEGORY_CHANGED.zh);
+        if (pending) parts.push(rs.pendingZh!);
+        if (findings) parts.push(...findings);
+        this.vNotes.set(v, this.noteIndex(parts.join('；')));
+      } else this.vNotes.set(v, 0);
+    }
+    return true;
+  }
+
+  /** Claim-level findings (floors.json rules on: claim), in integer form where they have one. */
+  private findingsFast(rs: RuleSet, v: number, total: number, compliant: number): string[] | null {
+    let rules = this.claimRules.get(rs.cityIdx);
+    if (rules === undefined) {
+      rules = this.compileClaimRules(rs.city);
+      this.claimRules.set(rs.cityIdx, rules);
+    }
+    if (rules === null) {
+      const f = checkClaim(this.book, rs.city, rs.params, this.resultOf(v, rs, total, compliant));
+      if (!f.length) return null;
+      this.noteFindings(f);
+      return f.map((x) => `${x.zh}〔${x.source}〕`);
+    }
+    if (rules.length === 0) return null;
+    const basic = this.vBasic.get(v), crit = this.vCritical.get(v), as = this.vAssist.get(v), re = this.vReassist.get(v);
+    const paid = basic + crit + as + re;
+    let out: string[] | null = null;
+    for (const r of rules) {
+      const x = [basic, crit, as, re, compliant - paid, total - paid][r.field];
+      const ok = r.op === '>' ? x > r.fen : r.op === '>=' ? x >= r.fen : r.op === '<' ? x < r.fen : r.op === '<=' ? x <= r.fen : x === r.fen;
+      if (!ok) {
+        (out ??= []).push(r.text);
+        if (!this.firstFinding) this.firstFinding = { ...r.violation, left: new Decimal(x).div(100).toFixed() };
+        this.findingCount++;
+      }
+    }
+    return out;
+  }
+
+  private noteFindings(f: Violation[]): void {
+    if (!this.firstFinding) this.firstFinding = f[0];
+    this.findingCount += f.length;
+  }
+
+  private compileClaimRules(city: CityDef): FastClaimRule[] | null {
+    const out: FastClaimRule[] = [];
+    for (const rule of this.book.floors) {
+      if (rule.on !== 'claim') continue;
+      const applies = rule.scope === 'national' || (rule.scope.startsWith('province:') ? city.province === rule.scope.slice(9) : city.id === rule.scope.slice(5));
+      if (!applies) continue;
+      const m = /^\s*([a-z_]+)\s+(>=|<=|==|<|>)\s+(\d+(\.\d{1,2})?)\s*$/.exec(rule.check);
+      if (rule.for || !m || !RESULT_FIELDS.includes(m[1])) return null;
+      const fen = Number(new Decimal(m[3]).times(100).toFixed(0));
+      out.push({ field: RESULT_FIELDS.indexOf(m[1]), op: m[2], fen, text: `${rule.zh}〔${rule.source}〕`, violation: { rule: rule.id, source: rule.source, zh: rule.zh, en: rule.en, check: rule.check, right: new Decimal(m[3]).toFixed(), city: city.id } });
+    }
+    return out;
+  }
+
+  /** A ClaimResult with the amounts of row v (for checkClaim on rules without an integer form). */
+  private resultOf(v: number, rs: RuleSet, total: number, compliant: number): ClaimResult {
+    const d = (f: number) => new Decimal(f).div(100);
+    const basic = this.vBasic.get(v), crit = this.vCritical.get(v), as = this.vAssist.get(v), re = this.vReassist.get(v);
+    const paid = basic + crit + as + re;
+    return { claim_id: '', basic: d(basic), critical: d(crit), assistance: d(as), reassist: d(re), oop_compliant: d(compliant - paid), oop_total: d(total - paid), warning: null, steps: [], notes: [], city: rs.city.id, category: rs.category, date: `${this.dayYear(v)}`, kind: (this.vKind.get(v) & 1) === 1 ? 'special_drug' : 'inpatient' };
+  }
+
+  private dayYear(v: number): string {
+    const g = this.vGroup.get(v);
+    const year = this.groups.tag!.get(g) % 10000;
+    const day = this.vDay.get(v);
+    return `${year}-${String(day >> 5).padStart(2, '0')}-${String(day & 31).padStart(2, '0')}`;
+  }
+
+  private settleGroupDecimal(order: Int32Array, s: number, e: number, g: number): void {
+    void g;
+    const state = newYearState();
+    for (let i = s; i < e; i++) {
+      const v = order[i];
+      const rs = this.ruleSets[this.vRule.get(v)];
+      const k = this.vKind.get(v);
+      const d = (f: number) => new Decimal(f).div(100);
+      const basicGiven = this.vBasic.get(v);
+      const total = this.vTotal.get(v), compliant = this.vCompliant.get(v);
+      // settleClaim tells only special drugs apart; the other two kinds are settled alike
+      const kind: ClaimKind = (k & 1) === 1 ? 'special_drug' : 'inpatient';
+      const claim = {
+        claim_id: '', person_id: '', category: rs.category, city: rs.city.id, date: this.dayYear(v), kind,
+        hospital_level: LEVEL_CODES[k >> 1], total: d(total), compliant: d(compliant), basic_paid: basicGiven < 0 ? undefined : d(basicGiven), seq: v,
+      };
+      const r = settleClaim(claim, rs.rules, rs.params, state);
+      const fen = (x: DecimalBase) => Number(x.times(100).toFixed(0));
+      this.vBasic.set(v, fen(r.basic));
+      this.vCritical.set(v, fen(r.critical));
+      this.vAssist.set(v, fen(r.assistance));
+      this.vReassist.set(v, fen(r.reassist));
+      this.vWarn.set(v, r.warning === null ? 0 : r.warning ? 2 : 1);
+      const findings = claim.compliant.gt(0) ? checkClaim(this.book, rs.city, rs.params, r) : [];
+      if (findings.length) this.noteFindings(findings);
+      this.vNotes.set(v, this.noteIndex([...r.notes.map((n) => n.zh), ...findings.map((f) => `${f.zh}〔${f.source}〕`)].join('；')));
+    }
+  }
+
+  private noteIndex(text: string): number {
+    let k = this.notesIndex.get(text);
+    if (k === undefined) {
+      k = this.notes.length;
+      if (k > 0xffff) throw new BulkUnsupported('too many distinct notes');
+      this.notes.push(text);
+      this.notesIndex.set(text, k);
+    }
+    return k;
+  }
+
+  private sumTotals(): void {
+    // fen sums in exact integers: flushed to BigInt well before 2^53
+    const sums = new Array<bigint>(8).fill(0n);
+    const acc = new Float64Array(8);
+    for (let v = 0; v < this.nValid; v++) {
+      const total = this.vTotal.get(v), compliant = this.vCompliant.get(v);
+      const b = this.vBasic.get(v), c = this.vCritical.get(v), a = this.vAssist.get(v), r = this.vReassist.get(v);
+      const paid = b + c + a + r;
+      acc[0] += total; acc[1] += compliant; acc[2] += b; acc[3] += c; acc[4] += a; acc[5] += r; acc[6] += compliant - paid; acc[7] += total - paid;
+      if (this.vWarn.get(v) === 2) this.warnings++;
+      if ((v & 0x7fff) === 0x7fff) this.flush(sums, acc);
+    }
+    this.flush(sums, acc);
+    const d = (x: bigint) => new Decimal(x.toString()).div(100);
+    this.totals = { total: d(sums[0]), compliant: d(sums[1]), basic: d(sums[2]), critical: d(sums[3]), assistance: d(sums[4]), reassist: d(sums[5]), oop_compliant: d(sums[6]), oop_total: d(sums[7]) };
+  }
+
+  private flush(sums: bigint[], acc: Float64Array): void {
+    for (let k = 0; k < 8; k++) {
+      sums[k] += BigInt(acc[k]);
+      acc[k] = 0;
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // output
+
+  /**
+   * The results CSV (engine/output.ts resultsTable without explanations), in pieces handed to `sink`
+   * (each piece is only valid during the call: copy it or write it at once).
+   */
+  writeResults(sink: (bytes: Uint8Array) => void, pieceBytes = 1 << 20): void {
+    this.settle();
+    const buf = new Uint8Array(pieceBytes + 65536);
+    let p = 0;
+    const enc = this.encoder;
+    const put = (bytes: Uint8Array) => {
+      if (p + bytes.length > buf.length) {
+        sink(buf.subarray(0, p));
+        p = 0;
+        if (bytes.length > buf.length) { sink(bytes); return; }
+      }
+      buf.set(bytes, p);
+      p += bytes.length;
+    };
+    put(enc.encode(csvLine([...RESULT_COLUMNS])));
+    const notes = this.notes.map((n) => enc.encode(csvCell(n)));
+    const digits = new Uint8Array(24);
+    const money = (f: number) => {
+      // f ≥ 0 integer fen → "yuan.ff"
+      let n = 0;
+      let x = f;
+      do {
+        digits[n++] = 48 + (x % 10);
+        x = Math.floor(x / 10);
+      } while (x > 0);
+      while (n < 3) digits[n++] = 48;
+      for (let k = n - 1; k >= 2; k--) buf[p++] = digits[k];
+      buf[p++] = 46;
+      buf[p++] = digits[1];
+      buf[p++] = digits[0];
+    };
+    for (let v = 0; v < this.nValid; v++) {
+      if (p > pieceBytes) {
+        sink(buf.subarray(0, p));
+        p = 0;
+      }
+      const id = this.ids.view(this.vId.get(v));
+      if (this.needsQuoting(id)) put(enc.encode(csvCell(this.decoder.decode(id))));
+      else put(id);
+      const total = this.vTotal.get(v), compliant = this.vCompliant.get(v);
+      const b = this.vBasic.get(v), c = this.vCritical.get(v), a = this.vAssist.get(v), r = this.vReassist.get(v);
+      const paid = b + c + a + r;
+      buf[p++] = COMMA; money(b);
+      buf[p++] = COMMA; money(c);
+      buf[p++] = COMMA; money(a);
+      buf[p++] = COMMA; money(r);
+      buf[p++] = COMMA; money(compliant - paid);
+      buf[p++] = COMMA; money(total - paid);
+      buf[p++] = COMMA;
+      const w = this.vWarn.get(v);
+      if (w) buf[p++] = w === 2 ? 49 : 48;
+      buf[p++] = COMMA;
+      const nk = this.vNotes.get(v);
+      if (nk) put(notes[nk]);
+      buf[p++] = LF;
+    }
+    if (p) sink(buf.subarray(0, p));
+  }
+
+  /** csvCell would change these bytes (a quote, comma or line break; a leading = + - @ not before a digit). */
+  private needsQuoting(id: Uint8Array): boolean {
+    const c0 = id[0];
+    if (c0 === 61 || c0 === 43 || c0 === 64) return true;
+    if (c0 === 45 && !(id.length > 1 && id[1] >= 48 && id[1] <= 57)) return true;
+    for (let i = 0; i < id.length; i++) {
+      const c = id[i];
+      if (c === QUOTE || c === COMMA || c === CR || c === LF) return true;
+    }
+    return false;
+  }
+
+  /**
+   * What settleLedger returns, less the result objects (`results` is empty: the results are in
+   * writeResults). Enough for engine/output.ts summaryText and rejectedTable. claimFindings holds one
+   * entry whose list has as many items as there were findings, all the first one (summaryText reads
+   * only the count and the first).
+   */
+  outcome(): LedgerOutcome {
+    this.settle();
+    const policyViolations: Violation[] = [];
+    for (const key of this.checkedYears) {
+      const [cityIdx, year] = key.split(':');
+      const city = this.cities[Number(cityIdx)];
+      for (const violation of checkPolicy(this.book, city, `${year}-12-31`, this.opts.scenario)) {
+        if (!policyViolations.some((p) => p.rule === violation.rule && p.city === violation.city && p.category === violation.category)) policyViolations.push(violation);
+      }
+    }
+    const claimFindings = new Map<string, Violation[]>();
+    if (this.findingCount) claimFindings.set('', new Array<Violation>(this.findingCount).fill(this.firstFinding!));
+    return {
+      results: [],
+      rejections: this.rejections,
+      summary: { read: this.read, settled: this.nValid, rejected: this.rejections.length, warnings: this.warnings, totals: this.totals },
+      policyViolations,
+      claimFindings,
+    };
+  }
+
+  /** Bytes held in columns (for the benchmark's report). */
+  columnBytes(): number {
+    const cols = [this.vLine, this.vId, this.vGroup, this.vDay, this.vRule, this.vKind, this.vTotal, this.vCompliant, this.vBasic, this.vCritical, this.vAssist, this.vReassist, this.vWarn, this.vNotes];
+    return cols.reduce((s, c) => s + c.bytes(), 0) + this.ids.bytes() + this.groups.bytes();
+  }
+}
+
+/** Settle a whole CSV given as chunks; the outcome (without result objects) and the results CSV bytes. */
+export function settleBulk(book: Book, chunks: Iterable<Uint8Array>, opts: BulkOptions = {}): BulkLedger {
+  const ledger = new BulkLedger(book, opts);
+  for (const c of chunks) ledger.push(c);
+  ledger.end();
+  return ledger;
+}

@@ -1,0 +1,118 @@
+// The bulk path (engine/bulk) writes the same bytes as settleLedger + engine/output.ts: results,
+// rejected rows with their line numbers and reasons, and the summary, on generated ledgers with bad
+// rows, duplicates, quoted cells, Chinese names, CRLF, BOM and every chunk size.
+import { defaultBook, settleLedger, csvLedgerRows, resultsTable, rejectedTable, toCsv, summaryText, parseScenario } from '../../engine';
+import { BulkLedger, BulkUnsupported } from '../../engine/bulk/ledger';
+import { generateLedger, mulberry32 } from '../oracle/gen-ledger';
+import type { Scenario } from '../../engine';
+
+const book = defaultBook();
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+function viaEngine(text: string, scenario?: Scenario) {
+  const outcome = settleLedger(book, csvLedgerRows(text).rows, { scenario });
+  return { results: toCsv(resultsTable(outcome)), rejected: toCsv(rejectedTable(outcome)), summary: summaryText(outcome) };
+}
+
+function viaBulk(text: string, chunk: number, scenario?: Scenario) {
+  const bytes = enc.encode(text);
+  const ledger = new BulkLedger(book, { scenario });
+  for (let i = 0; i < bytes.length; i += chunk) ledger.push(bytes.subarray(i, i + chunk));
+  ledger.end();
+  const parts: Uint8Array[] = [];
+  ledger.writeResults((b) => parts.push(b.slice()), 4096);
+  const outcome = ledger.outcome();
+  return { results: parts.map((p) => dec.decode(p)).join(''), rejected: toCsv(rejectedTable(outcome)), summary: summaryText(outcome), ledger };
+}
+
+/** Bad rows, duplicates and awkward cells mixed into a generated ledger. */
+function withBadRows(text: string, seed: number): string {
+  const rnd = mulberry32(seed);
+  const lines = text.trimEnd().split('\n');
+  const header = lines.shift()!;
+  const pick = () => lines[Math.floor(rnd() * lines.length)];
+  const bad = [
+    (l: string) => l.replace(/,[^,]*$/, ',-5'), // negative amount
+    (l: string) => l.replace(/^[^,]*,/, ','), // empty claim_id
+    (l: string) => l.replace(/,(luan|linyi|xixiu),/, ',beijing,'),
+    (l: string) => l.replace(/,(\d{4})-(\d\d)-(\d\d),/, ',$1-13-$3,'),
+    (l: string) => l.replace(/,(\d{4})-(\d\d)-(\d\d),/, ',2019-01-01,'), // before the policy
+    (l: string) => l + ',extra',
+    (l: string) => l.split(',').slice(0, 5).join(','),
+    (l: string) => l.replace(/,(inpatient|chronic_outpatient|special_drug),/, ',outpatient,'),
+    (l: string) => l.replace(/,(inpatient|chronic_outpatient),/, ',special_drug,'), // no drug track outside Linyi
+    (l: string) => l.replace(/,(\d+\.\d\d),(\d+\.\d\d),/, ',$2,$1,'), // compliant > total (mostly)
+    (l: string) => l.replace(/,(\d+\.\d\d),/, ',1e5,'),
+    (l: string) => l.replace(/,(\d+\.\d\d),/, ',100000000.001,'),
+    (l: string) => l.replace(/,(\d+\.\d\d),/, ', 12.345 ,'), // spaces and a third decimal: valid
+    (l: string) => l.replace(/,(\d+\.\d\d),/, ',"1,234.5",'),
+    (l: string) => l.replace(/^([^,]*),/, '"$1",'), // quoted claim id: valid
+    (l: string) => l.replace(/,(township|county|city|province),/, ',县级,'),
+    (l: string) => l.replace(/,(luan|linyi|xixiu),/, (m, c) => `,${{ luan: '六安市', linyi: '临沂', xixiu: '西秀区' }[c as string]},`),
+    (l: string) => l.replace(/,ordinary,/, ',普通居民,').replace(/,dibao,/, ',低保,'),
+    (l: string) => l.replace(/^[^,]*,/, '=cmd,'),
+    (l: string) => l.replace(/^[^,]*,/, '"a,b""c",'),
+    (l: string) => l.replace(/,P/, ',\u3000P'), // ideographic space around a person id
+    (l: string) => '   ',
+    (l: string) => '',
+    (l: string) => l.replace(/^[^,]*,/, '"multi\nline",'),
+  ];
+  const out: string[] = [];
+  for (const l of lines) {
+    out.push(l);
+    const r = rnd();
+    if (r < 0.03) out.push(pick()); // duplicate claim id (a later row)
+    else if (r < 0.12) out.push(bad[Math.floor(rnd() * bad.length)](pick()));
+  }
+  return [header, ...out].join(rnd() < 0.5 ? '\n' : '\r\n') + '\n';
+}
+
+describe('bulk path equals settleLedger + output.ts', () => {
+  test.each([1, 2, 3, 4])('generated ledger %i with bad rows, several chunk sizes', (seed) => {
+    const text = withBadRows(generateLedger(seed, 3000), seed);
+    const want = viaEngine(text);
+    expect(want.rejected.split('\n').length).toBeGreaterThan(50);
+    for (const chunk of [1 << 20, 4093, 97]) {
+      const got = viaBulk(text, chunk);
+      expect(got.results).toBe(want.results);
+      expect(got.rejected).toBe(want.rejected);
+      expect(got.summary).toBe(want.summary);
+    }
+  });
+
+  test('BOM, CRLF, lone CR, quoted cells, trailing comma, unterminated quote at the end', () => {
+    const base = generateLedger(9, 200).trimEnd().split('\n');
+    const text = '\ufeff' + base.slice(0, 80).join('\r\n') + '\r' + base.slice(80, 150).join('\n') + '\n\n\n' + base[150] + ',\n' + base.slice(151).join('\n') + '\n"C-open,P1,ordinary,linyi\n2023-01-01';
+    const want = viaEngine(text);
+    for (const chunk of [1 << 20, 1, 7]) {
+      const got = viaBulk(text, chunk);
+      expect(got.results).toBe(want.results);
+      expect(got.rejected).toBe(want.rejected);
+      expect(got.summary).toBe(want.summary);
+    }
+  });
+
+  test('scenarios: one with odd values settles those person-years on the decimal path', () => {
+    const text = withBadRows(generateLedger(21, 2000), 21);
+    const odd = parseScenario(book, JSON.stringify({ name: 'odd', city: 'linyi', overrides: { 'assistance.dibao.rate': '0.123456', 'critical.deductible': '11999.995' } }));
+    const fine = parseScenario(book, JSON.stringify({ name: 'fine', overrides: { 'assistance.dibao.rate': '0.7123', 'critical.tilt.deductibleFactor': '0.3', 'reassistance.dibao.cap': '777.77' } }));
+    for (const sc of [odd, fine]) {
+      const want = viaEngine(text, sc);
+      const got = viaBulk(text, 65536, sc);
+      expect(got.results).toBe(want.results);
+      expect(got.rejected).toBe(want.rejected);
+      expect(got.summary).toBe(want.summary);
+      if (sc === odd) expect(got.ledger.decimalGroups).toBeGreaterThan(0);
+      else expect(got.ledger.decimalGroups).toBe(0);
+    }
+  });
+
+  test('the national platform names are handed back (BulkUnsupported); a bad header is the engine\'s error', () => {
+    const l = new BulkLedger(book);
+    expect(() => l.push(enc.encode('setl_id,psn_no,setl_time,med_type,medfee_sumamt,inscp_scp_amt,category,city\n'))).toThrow(BulkUnsupported);
+    const m = new BulkLedger(book);
+    expect(() => { m.push(enc.encode('claim_id;person_id\n')); m.end(); }).toThrow(/delimiter/);
+    expect(() => new BulkLedger(book).end()).toThrow(/empty/);
+  });
+});
