@@ -1,0 +1,88 @@
+// Excel arguments as the engine wants them. Omitted optional arguments arrive as null; empty cells
+// as null or ""; numbers as JS numbers; dates typed in a cell as Excel serial numbers (1900 date
+// system). Nothing is guessed: an empty required value is an error, never a zero.
+import { YibaoError } from '../../engine';
+
+export type Cell = string | number | boolean | null | undefined;
+
+export function isEmpty(v: unknown): boolean {
+  return v === null || v === undefined || (typeof v === 'string' && v.trim() === '');
+}
+
+/** A required amount: a number, or text the engine parses (spec section 1 "Money"). */
+export function amountArg(v: unknown, field: string): number | string {
+  if (isEmpty(v)) throw new YibaoError(`${field} 为空`, `${field} is empty`, 'amount');
+  if (typeof v === 'number' || typeof v === 'string') return v;
+  throw new YibaoError(`${field} 须为金额，不能是 ${String(v)}`, `${field} must be an amount, not ${String(v)}`, 'amount');
+}
+
+/** An optional amount: null when omitted or the cell is empty. */
+export function optionalAmountArg(v: unknown, field: string): number | string | null {
+  return isEmpty(v) ? null : amountArg(v, field);
+}
+
+/** City or category as typed: text, or a number (city code 371300, MAMS class 2). */
+export function nameArg(v: unknown): string | number {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'string') return v;
+  return '';
+}
+
+const EXCEL_EPOCH_MS = Date.UTC(1899, 11, 30);
+const MAX_SERIAL = 2958465; // 9999-12-31
+
+/** An Excel date serial (1900 date system) as YYYY-MM-DD; the time of day, if any, is dropped. */
+export function serialToIso(serial: number): string {
+  const n = Math.floor(serial);
+  if (!Number.isFinite(serial) || n < 1 || n > MAX_SERIAL) {
+    throw new YibaoError(`日期序列号 ${serial} 无效`, `date serial number ${serial} is invalid`, 'date');
+  }
+  if (n === 60) throw new YibaoError('日期序列号 60（1900-02-29）不存在', 'date serial 60 (1900-02-29) does not exist', 'date');
+  // Serials 1–59 are 1900-01-01 … 1900-02-28; Excel's phantom 1900-02-29 shifts later ones by one.
+  const days = n < 60 ? n + 1 : n;
+  return new Date(EXCEL_EPOCH_MS + days * 86_400_000).toISOString().slice(0, 10);
+}
+
+/** An optional date: undefined when omitted (the engine then uses today in China). */
+export function dateArg(v: unknown): string | undefined {
+  if (isEmpty(v)) return undefined;
+  if (typeof v === 'number') return serialToIso(v);
+  if (typeof v === 'string') return v.trim();
+  throw new YibaoError(`日期须为 YYYY-MM-DD 文本或 Excel 日期，不能是 ${String(v)}`, `date must be YYYY-MM-DD text or an Excel date, not ${String(v)}`, 'date');
+}
+
+/** An optional scenario name. */
+export function scenarioArg(v: unknown): string | undefined {
+  if (isEmpty(v)) return undefined;
+  if (typeof v !== 'string') throw new YibaoError('情景名须为文本', 'a scenario name must be text', 'scenario');
+  return v.trim();
+}
+
+/** A year as a whole number (2022 or "2022"). */
+export function yearArg(v: unknown): number {
+  if (isEmpty(v)) throw new YibaoError('年度为空', 'year is empty', 'year');
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d{4}\s*$/.test(v) ? Number(v) : NaN;
+  if (!Number.isInteger(n)) throw new YibaoError(`年度“${String(v)}”须为四位整数，如 2022`, `year "${String(v)}" must be a four-digit whole number such as 2022`, 'year');
+  return n;
+}
+
+/** One cell of a claims range as the text a CSV cell would hold. */
+export function cellText(v: unknown, column: string): string {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'string') return v;
+  if (typeof v === 'boolean') return v ? 'TRUE' : 'FALSE';
+  if (typeof v === 'number') {
+    if (column === 'date' || column === 'setl_time') return serialToIso(v);
+    return numberText(v);
+  }
+  return String(v);
+}
+
+/** A number as plain decimal text (no exponent), e.g. 1e-7 → "0.0000001". */
+export function numberText(v: number): string {
+  const s = String(v);
+  if (!/e/i.test(s)) return s;
+  if (!Number.isFinite(v)) return s;
+  // Exponent form appears only for tiny or huge numbers; toFixed(20) is exact enough for both.
+  return Math.abs(v) < 1 ? v.toFixed(20).replace(/0+$/, '') : BigInt(Math.round(v)).toString();
+}

@@ -1,0 +1,168 @@
+// What each YIBAO function computes, as plain functions of Excel's argument values. They call the
+// shared engine and never re-implement policy; they throw YibaoError (functions.ts turns it into an
+// Excel error). Money becomes a JS number only here, at the very end: Number(decimal.toFixed(2)).
+import type DecimalBase from 'decimal.js';
+import {
+  defaultBook, settleOne, tierOn, warningFor, parameterTable, categoriesOf, subsidyFor, resolveCity, resolveCategory,
+  tableLedgerRows, settleLedger, explainLines, statusZh, YibaoError, normalizeName, type Scenario, type ClaimResult, type LedgerRow,
+} from '../../engine';
+import { amountArg, optionalAmountArg, nameArg, dateArg, yearArg, cellText, isEmpty } from './args';
+
+export type Spill = (string | number | boolean)[][];
+
+/** Money out to Excel: a number with at most two decimals, exactly the engine's amount. */
+export function money(d: DecimalBase): number {
+  return Number(d.toFixed(2));
+}
+
+export function tier(which: 'critical' | 'assistance' | 'reassist', amount: unknown, category: unknown, city: unknown, date: unknown, scenario?: Scenario): number {
+  const r = tierOn(which, amountArg(amount, '金额 amount'), nameArg(category), nameArg(city), dateArg(date), scenario);
+  return money(r.paid);
+}
+
+export const SETTLE_COLUMNS = ['基本医保 basic', '大病保险 critical', '医疗救助 assistance', '倾斜救助/再救助 reassist', '合规自付 oop_compliant', '个人负担 oop_total'];
+
+function settleInput(compliant: unknown, category: unknown, city: unknown, basicPaid: unknown, total: unknown, date: unknown) {
+  return {
+    compliant: amountArg(compliant, 'compliant 合规费用'),
+    category: nameArg(category),
+    city: nameArg(city),
+    basic_paid: optionalAmountArg(basicPaid, 'basic_paid 基本医保支付'),
+    total: optionalAmountArg(total, 'total 医疗总费用'),
+    date: dateArg(date),
+  };
+}
+
+export function settleRow(compliant: unknown, category: unknown, city: unknown, basicPaid: unknown, total: unknown, date: unknown, scenario?: Scenario): number[][] {
+  const r = settleOne(settleInput(compliant, category, city, basicPaid, total, date), scenario);
+  return [[money(r.basic), money(r.critical), money(r.assistance), money(r.reassist), money(r.oop_compliant), money(r.oop_total)]];
+}
+
+export function explain(compliant: unknown, category: unknown, city: unknown, basicPaid: unknown, date: unknown, scenario?: Scenario): string[][] {
+  const r = settleOne(settleInput(compliant, category, city, basicPaid, null, date), scenario);
+  return explainLines(r).map((line) => [line]);
+}
+
+/** LEDGER's output columns; a rejected row keeps its place, with the reason in the last column. */
+export const LEDGER_COLUMNS = ['claim_id', '基本医保 basic', '大病保险 critical', '医疗救助 assistance', '倾斜救助/再救助 reassist', '合规自付 oop_compliant', '个人负担 oop_total', '预警 warning', '说明 notes'];
+
+/**
+ * A range of claims, header row first, settled with year-to-date deductibles and caps per person.
+ * The spill has one row per input row (header included), so row i of the output is row i of the
+ * input: rejected rows show their reason in place, blank rows stay blank.
+ */
+export function ledger(claims: unknown, scenario?: Scenario): Spill {
+  if (!Array.isArray(claims) || claims.length === 0 || !Array.isArray(claims[0])) {
+    throw new YibaoError('claims 须为含表头的单元格区域', 'claims must be a range with a header row', 'fatal');
+  }
+  const range = claims as unknown[][];
+  const header = range[0].map((c) => (isEmpty(c) ? '' : String(c)));
+  // Trailing empty header cells (a selection wider than the table) are not columns.
+  let width = header.length;
+  while (width > 0 && header[width - 1] === '') width--;
+  const columns = header.slice(0, width).map((c) => normalizeName(c).toLowerCase());
+  const blank = (row: unknown[]) => row.every(isEmpty);
+  const records: { line: number; cells: string[] }[] = [];
+  for (let i = 1; i < range.length; i++) {
+    const row = range[i];
+    if (blank(row)) continue;
+    const extra = row.slice(width).some((c) => !isEmpty(c));
+    const cells = row.slice(0, width).map((c, j) => cellText(c, columns[j]));
+    // Cells beyond the header make the row longer than the header: the engine rejects it, never shifts it.
+    if (extra) cells.push(...row.slice(width).map((c) => cellText(c, '')));
+    records.push({ line: i + 1, cells });
+  }
+  const { rows } = tableLedgerRows(header.slice(0, width), records);
+  const outcome = settleLedger(defaultBook(), rows as Iterable<LedgerRow>, { scenario });
+  const rejectedByLine = new Map(outcome.rejections.map((r) => [r.line, r]));
+  const out: Spill = [LEDGER_COLUMNS.slice()];
+  const empty = LEDGER_COLUMNS.map(() => '');
+  let next = 0;
+  const recordLines = new Set(records.map((r) => r.line));
+  for (let i = 1; i < range.length; i++) {
+    const line = i + 1;
+    if (!recordLines.has(line)) {
+      out.push(empty.slice());
+      continue;
+    }
+    const rejected = rejectedByLine.get(line);
+    if (rejected) {
+      out.push([rejected.claim_id ?? '', '', '', '', '', '', '', '', `拒绝：${rejected.reason.zh} (rejected: ${rejected.reason.en})`]);
+      continue;
+    }
+    const r: ClaimResult = outcome.results[next++];
+    const findings = outcome.claimFindings.get(r.claim_id) ?? [];
+    const notes = [...r.notes.map((n) => `${n.zh} (${n.en})`), ...findings.map((f) => `${f.zh}〔${f.source}〕 (${f.en})`)].join('；');
+    out.push([r.claim_id, money(r.basic), money(r.critical), money(r.assistance), money(r.reassist), money(r.oop_compliant), money(r.oop_total), r.warning === null ? '' : r.warning, notes]);
+  }
+  if (next !== outcome.results.length) {
+    throw new YibaoError('内部错误：结算结果与输入行数不符', 'internal error: results do not match the input rows', 'internal');
+  }
+  return out;
+}
+
+const FUNDS: Record<string, 'subsidy' | 'assistance_fund' | 'county_finance' | 'individual' | 'contribution'> = {
+  subsidy: 'subsidy', 资助: 'subsidy', 资助金额: 'subsidy', total: 'subsidy',
+  assistance: 'assistance_fund', assistance_fund: 'assistance_fund', 医疗救助: 'assistance_fund', 医疗救助基金: 'assistance_fund', 救助基金: 'assistance_fund',
+  county: 'county_finance', county_finance: 'county_finance', 县级财政: 'county_finance', 财政: 'county_finance',
+  individual: 'individual', 个人: 'individual', 个人缴费: 'individual',
+  contribution: 'contribution', 缴费标准: 'contribution', 个人缴费标准: 'contribution',
+};
+
+export function subsidy(category: unknown, city: unknown, year: unknown, fund: unknown, scenario?: Scenario): number {
+  const book = defaultBook();
+  const c = resolveCity(book, nameArg(city));
+  const cat = resolveCategory(book, c, nameArg(category));
+  const y = yearArg(year);
+  let part: (typeof FUNDS)[string] = 'subsidy';
+  if (!isEmpty(fund)) {
+    const key = normalizeName(String(fund)).toLowerCase();
+    const hit = FUNDS[key];
+    if (!hit) {
+      throw new YibaoError(
+        `资金“${String(fund)}”无效；可选：资助 subsidy、医疗救助基金 assistance、县级财政 county、个人 individual、缴费标准 contribution`,
+        `fund "${String(fund)}" is invalid; valid: subsidy, assistance, county, individual, contribution`,
+        'fund',
+      );
+    }
+    part = hit;
+  }
+  const s = subsidyFor(book, c, cat, y, scenario);
+  return money(s[part]);
+}
+
+export function warn(oop: unknown, category: unknown, city: unknown, date: unknown): boolean {
+  const w = warningFor(amountArg(oop, 'oop 个人负担'), nameArg(category), nameArg(city), dateArg(date));
+  if (w === null) {
+    const c = resolveCity(defaultBook(), nameArg(city));
+    throw new YibaoError(`${c.zh}未公布预警线`, `${c.en} publishes no early-warning threshold`, 'no-threshold');
+  }
+  return w;
+}
+
+export const STATUS_LABEL: Record<string, string> = { published: '已公布 published', assumed: '假设值 assumed', scenario: '情景值 scenario' };
+
+/** One parameter as a row: value (a number where it is one), status, source, effective date. */
+export function param(city: unknown, name: unknown, date: unknown, scenario?: Scenario): Spill {
+  if (isEmpty(name) || typeof name !== 'string') throw new YibaoError('参数名为空', 'parameter name is empty', 'parameter');
+  const wanted = name.trim();
+  const table = parameterTable(nameArg(city), dateArg(date), scenario);
+  const row = table.find((r) => r.name === wanted);
+  if (!row) {
+    const c = resolveCity(defaultBook(), nameArg(city));
+    const names = table.map((r) => r.name);
+    throw new YibaoError(`${c.zh}没有参数“${wanted}”；可用：${names.join('、')}`, `${c.en} has no parameter "${wanted}"; available: ${names.join(', ')}`, 'parameter');
+  }
+  const value: string | number = /^\d+(\.\d+)?$/.test(row.value) ? Number(row.value) : row.value === 'none' ? '不封顶 none' : row.value;
+  const status = row.scenario ? `情景值 scenario“${row.scenario}”` : STATUS_LABEL[row.status] ?? row.status;
+  return [[value, status, row.source, row.effective]];
+}
+
+export const CATEGORY_COLUMNS = ['类别 id', '名称 name', 'English', '可填写 accepted names', 'MAMS 编号'];
+
+export function categories(city: unknown): Spill {
+  const rows = categoriesOf(nameArg(city));
+  return [CATEGORY_COLUMNS.slice(), ...rows.map((r) => [r.id, r.zh, r.en, r.names.join('、'), r.mams.join('/')])];
+}
+
+export { statusZh };
