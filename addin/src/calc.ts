@@ -79,6 +79,7 @@ export function ledger(claims: unknown, scenario?: Scenario): Spill {
   const empty = LEDGER_COLUMNS.map(() => '');
   let next = 0;
   const recordLines = new Set(records.map((r) => r.line));
+  const idColumn = columns.indexOf('claim_id');
   for (let i = 1; i < range.length; i++) {
     const line = i + 1;
     if (!recordLines.has(line)) {
@@ -87,7 +88,9 @@ export function ledger(claims: unknown, scenario?: Scenario): Spill {
     }
     const rejected = rejectedByLine.get(line);
     if (rejected) {
-      out.push([rejected.claim_id ?? '', '', '', '', '', '', '', '', `拒绝：${rejected.reason.zh} (rejected: ${rejected.reason.en})`]);
+      // The engine knows no id for a row it could not split into fields: show the one in the range.
+      const typedId = idColumn >= 0 ? cellText(range[i][idColumn], 'claim_id').trim() : '';
+      out.push([rejected.claim_id ?? typedId, '', '', '', '', '', '', '', `拒绝：${rejected.reason.zh} (rejected: ${rejected.reason.en})`]);
       continue;
     }
     const r: ClaimResult = outcome.results[next++];
