@@ -323,6 +323,14 @@ function start(info: { host: unknown; platform?: unknown }): void {
       void recalculate();
     });
   }
+  // For previews and the headless test: chart a claims table (header first) without Excel.
+  (window as unknown as { __YIBAO_PANE__: unknown }).__YIBAO_PANE__ = {
+    chartFromTable: (values: unknown[][]) => {
+      const r = localTotals(values);
+      showChart(r.totals);
+      return { read: r.read, rejected: r.rejected };
+    },
+  };
   document.body.dataset.ready = 'true';
 }
 

@@ -1,0 +1,49 @@
+// Build dist/addin for the tests when it is missing or older than its sources. Jest runs test files
+// in parallel workers, so one build at a time (a lock directory), and the others wait for it.
+import { execFileSync } from 'child_process';
+import { existsSync, mkdirSync, rmdirSync, statSync, readdirSync } from 'fs';
+import { join } from 'path';
+
+export const ROOT = join(__dirname, '..', '..');
+export const DIST = join(ROOT, 'dist', 'addin');
+
+function newest(dir: string): number {
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+function stale(): boolean {
+  const out = join(DIST, 'functions.json');
+  if (!existsSync(out) || !existsSync(join(DIST, 'taskpane.html'))) return true;
+  const built = statSync(out).mtimeMs;
+  const sources = Math.max(newest(join(ROOT, 'addin')), newest(join(ROOT, 'engine')), newest(join(ROOT, 'policy')), statSync(join(ROOT, 'manifest.xml')).mtimeMs);
+  return sources > built;
+}
+
+export function ensureBuilt(): void {
+  if (!stale()) return;
+  const lock = join(ROOT, 'dist', '.addin-build.lock');
+  mkdirSync(join(ROOT, 'dist'), { recursive: true });
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      if (Date.now() > deadline) throw new Error(`another build holds ${lock}; remove it if no build is running`);
+      execFileSync('sleep', ['1']);
+    }
+  }
+  try {
+    if (stale()) execFileSync(process.execPath, [join(ROOT, 'node_modules', 'webpack', 'bin', 'webpack.js'), '--config', join(ROOT, 'addin', 'webpack.config.js'), '--mode', 'production'], { cwd: ROOT, stdio: 'pipe' });
+  } catch (e) {
+    const err = e as { stdout?: Buffer; stderr?: Buffer };
+    throw new Error(`npm run build:addin failed:\n${err.stdout?.toString() ?? ''}${err.stderr?.toString() ?? ''}`);
+  } finally {
+    rmdirSync(lock);
+  }
+}
