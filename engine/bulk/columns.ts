@@ -5,29 +5,96 @@ export const BLOCK_BITS = 16;
 export const BLOCK = 1 << BLOCK_BITS;
 const MASK = BLOCK - 1;
 
-type Typed = Float64Array | Int32Array | Uint32Array | Uint16Array | Uint8Array;
-
-class Column<T extends Typed> {
-  readonly blocks: T[] = [];
-  constructor(private readonly make: (n: number) => T) {}
+// One class per element type, each with its own code, so that element access stays monomorphic.
+export class F64 {
+  readonly blocks: Float64Array[] = [];
   get(i: number): number {
     return this.blocks[i >>> BLOCK_BITS][i & MASK];
   }
   set(i: number, v: number): void {
     const b = i >>> BLOCK_BITS;
-    while (this.blocks.length <= b) this.blocks.push(this.make(BLOCK));
+    if (b >= this.blocks.length) this.add(b);
     this.blocks[b][i & MASK] = v;
   }
+  private add(b: number): void {
+    while (this.blocks.length <= b) this.blocks.push(new Float64Array(BLOCK));
+  }
   bytes(): number {
-    return this.blocks.reduce((s, b) => s + b.byteLength, 0);
+    return this.blocks.length * BLOCK * Float64Array.BYTES_PER_ELEMENT;
   }
 }
 
-export class F64 extends Column<Float64Array> { constructor() { super((n) => new Float64Array(n)); } }
-export class I32 extends Column<Int32Array> { constructor() { super((n) => new Int32Array(n)); } }
-export class U32 extends Column<Uint32Array> { constructor() { super((n) => new Uint32Array(n)); } }
-export class U16 extends Column<Uint16Array> { constructor() { super((n) => new Uint16Array(n)); } }
-export class U8 extends Column<Uint8Array> { constructor() { super((n) => new Uint8Array(n)); } }
+export class I32 {
+  readonly blocks: Int32Array[] = [];
+  get(i: number): number {
+    return this.blocks[i >>> BLOCK_BITS][i & MASK];
+  }
+  set(i: number, v: number): void {
+    const b = i >>> BLOCK_BITS;
+    if (b >= this.blocks.length) this.add(b);
+    this.blocks[b][i & MASK] = v;
+  }
+  private add(b: number): void {
+    while (this.blocks.length <= b) this.blocks.push(new Int32Array(BLOCK));
+  }
+  bytes(): number {
+    return this.blocks.length * BLOCK * Int32Array.BYTES_PER_ELEMENT;
+  }
+}
+
+export class U32 {
+  readonly blocks: Uint32Array[] = [];
+  get(i: number): number {
+    return this.blocks[i >>> BLOCK_BITS][i & MASK];
+  }
+  set(i: number, v: number): void {
+    const b = i >>> BLOCK_BITS;
+    if (b >= this.blocks.length) this.add(b);
+    this.blocks[b][i & MASK] = v;
+  }
+  private add(b: number): void {
+    while (this.blocks.length <= b) this.blocks.push(new Uint32Array(BLOCK));
+  }
+  bytes(): number {
+    return this.blocks.length * BLOCK * Uint32Array.BYTES_PER_ELEMENT;
+  }
+}
+
+export class U16 {
+  readonly blocks: Uint16Array[] = [];
+  get(i: number): number {
+    return this.blocks[i >>> BLOCK_BITS][i & MASK];
+  }
+  set(i: number, v: number): void {
+    const b = i >>> BLOCK_BITS;
+    if (b >= this.blocks.length) this.add(b);
+    this.blocks[b][i & MASK] = v;
+  }
+  private add(b: number): void {
+    while (this.blocks.length <= b) this.blocks.push(new Uint16Array(BLOCK));
+  }
+  bytes(): number {
+    return this.blocks.length * BLOCK * Uint16Array.BYTES_PER_ELEMENT;
+  }
+}
+
+export class U8 {
+  readonly blocks: Uint8Array[] = [];
+  get(i: number): number {
+    return this.blocks[i >>> BLOCK_BITS][i & MASK];
+  }
+  set(i: number, v: number): void {
+    const b = i >>> BLOCK_BITS;
+    if (b >= this.blocks.length) this.add(b);
+    this.blocks[b][i & MASK] = v;
+  }
+  private add(b: number): void {
+    while (this.blocks.length <= b) this.blocks.push(new Uint8Array(BLOCK));
+  }
+  bytes(): number {
+    return this.blocks.length * BLOCK * Uint8Array.BYTES_PER_ELEMENT;
+  }
+}
 
 /** Byte strings kept end to end in 4 MB blocks; a string never straddles two blocks. */
 export class Arena {
@@ -44,15 +111,16 @@ export class Arena {
     }
     const block = this.blocks[this.blocks.length - 1];
     block.set(src.subarray(start, end), this.pos);
+    if (this.blocks.length > 1024) throw new RangeError('arena full (4 GB)');
     const off = (this.blocks.length - 1) * Arena.SIZE + this.pos;
     this.pos += len;
     return off;
   }
   block(off: number): Uint8Array {
-    return this.blocks[Math.floor(off / Arena.SIZE)];
+    return this.blocks[off >>> 22];
   }
   at(off: number): number {
-    return off % Arena.SIZE;
+    return off & (Arena.SIZE - 1);
   }
   equals(off: number, len: number, src: Uint8Array, start: number, end: number): boolean {
     if (end - start !== len) return false;
@@ -89,12 +157,16 @@ export class ByteInterner {
   readonly off = new U32();
   readonly len = new U16();
   readonly tag: U32 | null;
-  private table = new Int32Array(1 << 12).fill(-1);
+  private table: Int32Array;
   size = 0;
   lastWasNew = false;
 
-  constructor(tagged: boolean) {
+  /** sizeHint: about how many strings to expect (sizes the table once instead of growing it). */
+  constructor(tagged: boolean, sizeHint = 0) {
     this.tag = tagged ? new U32() : null;
+    let cap = 1 << 12;
+    while (cap < sizeHint * 2 && cap < 1 << 27) cap *= 2;
+    this.table = new Int32Array(cap).fill(-1);
   }
 
   private hash(src: Uint8Array, start: number, end: number, tag: number): number {

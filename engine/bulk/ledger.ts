@@ -32,7 +32,11 @@ import { ByteInterner, F64, I32, U16, U8, MAX_KEY_BYTES } from './columns';
 /** The bulk path cannot take this run (the platform's column names, an over-long key …): use settleLedger. */
 export class BulkUnsupported extends Error {}
 
-export interface BulkOptions { scenario?: Scenario }
+export interface BulkOptions {
+  scenario?: Scenario;
+  /** About how many rows to expect (e.g. file size / 80): sizes the hash tables once. */
+  rowsHint?: number;
+}
 
 const COMMA = 44, LF = 10, CR = 13, QUOTE = 34;
 const CATEGORY_CHANGED = { zh: '本年度内此人类别有变化：累计基数连续计算，本次按新类别的参数支付', en: "the person's category changed this year: bases run on, this claim is paid under the new category" };
@@ -52,23 +56,41 @@ function isSpace(c: number): boolean {
   return c === 32 || (c >= 9 && c <= 13);
 }
 
-/** A cache from short byte strings to values (names as typed → what they resolve to). */
-class BytesCache<V> {
-  private map = new Map<string, V>();
-  get(key: string): V | undefined {
-    return this.map.get(key);
+/** A cache from short byte strings (with a tag, e.g. the city) to values: names as typed → what they resolve to. */
+class ByteCache<V> {
+  private keys: Uint8Array[] = [];
+  private tags: number[] = [];
+  private vals: V[] = [];
+  private table = new Int32Array(1 << 16).fill(-1);
+  private slot = 0;
+  /** The cached value, or undefined (then put() may follow for the same key). */
+  get(b: Uint8Array, s: number, e: number, tag: number): V | undefined {
+    let h = (0x811c9dc5 ^ Math.imul(tag, 0x9e3779b1)) >>> 0;
+    for (let i = s; i < e; i++) h = Math.imul(h ^ b[i], 0x01000193);
+    const mask = this.table.length - 1;
+    let slot = h & mask;
+    for (;;) {
+      const k = this.table[slot];
+      if (k < 0) break;
+      const key = this.keys[k];
+      if (this.tags[k] === tag && key.length === e - s) {
+        let j = 0;
+        while (j < key.length && key[j] === b[s + j]) j++;
+        if (j === key.length) return this.vals[k];
+      }
+      slot = (slot + 1) & mask;
+    }
+    this.slot = slot;
+    return undefined;
   }
-  set(key: string, v: V): void {
-    if (this.map.size < CACHE_LIMIT) this.map.set(key, v);
+  put(b: Uint8Array, s: number, e: number, tag: number, v: V): void {
+    if (this.keys.length >= CACHE_LIMIT) return;
+    this.table[this.slot] = this.keys.length;
+    this.keys.push(b.slice(s, e));
+    this.tags.push(tag);
+    this.vals.push(v);
   }
 }
-
-const latin1 = (b: Uint8Array, s: number, e: number): string => {
-  // a cache key, not text: one char per byte (exact for any bytes)
-  let out = '';
-  for (let i = s; i < e; i++) out += String.fromCharCode(b[i]);
-  return out;
-};
 
 export class BulkLedger {
   private readonly decoder = new TextDecoder('utf-8', { ignoreBOM: true });
@@ -88,8 +110,8 @@ export class BulkLedger {
   private ended = false;
   // --- rows
   read = 0;
-  private readonly ids = new ByteInterner(false);
-  private readonly groups = new ByteInterner(true);
+  private readonly ids: ByteInterner;
+  private readonly groups: ByteInterner;
   private groupCity: number[] = [];
   /** Per valid row (v = 0, 1, 2 … in input order). */
   private nValid = 0;
@@ -112,12 +134,12 @@ export class BulkLedger {
   readonly rejections: Rejection[] = [];
   // --- names and rules
   private readonly cities: CityDef[] = [];
-  private readonly cityCache = new BytesCache<number>(); // −1: not a city
-  private readonly catCache = new BytesCache<number>(); // key: city + \0 + bytes
+  private readonly cityCache = new ByteCache<number>(); // −1: not a city
+  private readonly catCache = new ByteCache<number>(); // key: city + \0 + bytes
   private readonly categories: CategoryId[] = [];
-  private readonly kindCache = new BytesCache<number>();
-  private readonly levelCache = new BytesCache<number>();
-  private readonly dateCache = new BytesCache<{ year: number; day: number; params: number } | null>();
+  private readonly kindCache = new ByteCache<number>();
+  private readonly levelCache = new ByteCache<number>();
+  private readonly dateCache = new ByteCache<{ year: number; day: number; params: number } | null>();
   private readonly paramsList: Params[] = [];
   private readonly ruleIndex = new Map<string, number>();
   readonly ruleSets: RuleSet[] = [];
@@ -133,7 +155,10 @@ export class BulkLedger {
   private findingCount = 0;
   private firstFinding: Violation | undefined;
 
-  constructor(private readonly book: Book, private readonly opts: BulkOptions = {}) {}
+  constructor(private readonly book: Book, private readonly opts: BulkOptions = {}) {
+    this.ids = new ByteInterner(false, opts.rowsHint ?? 0);
+    this.groups = new ByteInterner(true, (opts.rowsHint ?? 0) / 2);
+  }
 
   // -------------------------------------------------------------------------------------------
   // CSV bytes → records (engine/csv.ts readCsv, on bytes)
@@ -149,7 +174,8 @@ export class BulkLedger {
       buf.set(chunk, this.carry.length);
     }
     const used = this.scan(buf, false);
-    this.carry = buf.slice(used);
+    // a copy: the caller may reuse its buffer (and Buffer#slice would not copy)
+    this.carry = Uint8Array.prototype.slice.call(buf, used);
   }
 
   /** The file is complete: read what is left and settle. */
@@ -357,27 +383,24 @@ export class BulkLedger {
     const ps = this.fs, pe = this.fe;
     // city
     if (!this.field(b, F_CITY)) return false;
-    const cityKey = latin1(b, this.fs, this.fe);
-    let cityIdx = this.cityCache.get(cityKey);
+    let cityIdx = this.cityCache.get(b, this.fs, this.fe, 0);
     if (cityIdx === undefined) {
       cityIdx = this.resolve(() => this.cityIndex(resolveCity(this.book, this.decoder.decode(b.subarray(this.fs, this.fe)))));
-      this.cityCache.set(cityKey, cityIdx);
+      this.cityCache.put(b, this.fs, this.fe, 0, cityIdx);
     }
     if (cityIdx < 0) return false;
     const city = this.cities[cityIdx];
     // category
     if (!this.field(b, F_CAT)) return false;
-    const catKey = `${cityIdx}\u0000${latin1(b, this.fs, this.fe)}`;
-    let catIdx = this.catCache.get(catKey);
+    let catIdx = this.catCache.get(b, this.fs, this.fe, cityIdx);
     if (catIdx === undefined) {
       catIdx = this.resolve(() => this.categoryIndex(resolveCategory(this.book, city, this.decoder.decode(b.subarray(this.fs, this.fe)))));
-      this.catCache.set(catKey, catIdx);
+      this.catCache.put(b, this.fs, this.fe, cityIdx, catIdx);
     }
     if (catIdx < 0) return false;
     // date, and with it the parameters in force
     if (!this.field(b, F_DATE)) return false;
-    const dateKey = `${cityIdx}\u0000${latin1(b, this.fs, this.fe)}`;
-    let date = this.dateCache.get(dateKey);
+    let date = this.dateCache.get(b, this.fs, this.fe, cityIdx);
     if (date === undefined) {
       try {
         const d = parseDate(this.decoder.decode(b.subarray(this.fs, this.fe)));
@@ -386,23 +409,21 @@ export class BulkLedger {
         if (!(e instanceof YibaoError)) throw e;
         date = null;
       }
-      this.dateCache.set(dateKey, date);
+      this.dateCache.put(b, this.fs, this.fe, cityIdx, date);
     }
     if (date === null) return false;
     // kind and level
     if (!this.field(b, F_KIND)) return false;
-    const kindKey = latin1(b, this.fs, this.fe);
-    let kind = this.kindCache.get(kindKey);
+    let kind = this.kindCache.get(b, this.fs, this.fe, 0);
     if (kind === undefined) {
       kind = this.resolve(() => (parseKind(this.decoder.decode(b.subarray(this.fs, this.fe))) === 'special_drug' ? 1 : 0));
-      this.kindCache.set(kindKey, kind);
+      this.kindCache.put(b, this.fs, this.fe, 0, kind);
     }
     if (kind < 0) return false;
     if (!this.field(b, F_LEVEL)) return false;
     let level = 0;
     if (this.fe > this.fs) {
-      const levelKey = latin1(b, this.fs, this.fe);
-      let l = this.levelCache.get(levelKey);
+      let l = this.levelCache.get(b, this.fs, this.fe, 0);
       if (l === undefined) {
         const text = normalizeName(this.decoder.decode(b.subarray(this.fs, this.fe))).toLowerCase();
         l = text === '' ? 0 : -1;
@@ -414,7 +435,7 @@ export class BulkLedger {
             return lv === undefined ? 0 : LEVEL_CODES.indexOf(lv);
           });
         }
-        this.levelCache.set(levelKey, l);
+        this.levelCache.put(b, this.fs, this.fe, 0, l);
       }
       if (l < 0) return false;
       level = l;
