@@ -1,0 +1,150 @@
+/// <reference lib="dom" />
+// The built bundle in headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core),
+// outside Excel: the task pane renders, Office.onReady resolves (host null), the functions registered
+// through CustomFunctions.associate compute the spec's section 9 example, and a screenshot is saved
+// to out/addin-taskpane.png. The office.js CDN URL is routed to node_modules/@microsoft/office-js;
+// every other request outside https://localhost:3000 is refused (no network).
+import { existsSync, mkdirSync, readFileSync } from 'fs';
+import { join, normalize } from 'path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { ensureBuilt, ROOT, DIST } from './build';
+
+const CHROMIUM = '/usr/bin/chromium';
+const OFFICE_DIST = join(ROOT, 'node_modules', '@microsoft', 'office-js', 'dist');
+const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.json': 'application/json', '.css': 'text/css', '.png': 'image/png', '.xml': 'application/xml' };
+
+let browser: Browser;
+let page: Page;
+const pageErrors: string[] = [];
+const refused: string[] = [];
+
+function serveFrom(dir: string, rel: string) {
+  const file = normalize(join(dir, decodeURIComponent(rel.split('?')[0])));
+  if (!file.startsWith(dir) || !existsSync(file)) return { status: 404, body: 'not found' };
+  const ext = /\.[a-z]+$/.exec(file)?.[0] ?? '';
+  return { status: 200, contentType: TYPES[ext] ?? 'application/octet-stream', body: readFileSync(file) };
+}
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`Chromium is not installed at ${CHROMIUM}: the add-in's browser test needs it. Install it with: apt-get update && apt-get install -y chromium`);
+  }
+  ensureBuilt();
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  const context = await browser.newContext({ viewport: { width: 420, height: 900 }, locale: 'zh-CN' });
+  await context.route('**/*', (route) => {
+    const url = route.request().url();
+    if (url.startsWith('https://localhost:3000/')) return route.fulfill(serveFrom(DIST, url.slice('https://localhost:3000/'.length)));
+    const office = /^https:\/\/appsforoffice\.microsoft\.com\/lib\/1\/hosted\/(.*)$/.exec(url);
+    if (office) return route.fulfill(serveFrom(OFFICE_DIST, office[1]));
+    refused.push(url);
+    return route.abort();
+  });
+  page = await context.newPage();
+  page.on('pageerror', (e) => pageErrors.push(String(e)));
+  await page.goto('https://localhost:3000/taskpane.html');
+  await page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+test('Office.onReady resolves outside Excel (host null) and the pane says so', async () => {
+  const info = await page.evaluate(() => (window as unknown as { Office: { onReady(): Promise<{ host: unknown }> } }).Office.onReady());
+  expect(info.host).toBeNull();
+  expect(await page.textContent('#status')).toContain('未在 Excel 中运行');
+  expect(await page.textContent('h1')).toBe('医保三重保障测算');
+  expect(pageErrors).toEqual([]);
+});
+
+test('the registered functions compute the spec section 9 example', async () => {
+  const ids = await page.evaluate(() => Object.keys((window as unknown as { __YIBAO_FUNCTIONS__: object }).__YIBAO_FUNCTIONS__).sort());
+  expect(ids).toEqual(['ASSIST', 'CATEGORIES', 'CRITICAL', 'EXPLAIN', 'LEDGER', 'PARAM', 'REASSIST', 'SETTLE', 'SUBSIDY', 'WARN']);
+  const out = await page.evaluate(async () => {
+    const f = (window as unknown as { __YIBAO_FUNCTIONS__: Record<string, (...a: unknown[]) => unknown> }).__YIBAO_FUNCTIONS__;
+    const settle = await f.SETTLE(50000, '低保', '临沂', 30000, 60000, '2022-06-01', null);
+    const ledger = (await f.LEDGER([
+      ['claim_id', 'person_id', 'category', 'city', 'date', 'kind', 'hospital_level', 'total', 'compliant', 'basic_paid'],
+      ['C1', 'P1', '低保', '临沂', 44713, '住院', '', 60000, 50000, 30000],
+    ], null)) as unknown[][];
+    const assist = await f.ASSIST(10900, 'dibao', 371300, '2022-06-01', null);
+    let error: { code?: string; message?: string } = {};
+    try {
+      await f.ASSIST(1000, '监测人口', '临沂', '2022-06-01', null);
+    } catch (e) {
+      error = { code: (e as { code?: string }).code, message: (e as Error).message };
+    }
+    return { settle, ledger: ledger[1].slice(0, 7), assist, error };
+  });
+  expect(out.settle).toEqual([[30000, 9100, 7630, 0, 3270, 13270]]);
+  expect(out.ledger).toEqual(['C1', 30000, 9100, 7630, 0, 3270, 13270]);
+  expect(out.assist).toBe(7630);
+  expect(out.error.code).toBe('#N/A');
+  expect(out.error.message).toMatch(/^临沂市没有“监测人口”/);
+});
+
+test('the scenario editor lists every parameter with status and source, and checks floors as you type', async () => {
+  expect(await page.inputValue('#city')).toBe('linyi');
+  const rows = await page.$$eval('#params tbody tr', (trs) => trs.map((tr) => ({ name: (tr as HTMLElement).dataset.name, status: tr.querySelector('.status')!.textContent, source: tr.querySelector('.source')!.textContent })));
+  expect(rows.length).toBeGreaterThan(20);
+  const rate = rows.find((r) => r.name === 'assistance.dibao.rate')!;
+  expect(rate.status).toContain('已公布 published');
+  expect(rate.source).toContain('临医保发〔2022〕13号');
+  expect(rows.find((r) => r.name === 'critical.cap')!.status).toContain('假设值 assumed');
+
+  const input = page.locator('input[data-name="assistance.dibao.rate"]');
+  await input.fill('0.6');
+  const tr = page.locator('tr[data-name="assistance.dibao.rate"]');
+  await expect_(async () => (await tr.getAttribute('class'))!.includes('breaks'));
+  expect(await tr.locator('.status').textContent()).toContain('情景值 scenario');
+  expect(await page.textContent('#violations')).toContain('底线检查');
+
+  await input.fill('1.5');
+  await expect_(async () => (await tr.getAttribute('class'))!.includes('invalid'));
+  expect(await tr.locator('.row-error').textContent()).toMatch(/^情景参数 assistance\.dibao\.rate 须为 0 到 1 之间的小数/);
+  expect(await page.isDisabled('#scenario-save')).toBe(true);
+
+  await input.fill('0.75');
+  await page.fill('#scenario-name', '低保75');
+  await expect_(async () => !(await page.isDisabled('#scenario-save')));
+  await page.click('#scenario-save');
+  await expect_(async () => (await page.textContent('#scenario-message'))!.includes('已保存情景“低保75”'));
+  // The saved scenario is what the functions read.
+  const assist = await page.evaluate(() => (window as unknown as { __YIBAO_FUNCTIONS__: Record<string, (...a: unknown[]) => unknown> }).__YIBAO_FUNCTIONS__.ASSIST(10900, '低保', '临沂', '2022-06-01', '低保75'));
+  expect(assist).toBe(8175);
+});
+
+test('the chart of totals by tier and category renders; screenshot saved', async () => {
+  const r = await page.evaluate(() =>
+    (window as unknown as { __YIBAO_PANE__: { chartFromTable(v: unknown[][]): unknown } }).__YIBAO_PANE__.chartFromTable([
+      ['claim_id', 'person_id', 'category', 'city', 'date', 'kind', 'hospital_level', 'total', 'compliant', 'basic_paid'],
+      ['C1', 'P1', '低保', '临沂', '2022-06-01', '住院', '', 60000, 50000, 30000],
+      ['C2', 'P2', '特困人员', '临沂', '2022-06-01', '住院', '', 30000, 30000, 20000],
+      ['C3', 'P3', '普通居民', '临沂', '2022-06-01', '住院', '', 80000, 80000, ''],
+    ]),
+  );
+  expect(r).toEqual({ read: 3, rejected: 0 });
+  expect(await page.locator('#chart svg rect.bar').count()).toBeGreaterThanOrEqual(6);
+  mkdirSync(join(ROOT, 'out'), { recursive: true });
+  await page.screenshot({ path: join(ROOT, 'out', 'addin-taskpane-full.png'), fullPage: true });
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: join(ROOT, 'out', 'addin-taskpane.png') });
+  await page.locator('#chart-section').screenshot({ path: join(ROOT, 'out', 'addin-chart.png') });
+  for (const f of ['addin-taskpane.png', 'addin-taskpane-full.png', 'addin-chart.png']) expect(existsSync(join(ROOT, 'out', f))).toBe(true);
+  expect(pageErrors).toEqual([]);
+  expect(refused).toEqual([]);
+});
+
+/** Wait (up to 5 s) for a condition in the page. */
+async function expect_(cond: () => Promise<boolean>): Promise<void> {
+  const until = Date.now() + 5000;
+  while (!(await cond())) {
+    if (Date.now() > until) throw new Error('condition not met within 5 s');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
