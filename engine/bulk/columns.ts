@@ -96,6 +96,36 @@ export class U8 {
   }
 }
 
+/**
+ * Amounts in fen (integers from −1 to 10^13) in 4 bytes each: values up to 4,294,967,293 fen (about
+ * 42.9 million yuan) are stored as they are, −1 as a marker, larger ones in a side map.
+ */
+export class Money32 {
+  readonly blocks: Uint32Array[] = [];
+  private readonly big = new Map<number, number>();
+  get(i: number): number {
+    const x = this.blocks[i >>> BLOCK_BITS][i & MASK];
+    return x < 0xfffffffe ? x : x === 0xfffffffe ? -1 : this.big.get(i)!;
+  }
+  set(i: number, v: number): void {
+    const b = i >>> BLOCK_BITS;
+    if (b >= this.blocks.length) this.add(b);
+    if (v >= 0 && v < 0xfffffffe) this.blocks[b][i & MASK] = v;
+    else if (v === -1) this.blocks[b][i & MASK] = 0xfffffffe;
+    else {
+      if (!Number.isSafeInteger(v) || v < 0) throw new RangeError(`not an amount in fen: ${v}`);
+      this.blocks[b][i & MASK] = 0xffffffff;
+      this.big.set(i, v);
+    }
+  }
+  private add(b: number): void {
+    while (this.blocks.length <= b) this.blocks.push(new Uint32Array(BLOCK));
+  }
+  bytes(): number {
+    return this.blocks.length * BLOCK * 4 + this.big.size * 40;
+  }
+}
+
 /** Byte strings kept end to end in 4 MB blocks; a string never straddles two blocks. */
 export class Arena {
   static readonly SIZE = 1 << 22;
@@ -165,7 +195,7 @@ export class ByteInterner {
   constructor(tagged: boolean, sizeHint = 0) {
     this.tag = tagged ? new U32() : null;
     let cap = 1 << 12;
-    while (cap < sizeHint * 2 && cap < 1 << 27) cap *= 2;
+    while (cap * 0.7 < sizeHint && cap < 1 << 27) cap *= 2;
     this.table = new Int32Array(cap).fill(-1);
   }
 
@@ -193,7 +223,7 @@ export class ByteInterner {
     tags?.set(k, tag);
     this.table[slot] = k;
     this.lastWasNew = true;
-    if (this.size * 2 > this.table.length) this.grow();
+    if (this.size > this.table.length * 0.7) this.grow();
     return k;
   }
 

@@ -27,7 +27,7 @@ import type { CategoryId, ClaimKind, ClaimResult, HospitalLevel, Rejection } fro
 import { parseFenBytes } from '../fast/amount';
 import { compileRules, LEVEL_CODES, type FastRules } from '../fast/rules';
 import { settleFast, STATE_SIZE } from '../fast/settle';
-import { ByteInterner, F64, I32, U16, U8, MAX_KEY_BYTES } from './columns';
+import { ByteInterner, I32, Money32, U16, U8, MAX_KEY_BYTES } from './columns';
 
 /** The bulk path cannot take this run (the platform's column names, an over-long key …): use settleLedger. */
 export class BulkUnsupported extends Error {}
@@ -121,12 +121,12 @@ export class BulkLedger {
   private readonly vDay = new U16();
   private readonly vRule = new U16();
   private readonly vKind = new U8(); // bit 0: special drug; bits 1–3: level code
-  private readonly vTotal = new F64();
-  private readonly vCompliant = new F64();
-  private readonly vBasic = new F64(); // given basic_paid or −1; after settling: basic
-  private readonly vCritical = new F64();
-  private readonly vAssist = new F64();
-  private readonly vReassist = new F64();
+  private readonly vTotal = new Money32();
+  private readonly vCompliant = new Money32();
+  private readonly vBasic = new Money32(); // given basic_paid or −1; after settling: basic
+  private readonly vCritical = new Money32();
+  private readonly vAssist = new Money32();
+  private readonly vReassist = new Money32();
   private readonly vWarn = new U8(); // 0 none, 1 "0", 2 "1"
   private readonly vNotes = new U16(); // index into notes
   private notes: string[] = [''];

@@ -116,3 +116,17 @@ describe('bulk path equals settleLedger + output.ts', () => {
     expect(() => new BulkLedger(book).end()).toThrow(/empty/);
   });
 });
+
+describe('bulk path: large amounts and bases past the integer bound', () => {
+  test('amounts above 42.9 million yuan and a person-year whose base passes 9 billion yuan equal settleLedger', () => {
+    const lines = ['claim_id,person_id,category,city,date,kind,hospital_level,total,compliant,basic_paid'];
+    for (let k = 0; k < 200; k++) lines.push(`B${k},PBIG,dibao,linyi,2023-${String(1 + (k % 12)).padStart(2, '0')}-01,inpatient,,100000000,99999999.99,${k % 3 ? '' : '50000000.5'}`);
+    for (let k = 0; k < 50; k++) lines.push(`S${k},P${k % 7},${k % 2 ? 'ordinary' : '1'},linyi,2024-03-0${1 + (k % 9)},${k % 5 ? 'inpatient' : 'special_drug'},,${60000000 + k},${45000000 + k}.5,`);
+    const text = lines.join('\n') + '\n';
+    const want = viaEngine(text);
+    const got = viaBulk(text, 1000);
+    expect(got.results).toBe(want.results);
+    expect(got.summary).toBe(want.summary);
+    expect(got.ledger.decimalGroups).toBe(1);
+  });
+});
