@@ -4,6 +4,7 @@ import { csvLedgerRows, settleLedger, resultsTable, rejectedTable, toCsv, summar
 import { nhsaResultsTable, resolveCity, YibaoError, type Convention } from '../engine';
 import { readText, writeAtomic } from './io';
 import { progressBar } from './progress';
+import { runSettleBulk } from './bulk';
 import { prepareBudgetOptions, finishBudgetOptions } from './settle-budget';
 
 export interface SettleCommand {
@@ -18,6 +19,11 @@ export interface SettleCommand {
 export function runSettle(book: Book, cmd: SettleCommand, stdout: NodeJS.WritableStream, stderr: NodeJS.WritableStream): number {
   if (cmd.format !== undefined && cmd.format !== 'spec' && cmd.format !== 'nhsa') throw new YibaoError(`--format 须为 nhsa 或 spec，而不是“${cmd.format}”`, `--format must be nhsa or spec, not "${cmd.format}"`, 'usage');
   if (cmd.city !== undefined) resolveCity(book, cmd.city); // an unknown --city stops the run, not every row
+  // A plain run goes the bulk path (cli/bulk.ts, docs/performance.md): same bytes out; null hands the run back.
+  if (!cmd.explain && cmd.format !== 'nhsa' && cmd.city === undefined && cmd.categoryColumn === undefined && cmd.summary === undefined && !cmd.compare?.length && cmd.roster === undefined) {
+    const code = runSettleBulk(book, cmd, stdout, stderr);
+    if (code !== null) return code;
+  }
   const read = csvLedgerRows(readText(cmd.input), { city: cmd.city, categoryColumn: cmd.categoryColumn });
   const convention = read.convention;
   const budget = prepareBudgetOptions(book, cmd, read.rows, stderr); // issue 7: --roster, --summary, --compare (cli/settle-budget.ts)
