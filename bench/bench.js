@@ -1,0 +1,86 @@
+'use strict';
+// npm run bench: throughput of `yibao settle` (CSV in, results CSV out, a child process) against the
+// DuckDB SQL peer on the same seeded Linyi ledger, after checking both give identical results on
+// 10,000 claims; the cost of the exact decimal path against the fast path; growth with size.
+//
+// BENCH_SIZES=100000,2000000 (default; BENCH_FULL=1 adds 10000000), BENCH_DECIMAL_MAX (largest size
+// the decimal path is timed at, default 2000000), BENCH_KEEP=1 keeps the generated ledgers in out/bench.
+const { execFileSync, spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { generate } = require('./gen');
+
+const root = path.join(__dirname, '..');
+const dir = path.join(root, 'out', 'bench');
+fs.mkdirSync(dir, { recursive: true });
+
+if (!fs.existsSync(path.join(root, 'dist/cli/main.js')) || process.env.BENCH_BUILD !== '0') {
+  execFileSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: root, stdio: 'inherit' });
+}
+
+/** Run a command under /usr/bin/time; elapsed seconds and peak RSS (MB). */
+function timed(cmd, args) {
+  const r = spawnSync('/usr/bin/time', ['-f', 'TIME %e %M', cmd, ...args], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 26 });
+  const m = /TIME ([\d.]+) (\d+)/.exec(r.stderr);
+  if (!m) throw new Error(`${cmd} ${args.join(' ')} failed:\n${r.stderr.slice(-2000)}`);
+  if (r.status !== 0 && r.status !== 3) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}:\n${r.stderr.slice(-2000)}`);
+  return { s: Number(m[1]), mb: Number(m[2]) / 1024 };
+}
+
+const yibao = (input, out) => timed(process.execPath, [path.join(root, 'bin/yibao.js'), 'settle', input, '--out', out]);
+const duck = (input, out) => timed(process.execPath, [path.join(__dirname, 'duckdb-peer.js'), input, out]);
+const decimal = (input, out) => timed(process.execPath, ['--max-old-space-size=16000', path.join(__dirname, 'decimal-child.js'), input, out]);
+
+function ledger(n) {
+  const file = path.join(dir, `linyi-${n}.csv`);
+  if (!fs.existsSync(file)) generate(file, n);
+  return file;
+}
+
+const same = (a, b) => spawnSync('cmp', ['-s', a, b]).status === 0;
+const rate = (n, s) => Math.round(n / s).toLocaleString('en-US');
+const cpu = (fs.readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/) || [])[1];
+
+console.log(`machine: ${os.cpus().length} cores (nproc), ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GB, node ${process.version}`);
+
+// 1. the peer and yibao agree, byte for byte, on 10,000 claims
+{
+  const file = ledger(10_000);
+  const a = path.join(dir, 'check.yibao.csv'), b = path.join(dir, 'check.duckdb.csv'), c = path.join(dir, 'check.decimal.csv');
+  yibao(file, a);
+  duck(file, b);
+  decimal(file, c);
+  if (!same(a, b)) { console.error('✗ DuckDB and yibao differ on 10,000 claims'); process.exit(1); }
+  if (!same(a, c)) { console.error('✗ the bulk path and the decimal path differ on 10,000 claims'); process.exit(1); }
+  console.log('check: yibao (bulk), the decimal path and DuckDB give identical results files on 10,000 claims ✓');
+}
+
+const sizes = (process.env.BENCH_SIZES || `100000,2000000${process.env.BENCH_FULL === '1' ? ',10000000' : ''}`).split(',').map(Number);
+const decimalMax = Number(process.env.BENCH_DECIMAL_MAX || 2_000_000);
+const rows = [];
+for (const n of sizes) {
+  const file = ledger(n);
+  const out = path.join(dir, `out-${n}`);
+  const y = yibao(file, `${out}.yibao.csv`);
+  const d = duck(file, `${out}.duckdb.csv`);
+  const identical = same(`${out}.yibao.csv`, `${out}.duckdb.csv`);
+  const dec = n <= decimalMax ? decimal(file, `${out}.decimal.csv`) : null;
+  const decSame = dec ? same(`${out}.yibao.csv`, `${out}.decimal.csv`) : null;
+  rows.push({ n, y, d, dec, identical, decSame });
+  console.log(`\n${n.toLocaleString('en-US')} claims (${(fs.statSync(file).size / 2 ** 20).toFixed(0)} MB CSV)`);
+  console.log(`  yibao settle (bulk, fast path): ${y.s.toFixed(2)} s  ${rate(n, y.s)} claims/s  peak RSS ${y.mb.toFixed(0)} MB`);
+  console.log(`  DuckDB SQL peer:                ${d.s.toFixed(2)} s  ${rate(n, d.s)} claims/s  peak RSS ${d.mb.toFixed(0)} MB  (same results: ${identical ? 'yes' : 'NO'})`);
+  console.log(`  throughput ratio yibao / DuckDB: ${(d.s / y.s).toFixed(2)}×`);
+  if (dec) console.log(`  exact decimal path (settleLedger): ${dec.s.toFixed(2)} s  ${rate(n, dec.s)} claims/s  peak RSS ${dec.mb.toFixed(0)} MB  → fast path ${(dec.s / y.s).toFixed(1)}× faster (same results: ${decSame ? 'yes' : 'NO'})`);
+  for (const f of [`${out}.yibao.csv`, `${out}.duckdb.csv`, `${out}.decimal.csv`]) fs.rmSync(f, { force: true });
+  if (process.env.BENCH_KEEP !== '1' && n > 100_000) fs.rmSync(file, { force: true });
+}
+
+console.log('\ngrowth (time and peak RSS by size):');
+console.log('  claims        yibao s   yibao MB   DuckDB s   DuckDB MB   decimal s   decimal MB');
+for (const r of rows) {
+  console.log(`  ${String(r.n).padEnd(12)}  ${r.y.s.toFixed(2).padStart(7)}   ${r.y.mb.toFixed(0).padStart(8)}   ${r.d.s.toFixed(2).padStart(8)}   ${r.d.mb.toFixed(0).padStart(9)}   ${r.dec ? r.dec.s.toFixed(2).padStart(9) : '        —'}   ${r.dec ? r.dec.mb.toFixed(0).padStart(10) : '         —'}`);
+}
+const bad = rows.filter((r) => !r.identical || r.decSame === false);
+if (bad.length) { console.error('✗ results differ'); process.exit(1); }
