@@ -9,7 +9,7 @@ import { join, normalize } from 'path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { ensureBuilt, ROOT, DIST } from './build';
 
-const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM = process.env.YIBAO_CHROMIUM || '/usr/bin/chromium';
 const OFFICE_DIST = join(ROOT, 'node_modules', '@microsoft', 'office-js', 'dist');
 const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.json': 'application/json', '.css': 'text/css', '.png': 'image/png', '.xml': 'application/xml' };
 
