@@ -179,7 +179,7 @@ export const MAX_KEY_BYTES = 4096;
 
 /**
  * Interning of byte strings (with a small integer tag, e.g. a city and year) to dense numbers 0, 1, 2 …
- * Open addressing over an Int32Array; the strings live in an Arena. About 7 bytes per string besides
+ * Open addressing over an Int32Array; the strings live in an Arena. About 11 bytes per string besides
  * the string itself and the table (2–4 slots of 4 bytes).
  */
 export class ByteInterner {
@@ -187,6 +187,7 @@ export class ByteInterner {
   readonly off = new U32();
   readonly len = new U16();
   readonly tag: U32 | null;
+  /** Slots of two: the string's number (−1: empty) and its hash, compared before the bytes (one cache line). */
   private table: Int32Array;
   size = 0;
   lastWasNew = false;
@@ -196,7 +197,7 @@ export class ByteInterner {
     this.tag = tagged ? new U32() : null;
     let cap = 1 << 12;
     while (cap * 0.7 < sizeHint && cap < 1 << 27) cap *= 2;
-    this.table = new Int32Array(cap).fill(-1);
+    this.table = new Int32Array(cap * 2).fill(-1);
   }
 
   private hash(src: Uint8Array, start: number, end: number, tag: number): number {
@@ -205,13 +206,15 @@ export class ByteInterner {
 
   /** The number of this string (end − start ≤ MAX_KEY_BYTES), and in lastWasNew whether it was new. */
   intern(src: Uint8Array, start: number, end: number, tag = 0): number {
-    const mask = this.table.length - 1;
-    let slot = this.hash(src, start, end, tag) & mask;
+    const table = this.table;
+    const mask = (table.length >> 1) - 1;
+    const h = this.hash(src, start, end, tag) | 0;
+    let slot = h & mask;
     const tags = this.tag;
     for (;;) {
-      const k = this.table[slot];
+      const k = table[slot << 1];
       if (k < 0) break;
-      if ((tags === null || tags.get(k) === tag) && this.arena.equals(this.off.get(k), this.len.get(k), src, start, end)) {
+      if (table[(slot << 1) + 1] === h && (tags === null || tags.get(k) === tag) && this.arena.equals(this.off.get(k), this.len.get(k), src, start, end)) {
         this.lastWasNew = false;
         return k;
       }
@@ -221,23 +224,31 @@ export class ByteInterner {
     this.off.set(k, this.arena.add(src, start, end));
     this.len.set(k, end - start);
     tags?.set(k, tag);
-    this.table[slot] = k;
+    table[slot << 1] = k;
+    table[(slot << 1) + 1] = h;
     this.lastWasNew = true;
-    if (this.size > this.table.length * 0.7) this.grow();
+    if (this.size > (this.table.length >> 1) * 0.7) this.grow();
     return k;
   }
 
   private grow(): void {
-    const table = new Int32Array(this.table.length * 2).fill(-1);
-    const mask = table.length - 1;
-    for (let k = 0; k < this.size; k++) {
-      const off = this.off.get(k);
-      const at = this.arena.at(off);
-      let slot = this.hash(this.arena.block(off), at, at + this.len.get(k), this.tag?.get(k) ?? 0) & mask;
-      while (table[slot] >= 0) slot = (slot + 1) & mask;
-      table[slot] = k;
+    const old = this.table;
+    const table = new Int32Array(old.length * 2).fill(-1);
+    const mask = (table.length >> 1) - 1;
+    for (let o = 0; o < old.length; o += 2) {
+      const k = old[o];
+      if (k < 0) continue;
+      let slot = old[o + 1] & mask;
+      while (table[slot << 1] >= 0) slot = (slot + 1) & mask;
+      table[slot << 1] = k;
+      table[(slot << 1) + 1] = old[o + 1];
     }
     this.table = table;
+  }
+
+  /** Free the hash table once no more strings will be looked up (view() still works). */
+  dropTable(): void {
+    this.table = new Int32Array(2).fill(-1);
   }
 
   /** The bytes of string k (a view, valid while the interner lives). */

@@ -115,7 +115,6 @@ export class BulkLedger {
   private groupCity: number[] = [];
   /** Per valid row (v = 0, 1, 2 … in input order). */
   private nValid = 0;
-  private readonly vLine = new I32();
   private readonly vId = new I32();
   private readonly vGroup = new I32();
   private readonly vDay = new U16();
@@ -150,6 +149,7 @@ export class BulkLedger {
   fastGroups = 0;
   unsupportedReasons = new Set<string>();
   private settled = false;
+  private basics = new Float64Array(64);
   private totals: Totals = emptyTotals();
   private warnings = 0;
   private findingCount = 0;
@@ -185,6 +185,8 @@ export class BulkLedger {
     this.scan(this.carry, true);
     this.carry = new Uint8Array(0);
     if (this.header === null) throw new YibaoError('输入文件为空', 'the input is empty', 'fatal');
+    this.ids.dropTable(); // no more lookups: the strings stay for the output
+    this.groups.dropTable();
     this.settle();
   }
 
@@ -560,7 +562,7 @@ export class BulkLedger {
 
   private addValid(line: number, idk: number, group: number, day: number, rule: number, kind: number, total: number, compliant: number, basic: number, cityIdx: number, year: number): void {
     const v = this.nValid++;
-    this.vLine.set(v, line);
+    void line; // valid rows need no line number: only rejections print one
     this.vId.set(v, idk);
     this.vGroup.set(v, group);
     this.vDay.set(v, day);
@@ -615,7 +617,8 @@ export class BulkLedger {
 
   private settleGroupFast(order: Int32Array, s: number, e: number, state: Float64Array, out: Float64Array): boolean {
     state.fill(0);
-    const basics: number[] = [];
+    if (this.basics.length < e - s) this.basics = new Float64Array(Math.max(e - s, this.basics.length * 2));
+    const basics = this.basics;
     const findingCount = this.findingCount, firstFinding = this.firstFinding;
     let firstCat = -1;
     let otherCats: number[] | null = null;
@@ -631,7 +634,7 @@ export class BulkLedger {
         this.firstFinding = firstFinding;
         return false;
       }
-      basics.push(this.vBasic.get(v));
+      basics[i - s] = this.vBasic.get(v);
       // category change note, as settleClaim
       const cat = rs.catIdx;
       let changed = false;
@@ -680,7 +683,8 @@ export class BulkLedger {
     const paid = basic + crit + as + re;
     let out: string[] | null = null;
     for (const r of rules) {
-      const x = [basic, crit, as, re, compliant - paid, total - paid][r.field];
+      const f = r.field;
+      const x = f === 0 ? basic : f === 1 ? crit : f === 2 ? as : f === 3 ? re : f === 4 ? compliant - paid : total - paid;
       const ok = r.op === '>' ? x > r.fen : r.op === '>=' ? x >= r.fen : r.op === '<' ? x < r.fen : r.op === '<=' ? x <= r.fen : x === r.fen;
       if (!ok) {
         (out ??= []).push(r.text);
@@ -896,7 +900,7 @@ export class BulkLedger {
 
   /** Bytes held in columns (for the benchmark's report). */
   columnBytes(): number {
-    const cols = [this.vLine, this.vId, this.vGroup, this.vDay, this.vRule, this.vKind, this.vTotal, this.vCompliant, this.vBasic, this.vCritical, this.vAssist, this.vReassist, this.vWarn, this.vNotes];
+    const cols = [this.vId, this.vGroup, this.vDay, this.vRule, this.vKind, this.vTotal, this.vCompliant, this.vBasic, this.vCritical, this.vAssist, this.vReassist, this.vWarn, this.vNotes];
     return cols.reduce((s, c) => s + c.bytes(), 0) + this.ids.bytes() + this.groups.bytes();
   }
 }
