@@ -1,0 +1,37 @@
+// Every function of the app, registered with @azure/functions v4 and durable-functions v3. Handlers
+// are thin: they read the request, call the engine and write the answer (functions/handlers/).
+import { app } from '@azure/functions';
+import * as df from 'durable-functions';
+import { settleHandler } from './handlers/settle';
+import { budgetHandler } from './handlers/budget';
+import { compareHandler } from './handlers/compare';
+import { policiesHandler } from './handlers/policies';
+import { startJobHandler, jobStatusHandler } from './handlers/jobs';
+import { monthlyHandler } from './handlers/monthly';
+import { ledgerJobHandler, ORCHESTRATOR, SPLIT, SETTLE_SHARD, MERGE } from './jobs/orchestrator';
+import { splitLedger, settleShard, mergeResults, type SplitInput, type ShardInput, type MergeInput } from './jobs/shard';
+import { container } from './storage';
+import { jobsContainer, monthlySchedule } from './settings';
+
+let registered = false;
+
+export function registerAll(): void {
+  if (registered) return;
+  registered = true;
+
+  app.http('settle', { route: 'settle', methods: ['POST'], authLevel: 'function', handler: settleHandler });
+  app.http('budget', { route: 'budget', methods: ['POST'], authLevel: 'function', handler: budgetHandler });
+  app.http('compareScenarios', { route: 'scenarios/compare', methods: ['POST'], authLevel: 'function', handler: compareHandler });
+  app.http('policies', { route: 'policies/{city?}', methods: ['GET'], authLevel: 'anonymous', handler: policiesHandler });
+
+  const client = df.input.durableClient();
+  app.http('startJob', { route: 'jobs', methods: ['POST'], authLevel: 'function', extraInputs: [client], handler: startJobHandler });
+  app.http('jobStatus', { route: 'jobs/{id}', methods: ['GET'], authLevel: 'function', extraInputs: [client], handler: jobStatusHandler });
+
+  df.app.orchestration(ORCHESTRATOR, ledgerJobHandler);
+  df.app.activity(SPLIT, { handler: async (input: unknown) => splitLedger(await container(jobsContainer()), input as SplitInput) });
+  df.app.activity(SETTLE_SHARD, { handler: async (input: unknown) => settleShard(await container(jobsContainer()), input as ShardInput) });
+  df.app.activity(MERGE, { handler: async (input: unknown) => mergeResults(await container(jobsContainer()), input as MergeInput) });
+
+  app.timer('monthlyRun', { schedule: monthlySchedule(), runOnStartup: false, useMonitor: true, handler: monthlyHandler });
+}

@@ -1,0 +1,178 @@
+// Request bodies read as a stream: bytes are counted against the size limit as they arrive (413 as
+// soon as it is passed, or at once from Content-Length), CSV goes through engine/csv-stream.ts and
+// NDJSON line by line, and what is kept is one compact row per claim, never the body's text.
+import type { HttpRequest } from '@azure/functions';
+import { tableLedgerRows, parseJsonData, normalizeName, YibaoError, type LedgerRow, type Convention, type LedgerHeaderOptions } from '../engine';
+import type { CsvRecord } from '../engine/csv';
+import { readCsvStream } from '../engine/csv-stream';
+import { HttpProblem } from './problem';
+
+export type LedgerFormat = 'csv' | 'ndjson';
+
+const CSV_TYPES = ['text/csv', 'text/plain', 'application/csv', 'application/octet-stream', 'application/x-www-form-urlencoded'];
+const NDJSON_TYPES = ['application/x-ndjson', 'application/ndjson', 'application/jsonl', 'application/x-jsonlines', 'application/jsonlines'];
+
+/** The ledger's format from Content-Type (none: CSV). Anything else is a 415 naming what is accepted. */
+export function ledgerFormat(request: HttpRequest): LedgerFormat {
+  const raw = request.headers.get('content-type');
+  const type = (raw ?? '').split(';')[0].trim().toLowerCase();
+  if (type === '' || CSV_TYPES.includes(type)) return 'csv';
+  if (NDJSON_TYPES.includes(type)) return 'ndjson';
+  throw new HttpProblem(415, `不支持的内容类型“${type.slice(0, 60)}”：台账须为 CSV（text/csv）或 NDJSON（application/x-ndjson）`, `unsupported Content-Type "${type.slice(0, 60)}": send the ledger as CSV (text/csv) or NDJSON (application/x-ndjson)`, 'content_type');
+}
+
+export function tooLarge(limit: number): HttpProblem {
+  const mb = (limit / 1024 / 1024).toFixed(limit % (1024 * 1024) === 0 ? 0 : 1);
+  return new HttpProblem(413, `请求体超过上限 ${mb} MB（应用设置 YIBAO_MAX_BODY_BYTES）；更大的台账请用 POST /api/jobs`, `the body exceeds the limit of ${mb} MB (app setting YIBAO_MAX_BODY_BYTES); send larger ledgers to POST /api/jobs`, 'too_large');
+}
+
+/** The body's bytes as they arrive, refused with 413 past `limit` (checked on Content-Length first). */
+export async function* bodyChunks(request: HttpRequest, limit: number, over: (limit: number) => HttpProblem = tooLarge): AsyncGenerator<Uint8Array> {
+  const declared = Number(request.headers.get('content-length') ?? NaN);
+  if (Number.isFinite(declared) && declared > limit) throw over(limit);
+  const body = request.body as ReadableStream<Uint8Array> | null;
+  if (!body) return;
+  let seen = 0;
+  const reader = body.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      seen += value.byteLength;
+      if (seen > limit) throw over(limit);
+      yield value;
+    }
+  } finally {
+    // Stop reading (a refused body is not read to its end).
+    reader.cancel().catch(() => undefined);
+  }
+}
+
+export interface ReadLedger { rows: LedgerRow[]; convention: Convention; bytes: number }
+
+const EMPTY = () => new HttpProblem(400, '请求体为空：请发送台账（CSV 表头须含 claim_id,person_id,category,city,date,kind,total,compliant）', 'the body is empty: send a ledger (the CSV header needs claim_id,person_id,category,city,date,kind,total,compliant)', 'empty');
+
+/**
+ * The ledger of a request as compact rows. CSV rows go through tableLedgerRows exactly as the command
+ * line's (header checks, the national platform's names, cell counts), one record at a time.
+ */
+export async function readLedger(request: HttpRequest, limit: number, opts: LedgerHeaderOptions = {}): Promise<ReadLedger> {
+  const format = ledgerFormat(request);
+  let bytes = 0;
+  const counted = async function* () {
+    for await (const c of bodyChunks(request, limit)) {
+      bytes += c.byteLength;
+      yield c;
+    }
+  };
+  const rows: LedgerRow[] = [];
+  if (format === 'ndjson') {
+    for await (const row of ndjsonRows(counted())) rows.push(row);
+    if (rows.length === 0) throw EMPTY();
+    return { rows, convention: 'spec', bytes };
+  }
+  const records = readCsvStream(counted());
+  const convention = await pipeCsvRows(records, opts, (row) => { rows.push(row); });
+  if (convention === undefined) throw EMPTY();
+  return { rows, convention, bytes };
+}
+
+/**
+ * Feed CSV records through tableLedgerRows one at a time. The engine's row pipeline is synchronous
+ * and stateful (the national platform's certno checks run across rows), so it is created once and
+ * pulled exactly one row per record pushed: it yields one row per record and never asks ahead.
+ * Returns the convention, or undefined for an input without even a header.
+ */
+export async function pipeCsvRows(records: AsyncIterable<CsvRecord>, opts: LedgerHeaderOptions, sink: (row: LedgerRow) => void | Promise<void>): Promise<Convention | undefined> {
+  const it = records[Symbol.asyncIterator]();
+  const first = await it.next();
+  if (first.done) return undefined;
+  const queue: CsvRecord[] = [];
+  const source: Iterable<CsvRecord> = {
+    [Symbol.iterator]: () => ({
+      next: (): IteratorResult<CsvRecord> => {
+        const r = queue.shift();
+        if (!r) throw new Error('internal: the ledger pipeline read ahead of its input');
+        return { value: r, done: false };
+      },
+    }),
+  };
+  const read = tableLedgerRows(first.value.cells, source, opts);
+  const out = read.rows[Symbol.iterator]();
+  for (;;) {
+    const r = await it.next();
+    if (r.done) break;
+    queue.push(r.value);
+    const row = out.next();
+    if (row.done) throw new Error('internal: the ledger pipeline ended early');
+    await sink(row.value);
+  }
+  return read.convention;
+}
+
+/** Lines of a UTF-8 stream (LF or CRLF), numbered from 1. */
+export async function* textLines(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<{ line: number; text: string }> {
+  const decoder = new TextDecoder('utf-8');
+  let buf = '';
+  let line = 0;
+  const flush = function* (final: boolean) {
+    let nl = buf.indexOf('\n');
+    let from = 0;
+    while (nl >= 0) {
+      line++;
+      yield { line, text: buf.slice(from, nl > from && buf.charCodeAt(nl - 1) === 13 ? nl - 1 : nl) };
+      from = nl + 1;
+      nl = buf.indexOf('\n', from);
+    }
+    buf = buf.slice(from);
+    if (final && buf.length) {
+      line++;
+      yield { line, text: buf.endsWith('\r') ? buf.slice(0, -1) : buf };
+      buf = '';
+    }
+  };
+  for await (const c of chunks) {
+    buf += decoder.decode(c, { stream: true });
+    yield* flush(false);
+  }
+  buf += decoder.decode();
+  yield* flush(true);
+}
+
+/**
+ * NDJSON claims: one JSON object per line with the spec's column names; values are text or numbers.
+ * A line that is not such an object is a rejected row with its line number; keys that could reach a
+ * prototype are refused (parseJsonData).
+ */
+export async function* ndjsonRows(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<LedgerRow> {
+  for await (const { line, text } of textLines(chunks)) {
+    if (text.trim() === '') continue;
+    let data: unknown;
+    try {
+      data = parseJsonData(text, `第 ${line} 行 line ${line}`);
+    } catch (e) {
+      if (!(e instanceof YibaoError)) throw e;
+      yield { line, error: new YibaoError('该行不是有效的 JSON（或含有不允许的键）', 'the line is not valid JSON (or has a forbidden key)', 'json') };
+      continue;
+    }
+    if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+      yield { line, error: new YibaoError('该行须为 JSON 对象 {"claim_id": …}', 'the line must be a JSON object {"claim_id": …}', 'json') };
+      continue;
+    }
+    const fields: Record<string, string> = Object.create(null);
+    let bad: string | undefined;
+    for (const [k, v] of Object.entries(data as Record<string, unknown>)) {
+      const key = normalizeName(k).toLowerCase();
+      if (v === null || v === undefined) fields[key] = '';
+      else if (typeof v === 'string') fields[key] = v;
+      else if (typeof v === 'number' && Number.isFinite(v)) fields[key] = String(v);
+      else bad ??= key;
+    }
+    if (bad !== undefined) {
+      const claim = fields.claim_id;
+      yield { line, fields: claim !== undefined ? { claim_id: claim } : undefined, error: new YibaoError(`字段 ${bad.slice(0, 40)} 须为文本或数字`, `field ${bad.slice(0, 40)} must be text or a number`, 'json') };
+      continue;
+    }
+    yield { line, fields };
+  }
+}

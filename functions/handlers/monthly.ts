@@ -1,0 +1,110 @@
+// The monthly run (timer): on the 1st at 08:00 China time by default (app setting
+// YIBAO_MONTHLY_SCHEDULE), after the month's roster update, recalculate the configured ledgers and
+// rosters in Blob Storage and write beside each one the month's results, early-warning list and
+// rejected rows (ledgers) or the budget report (rosters), plus a run report.
+//   ledger  claims/2024.csv → claims/2024.csv.2024-05.results.csv, .warnings.csv, .rejected.csv
+//   roster  roster.csv      → roster.csv.2024-05.budget.csv, .budget.json
+//   report  monthly/2024-05.json
+import type { InvocationContext, Timer } from '@azure/functions';
+import {
+  defaultBook, settleLedger, resultCells, RESULT_COLUMNS, REJECTED_COLUMNS, csvLine, budgetRecords, budgetCsv, budgetJson, fmt,
+  todayInChina, YibaoError, type LedgerRow, type ClaimResult,
+} from '../../engine';
+import type { CsvRecord } from '../../engine/csv';
+import { readCsvStream } from '../../engine/csv-stream';
+import { pipeCsvRows } from '../body';
+import { blobChunks, container, BlobWriter, writeText } from '../storage';
+import { monthlyContainer, monthlyList } from '../settings';
+
+export const WARNING_COLUMNS = ['claim_id', 'city', 'category', 'date', 'kind', 'oop_compliant', 'oop_total'] as const;
+
+export interface MonthlyItem { blob: string; kind: 'ledger' | 'roster'; ok: boolean; written: string[]; read?: number; settled?: number; rejected?: number; warnings?: number; persons?: number; problem?: { zh: string; en: string } }
+export interface MonthlyReport { month: string; started: string; container: string; items: MonthlyItem[] }
+
+function warningRow(r: ClaimResult): string[] {
+  return [r.claim_id, r.city, r.category, r.date, r.kind, fmt(r.oop_compliant), fmt(r.oop_total)];
+}
+
+/** One month's run. `now` is the run time; the month is the China-time month of it. */
+export async function monthlyRun(now: Date, context: InvocationContext): Promise<MonthlyReport> {
+  const book = defaultBook();
+  const today = todayInChina(now);
+  const month = today.slice(0, 7);
+  const year = Number(today.slice(0, 4));
+  const c = await container(monthlyContainer());
+  const report: MonthlyReport = { month, started: now.toISOString(), container: monthlyContainer(), items: [] };
+
+  for (const blob of monthlyList('YIBAO_MONTHLY_LEDGERS')) {
+    const item: MonthlyItem = { blob, kind: 'ledger', ok: false, written: [] };
+    report.items.push(item);
+    try {
+      const rows: LedgerRow[] = [];
+      const convention = await pipeCsvRows(readCsvStream(blobChunks(c, blob)), {}, (r) => { rows.push(r); });
+      if (convention === undefined) throw new YibaoError('台账为空', 'the ledger is empty', 'fatal');
+      const o = settleLedger(book, rows);
+      const base = `${blob}.${month}`;
+      const results = new BlobWriter(c, `${base}.results.csv`);
+      await results.write(csvLine([...RESULT_COLUMNS]));
+      for (const r of o.results) await results.write(csvLine(resultCells(r, o.claimFindings.get(r.claim_id))));
+      await results.close();
+      const warnings = new BlobWriter(c, `${base}.warnings.csv`);
+      await warnings.write(csvLine([...WARNING_COLUMNS]));
+      for (const r of o.results) if (r.warning) await warnings.write(csvLine(warningRow(r)));
+      await warnings.close();
+      item.written.push(`${base}.results.csv`, `${base}.warnings.csv`);
+      if (o.rejections.length) {
+        const rej = new BlobWriter(c, `${base}.rejected.csv`);
+        await rej.write(csvLine([...REJECTED_COLUMNS]));
+        for (const r of o.rejections) await rej.write(csvLine([String(r.line), r.claim_id ?? '', r.reason.zh, r.reason.en]));
+        await rej.close();
+        item.written.push(`${base}.rejected.csv`);
+      }
+      Object.assign(item, { ok: true, read: o.summary.read, settled: o.summary.settled, rejected: o.summary.rejected, warnings: o.summary.warnings });
+    } catch (e) {
+      item.problem = problemOf(e);
+      context.error(`monthly run: ledger ${blob} failed: ${item.problem.en}`);
+    }
+  }
+
+  for (const blob of monthlyList('YIBAO_MONTHLY_ROSTERS')) {
+    const item: MonthlyItem = { blob, kind: 'roster', ok: false, written: [] };
+    report.items.push(item);
+    try {
+      const it = readCsvStream(blobChunks(c, blob))[Symbol.asyncIterator]();
+      const head = await it.next();
+      if (head.done) throw new YibaoError('花名册为空', 'the roster is empty', 'fatal');
+      const records: CsvRecord[] = [];
+      for (let r = await it.next(); !r.done; r = await it.next()) records.push(r.value);
+      // The roster in force on the 1st of the month (China time), for that year's contribution.
+      const o = budgetRecords(book, head.value.cells, records, { year, date: `${month}-01`, sizeHint: records.length });
+      const base = `${blob}.${month}`;
+      await writeText(c, `${base}.budget.csv`, budgetCsv(o));
+      const json = { ...budgetJson(o), date: o.date, read: o.read, persons: o.persons, duplicate_rows: o.duplicateRows, not_in_force: o.notInForce, rejected: o.rejections.map((r) => ({ line: r.line, reason_zh: r.reason.zh, reason_en: r.reason.en })), violations: o.violations };
+      await writeText(c, `${base}.budget.json`, JSON.stringify(json, null, 2) + '\n', 'application/json; charset=utf-8');
+      item.written.push(`${base}.budget.csv`, `${base}.budget.json`);
+      Object.assign(item, { ok: true, read: o.read, persons: o.persons, rejected: o.rejections.length });
+    } catch (e) {
+      item.problem = problemOf(e);
+      context.error(`monthly run: roster ${blob} failed: ${item.problem.en}`);
+    }
+  }
+
+  await writeText(c, `monthly/${month}.json`, JSON.stringify(report, null, 2) + '\n', 'application/json; charset=utf-8');
+  context.log(`monthly run ${month}: ${report.items.filter((i) => i.ok).length} of ${report.items.length} done`);
+  return report;
+}
+
+function problemOf(e: unknown): { zh: string; en: string } {
+  if (e instanceof YibaoError) return e.reason;
+  const status = (e as { statusCode?: number }).statusCode;
+  if (status === 404) return { zh: '找不到该 blob', en: 'blob not found' };
+  return { zh: '处理失败（详见日志）', en: `failed (${e instanceof Error ? e.name : 'error'}; see the log)` };
+}
+
+/** The timer handler. A failed item fails the run (shown in the portal); the report is written first. */
+export async function monthlyHandler(timer: Timer, context: InvocationContext): Promise<void> {
+  if (timer.isPastDue) context.warn('monthly run is past due (the app was not running at the scheduled time)');
+  const report = await monthlyRun(new Date(Date.now()), context);
+  const failed = report.items.filter((i) => !i.ok);
+  if (failed.length) throw new Error(`monthly run ${report.month}: ${failed.length} of ${report.items.length} items failed (see monthly/${report.month}.json)`);
+}
