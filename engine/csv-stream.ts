@@ -38,9 +38,15 @@ export async function* readCsvStream(chunks: AsyncIterable<Uint8Array | string> 
 
   // Scan buf from `scanned`, moving `cut` to the end of each complete record. A CR at the very end
   // of buf is not decided until the next character is known (it may be the start of a CRLF).
+  let started = false;
   const scan = (final: boolean) => {
     const n = buf.length;
     let i = scanned;
+    if (!started && n > 0) {
+      // readCsv skips a BOM at the very start of the text: the first cell begins after it
+      started = true;
+      if (buf.charCodeAt(0) === 0xfeff) i = 1;
+    }
     while (i < n) {
       const c = buf.charCodeAt(i);
       if (state === QUOTED) {

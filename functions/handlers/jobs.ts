@@ -14,6 +14,9 @@ import { container } from '../storage';
 import { inputBlob } from '../jobs/shard';
 import { ORCHESTRATOR, type JobInput, type JobOutput, type JobProgress } from '../jobs/orchestrator';
 
+/** How handlers get the Durable client (replaceable in tests, which have no Durable extension). */
+export const durableClients = { get: (context: InvocationContext): df.DurableClient => df.getClient(context) };
+
 function jobTooLarge(limit: number): HttpProblem {
   const gb = (limit / 1024 ** 3).toFixed(2);
   return new HttpProblem(413, `作业输入超过上限 ${gb} GB（应用设置 YIBAO_MAX_JOB_BYTES）`, `the job input exceeds the limit of ${gb} GB (app setting YIBAO_MAX_JOB_BYTES)`, 'too_large');
@@ -42,7 +45,7 @@ export async function startJob(request: HttpRequest, context: InvocationContext)
   const shardsParam = request.query.get('shards');
   const shards = shardsParam === null ? jobShards() : Number(shardsParam);
   if (!Number.isInteger(shards) || shards < 1 || shards > 256) throw new HttpProblem(400, 'shards 须为 1–256 的整数', 'shards must be an integer from 1 to 256', 'usage');
-  const client = df.getClient(context);
+  const client = durableClients.get(context);
   const jobId = randomUUID();
   const bytes = await storeInput(request, inputBlob(jobId, format));
   if (bytes === 0) throw new HttpProblem(400, '请求体为空：请发送台账', 'the body is empty: send a ledger', 'empty');
@@ -62,7 +65,7 @@ export async function startJob(request: HttpRequest, context: InvocationContext)
 export async function jobStatus(request: HttpRequest, context: InvocationContext): Promise<HttpResponse> {
   const id = request.params.id ?? '';
   if (!/^[0-9a-f-]{36}$/i.test(id)) throw new HttpProblem(404, '作业编号无效', 'invalid job id', 'job');
-  const client = df.getClient(context);
+  const client = durableClients.get(context);
   let status;
   try {
     status = await client.getStatus(id);
