@@ -4,9 +4,11 @@
 // push(chunk) …, end(), writeResults(sink), outcome() (see docs/performance.md).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as os from 'node:os';
 import { isUtf8 } from 'node:buffer';
+import { MessageChannel, Worker, receiveMessageOnPort } from 'node:worker_threads';
 import { rejectedTable, toCsv, summaryText, bilingual, YibaoError, type Book, type Scenario } from '../engine';
-import { BulkLedger, BulkUnsupported } from '../engine/bulk/ledger';
+import { BulkLedger, BulkUnsupported, type IdsExport, type RecordBatch } from '../engine/bulk/ledger';
 import { writeAtomic } from './io';
 
 const CHUNK = 1 << 20;
@@ -15,46 +17,116 @@ function notUtf8(file: string): YibaoError {
   return new YibaoError(`文件 ${file} 不是 UTF-8 编码（可能是 GBK）：请另存为“CSV UTF-8”后重试`, `${file} is not UTF-8 (GBK?): save it as "CSV UTF-8" and try again`, 'fatal');
 }
 
-/** Read a ledger file into a BulkLedger in chunks; throws BulkUnsupported when the run needs settleLedger. */
-export function settleFileBulk(book: Book, file: string, scenario?: Scenario): BulkLedger {
+/** Batches the reader thread may have waiting for the main thread. */
+export const MAX_IN_FLIGHT = 3;
+
+function cannotRead(file: string, e: unknown): YibaoError {
+  const code = (e as NodeJS.ErrnoException).code;
+  return new YibaoError(`无法读取文件 ${file}（${code ?? (e as Error).message}）`, `cannot read ${file} (${code ?? (e as Error).message})`, 'fatal');
+}
+
+/** Rows to expect from a file's size (sizes hash tables once). */
+function rowsHintOf(file: string): number {
+  try {
+    return Math.min(50_000_000, Math.round(fs.statSync(file).size / 80));
+  } catch {
+    return 0;
+  }
+}
+
+/** Read a file in chunks, checked as UTF-8 the way cli/io.ts readText checks it (same messages). */
+export function readChunks(file: string, onChunk: (chunk: Uint8Array) => void): void {
   let fd: number;
   try {
     fd = fs.openSync(file, 'r');
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new YibaoError(`无法读取文件 ${file}（${code ?? (e as Error).message}）`, `cannot read ${file} (${code ?? (e as Error).message})`, 'fatal');
+    throw cannotRead(file, e);
   }
-  let rowsHint = 0;
-  try {
-    rowsHint = Math.min(50_000_000, Math.round(fs.fstatSync(fd).size / 80));
-  } catch {
-    // not a regular file: no hint
-  }
-  const ledger = new BulkLedger(book, { scenario, rowsHint });
   try {
     const buf = Buffer.allocUnsafe(CHUNK);
     let tail: Buffer = Buffer.alloc(0); // bytes after the last line break, not yet checked as UTF-8
     for (;;) {
-      const n = fs.readSync(fd, buf, 0, CHUNK, null);
+      let n: number;
+      try {
+        n = fs.readSync(fd, buf, 0, CHUNK, null);
+      } catch (e) {
+        throw cannotRead(file, e);
+      }
       if (n === 0) break;
       const chunk = buf.subarray(0, n);
       // a line break is never inside a UTF-8 sequence: check up to the last one, carry the rest
       const cut = chunk.lastIndexOf(10) + 1;
-      const head = tail.length ? Buffer.concat([tail, chunk.subarray(0, cut)]) : chunk.subarray(0, cut);
       if (cut > 0) {
+        const head = tail.length ? Buffer.concat([tail, chunk.subarray(0, cut)]) : chunk.subarray(0, cut);
         if (!isUtf8(head)) throw notUtf8(file);
         tail = Buffer.from(chunk.subarray(cut));
       } else {
         tail = Buffer.concat([tail, chunk]);
       }
-      ledger.push(chunk);
+      onChunk(chunk);
     }
     if (tail.length && !isUtf8(tail)) throw notUtf8(file);
   } finally {
     fs.closeSync(fd);
   }
-  ledger.end();
-  return ledger;
+}
+
+/**
+ * How many threads the bulk path uses: 2 (a reader thread beside the main one) when the machine has two
+ * cores, the file is over 4 MB and the compiled worker exists; YIBAO_BULK_THREADS=1 forces one.
+ */
+export function bulkThreads(file: string): number {
+  if (process.env.YIBAO_BULK_THREADS === '1') return 1;
+  if (os.availableParallelism() < 2 || !fs.existsSync(WORKER)) return 1;
+  try {
+    return fs.statSync(file).size > 4 << 20 ? 2 : 1;
+  } catch {
+    return 1;
+  }
+}
+
+const WORKER = path.join(__dirname, 'bulk-worker.js');
+
+/** Read a ledger file into a BulkLedger and settle it; throws BulkUnsupported when the run needs settleLedger. */
+export function settleFileBulk(book: Book, file: string, scenario?: Scenario, threads = bulkThreads(file)): BulkLedger {
+  const rowsHint = rowsHintOf(file);
+  if (threads < 2) {
+    const ledger = new BulkLedger(book, { scenario, rowsHint });
+    readChunks(file, (chunk) => ledger.push(chunk));
+    ledger.end();
+    return ledger;
+  }
+  // Two threads: the worker reads, scans and finds duplicates; this thread validates, settles and writes.
+  const ledger = new BulkLedger(book, { scenario, rowsHint, role: 'settler' });
+  const control = new Int32Array(new SharedArrayBuffer(8)); // [batches in flight, messages sent]
+  const { port1, port2 } = new MessageChannel();
+  // a small young generation: the reader allocates little that lives, and its RSS counts in the total
+  const worker = new Worker(WORKER, { workerData: { file, rowsHint, port: port2, control }, transferList: [port2], resourceLimits: { maxYoungGenerationSizeMb: 4 } });
+  try {
+    let seen = 0;
+    for (;;) {
+      const m = receiveMessageOnPort(port1);
+      if (!m) {
+        Atomics.wait(control, 1, seen, 1000);
+        seen = Atomics.load(control, 1);
+        continue;
+      }
+      const msg = m.message as { type: string; batch?: RecordBatch; ids?: IdsExport; message?: string; zh?: string; en?: string; code?: string };
+      if (msg.type === 'batch') {
+        ledger.consume(msg.batch!);
+        Atomics.sub(control, 0, 1);
+        Atomics.notify(control, 0);
+      } else if (msg.type === 'end') {
+        ledger.endWith(msg.ids!);
+        return ledger;
+      } else if (msg.type === 'unsupported') throw new BulkUnsupported(msg.message);
+      else if (msg.type === 'error') throw new YibaoError(msg.zh!, msg.en!, msg.code);
+      else throw new Error(`bulk reader thread: ${msg.message}`);
+    }
+  } finally {
+    port1.close();
+    void worker.terminate();
+  }
 }
 
 /** Write the results CSV to a file the way writeAtomic does (a temporary name, renamed at the end). */

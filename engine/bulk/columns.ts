@@ -5,9 +5,16 @@ export const BLOCK_BITS = 16;
 export const BLOCK = 1 << BLOCK_BITS;
 const MASK = BLOCK - 1;
 
+/** Memory, shared with other threads if asked (SharedArrayBuffer where there is one). */
+function alloc(bytes: number, sharedMem: boolean): ArrayBuffer | SharedArrayBuffer {
+  return sharedMem && typeof SharedArrayBuffer === 'function' ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
+}
+
 // One class per element type, each with its own code, so that element access stays monomorphic.
 export class F64 {
   readonly blocks: Float64Array[] = [];
+  /** sharedMem: blocks in SharedArrayBuffers, for another thread to read. */
+  constructor(private readonly sharedMem = false) {}
   get(i: number): number {
     return this.blocks[i >>> BLOCK_BITS][i & MASK];
   }
@@ -17,7 +24,7 @@ export class F64 {
     this.blocks[b][i & MASK] = v;
   }
   private add(b: number): void {
-    while (this.blocks.length <= b) this.blocks.push(new Float64Array(BLOCK));
+    while (this.blocks.length <= b) this.blocks.push(new Float64Array(alloc(BLOCK * Float64Array.BYTES_PER_ELEMENT, this.sharedMem)));
   }
   bytes(): number {
     return this.blocks.length * BLOCK * Float64Array.BYTES_PER_ELEMENT;
@@ -26,6 +33,8 @@ export class F64 {
 
 export class I32 {
   readonly blocks: Int32Array[] = [];
+  /** sharedMem: blocks in SharedArrayBuffers, for another thread to read. */
+  constructor(private readonly sharedMem = false) {}
   get(i: number): number {
     return this.blocks[i >>> BLOCK_BITS][i & MASK];
   }
@@ -35,7 +44,7 @@ export class I32 {
     this.blocks[b][i & MASK] = v;
   }
   private add(b: number): void {
-    while (this.blocks.length <= b) this.blocks.push(new Int32Array(BLOCK));
+    while (this.blocks.length <= b) this.blocks.push(new Int32Array(alloc(BLOCK * Int32Array.BYTES_PER_ELEMENT, this.sharedMem)));
   }
   bytes(): number {
     return this.blocks.length * BLOCK * Int32Array.BYTES_PER_ELEMENT;
@@ -44,6 +53,8 @@ export class I32 {
 
 export class U32 {
   readonly blocks: Uint32Array[] = [];
+  /** sharedMem: blocks in SharedArrayBuffers, for another thread to read. */
+  constructor(private readonly sharedMem = false) {}
   get(i: number): number {
     return this.blocks[i >>> BLOCK_BITS][i & MASK];
   }
@@ -53,7 +64,7 @@ export class U32 {
     this.blocks[b][i & MASK] = v;
   }
   private add(b: number): void {
-    while (this.blocks.length <= b) this.blocks.push(new Uint32Array(BLOCK));
+    while (this.blocks.length <= b) this.blocks.push(new Uint32Array(alloc(BLOCK * Uint32Array.BYTES_PER_ELEMENT, this.sharedMem)));
   }
   bytes(): number {
     return this.blocks.length * BLOCK * Uint32Array.BYTES_PER_ELEMENT;
@@ -62,6 +73,8 @@ export class U32 {
 
 export class U16 {
   readonly blocks: Uint16Array[] = [];
+  /** sharedMem: blocks in SharedArrayBuffers, for another thread to read. */
+  constructor(private readonly sharedMem = false) {}
   get(i: number): number {
     return this.blocks[i >>> BLOCK_BITS][i & MASK];
   }
@@ -71,7 +84,7 @@ export class U16 {
     this.blocks[b][i & MASK] = v;
   }
   private add(b: number): void {
-    while (this.blocks.length <= b) this.blocks.push(new Uint16Array(BLOCK));
+    while (this.blocks.length <= b) this.blocks.push(new Uint16Array(alloc(BLOCK * Uint16Array.BYTES_PER_ELEMENT, this.sharedMem)));
   }
   bytes(): number {
     return this.blocks.length * BLOCK * Uint16Array.BYTES_PER_ELEMENT;
@@ -80,6 +93,8 @@ export class U16 {
 
 export class U8 {
   readonly blocks: Uint8Array[] = [];
+  /** sharedMem: blocks in SharedArrayBuffers, for another thread to read. */
+  constructor(private readonly sharedMem = false) {}
   get(i: number): number {
     return this.blocks[i >>> BLOCK_BITS][i & MASK];
   }
@@ -89,7 +104,7 @@ export class U8 {
     this.blocks[b][i & MASK] = v;
   }
   private add(b: number): void {
-    while (this.blocks.length <= b) this.blocks.push(new Uint8Array(BLOCK));
+    while (this.blocks.length <= b) this.blocks.push(new Uint8Array(alloc(BLOCK * Uint8Array.BYTES_PER_ELEMENT, this.sharedMem)));
   }
   bytes(): number {
     return this.blocks.length * BLOCK * Uint8Array.BYTES_PER_ELEMENT;
@@ -129,6 +144,7 @@ export class Money32 {
 /** Byte strings kept end to end in 4 MB blocks; a string never straddles two blocks. */
 export class Arena {
   static readonly SIZE = 1 << 22;
+  constructor(private readonly sharedMem = false) {}
   readonly blocks: Uint8Array[] = [];
   private pos = Arena.SIZE;
   /** Copy bytes in; returns the global offset (block × SIZE + position). */
@@ -136,7 +152,7 @@ export class Arena {
     const len = end - start;
     if (len > Arena.SIZE) throw new RangeError('string too long for the arena');
     if (this.pos + len > Arena.SIZE) {
-      this.blocks.push(new Uint8Array(Arena.SIZE));
+      this.blocks.push(new Uint8Array(alloc(Arena.SIZE, this.sharedMem)));
       this.pos = 0;
     }
     const block = this.blocks[this.blocks.length - 1];
@@ -183,9 +199,9 @@ export const MAX_KEY_BYTES = 4096;
  * the string itself and the table (2–4 slots of 4 bytes).
  */
 export class ByteInterner {
-  readonly arena = new Arena();
-  readonly off = new U32();
-  readonly len = new U16();
+  readonly arena: Arena;
+  readonly off: U32;
+  readonly len: U16;
   readonly tag: U32 | null;
   /** Slots of two: the string's number (−1: empty) and its hash, compared before the bytes (one cache line). */
   private table: Int32Array;
@@ -193,7 +209,10 @@ export class ByteInterner {
   lastWasNew = false;
 
   /** sizeHint: about how many strings to expect (sizes the table once instead of growing it). */
-  constructor(tagged: boolean, sizeHint = 0) {
+  constructor(tagged: boolean, sizeHint = 0, sharedMem = false) {
+    this.arena = new Arena(sharedMem);
+    this.off = new U32(sharedMem);
+    this.len = new U16(sharedMem);
     this.tag = tagged ? new U32() : null;
     let cap = 1 << 12;
     while (cap * 0.7 < sizeHint && cap < 1 << 27) cap *= 2;
@@ -244,6 +263,22 @@ export class ByteInterner {
       table[(slot << 1) + 1] = old[o + 1];
     }
     this.table = table;
+  }
+
+  /** The strings for another thread (shared memory: nothing is copied). */
+  exportShared() {
+    return { arena: this.arena.blocks, off: this.off.blocks, len: this.len.blocks, size: this.size };
+  }
+
+  /** An interner over strings another thread kept (view() only). */
+  static adopt(data: { arena: Uint8Array[]; off: Uint32Array[]; len: Uint16Array[]; size: number }): ByteInterner {
+    const t = new ByteInterner(false);
+    t.arena.blocks.push(...data.arena);
+    t.off.blocks.push(...data.off);
+    t.len.blocks.push(...data.len);
+    t.size = data.size;
+    t.dropTable();
+    return t;
   }
 
   /** Free the hash table once no more strings will be looked up (view() still works). */

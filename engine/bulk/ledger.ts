@@ -36,7 +36,24 @@ export interface BulkOptions {
   scenario?: Scenario;
   /** About how many rows to expect (e.g. file size / 80): sizes the hash tables once. */
   rowsHint?: number;
+  /**
+   * 'both' (default): one instance reads and settles. 'reader': scan records and find duplicates only,
+   * handing batches to onBatch (e.g. in a worker thread); 'settler': take those batches (consume) and do the rest.
+   */
+  role?: 'both' | 'reader' | 'settler';
+  onBatch?: (batch: RecordBatch) => void;
 }
+
+/**
+ * Records as the reader hands them on: the bytes, and per record its line, status (0 readable,
+ * 1 unterminated quote, 2 wrong number of cells, 3 duplicate claim_id), claim number, cell count and
+ * first cell; per cell its start, end and whether it is quoted.
+ */
+export interface RecordBatch { header?: string[]; buf: Uint8Array; count: number; meta: Int32Array; cells: Int32Array; quoted: Uint8Array }
+const META = 5;
+
+/** What the reader hands the settler at the end: the claim ids (shared memory where there is any). */
+export type IdsExport = ReturnType<ByteInterner['exportShared']>;
 
 const COMMA = 44, LF = 10, CR = 13, QUOTE = 34;
 const CATEGORY_CHANGED = { zh: '本年度内此人类别有变化：累计基数连续计算，本次按新类别的参数支付', en: "the person's category changed this year: bases run on, this claim is paid under the new category" };
@@ -108,9 +125,16 @@ export class BulkLedger {
   private ncells = 0;
   private recError = false;
   private ended = false;
+  private readonly role: 'both' | 'reader' | 'settler';
+  private bMeta = new Int32Array(1024 * META);
+  private bCells = new Int32Array(1024 * 20);
+  private bQuoted = new Uint8Array(1024 * 10);
+  private bCount = 0;
+  private bCellCount = 0;
+  private bHeader: string[] | undefined;
   // --- rows
   read = 0;
-  private readonly ids: ByteInterner;
+  private ids: ByteInterner;
   private readonly groups: ByteInterner;
   private groupCity: number[] = [];
   /** Per valid row (v = 0, 1, 2 … in input order). */
@@ -156,8 +180,9 @@ export class BulkLedger {
   private firstFinding: Violation | undefined;
 
   constructor(private readonly book: Book, private readonly opts: BulkOptions = {}) {
-    this.ids = new ByteInterner(false, opts.rowsHint ?? 0);
-    this.groups = new ByteInterner(true, (opts.rowsHint ?? 0) / 2);
+    this.role = opts.role ?? 'both';
+    this.ids = new ByteInterner(false, this.role === 'settler' ? 0 : opts.rowsHint ?? 0, this.role === 'reader');
+    this.groups = new ByteInterner(true, this.role === 'reader' ? 0 : (opts.rowsHint ?? 0) / 2);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -174,6 +199,7 @@ export class BulkLedger {
       buf.set(chunk, this.carry.length);
     }
     const used = this.scan(buf, false);
+    if (this.role === 'reader') this.flush(buf, used);
     // a copy: the caller may reuse its buffer (and Buffer#slice would not copy)
     this.carry = Uint8Array.prototype.slice.call(buf, used);
   }
@@ -182,10 +208,14 @@ export class BulkLedger {
   end(): void {
     if (this.ended) return;
     this.ended = true;
-    this.scan(this.carry, true);
-    this.carry = new Uint8Array(0);
+    if (this.role !== 'settler') {
+      this.scan(this.carry, true);
+      if (this.role === 'reader') this.flush(this.carry, this.carry.length);
+      this.carry = new Uint8Array(0);
+    }
     if (this.header === null) throw new YibaoError('输入文件为空', 'the input is empty', 'fatal');
     this.ids.dropTable(); // no more lookups: the strings stay for the output
+    if (this.role === 'reader') return;
     this.groups.dropTable();
     this.settle();
   }
@@ -306,37 +336,128 @@ export class BulkLedger {
   // records → columns
 
   private record(b: Uint8Array, line: number): void {
-    if (this.header === null) return this.readHeader(this.cells(b));
-    const seq = this.read++;
-    if (this.recError || this.ncells !== this.ncols) {
-      // the engine's own words for an unreadable row
-      const rows = tableLedgerRows(this.header, [{ line, cells: this.cells(b), error: this.recError ? 'unterminated quote' : undefined }]).rows;
-      for (const row of rows) this.rejections.push({ line, claim_id: undefined, reason: row.error!.reason });
+    if (this.header === null) {
+      this.readHeader(this.cells(b));
+      this.bHeader = this.header!;
       return;
     }
-    // claim_id, trimmed, for duplicates
+    let status = 0;
+    let idk = -1;
+    if (this.recError) status = 1;
+    else if (this.ncells !== this.ncols) status = 2;
+    else {
+      idk = this.claimNumber(b);
+      if (idk >= 0 && !this.ids.lastWasNew) status = 3;
+    }
+    if (this.role === 'reader') this.toBatch(line, status, idk);
+    else this.handle(b, line, status, idk);
+  }
+
+  private toBatch(line: number, status: number, idk: number): void {
+    if ((this.bCount + 1) * META > this.bMeta.length) {
+      const m = new Int32Array(this.bMeta.length * 2);
+      m.set(this.bMeta);
+      this.bMeta = m;
+    }
+    while (this.bCellCount + this.ncells > this.bQuoted.length) {
+      const c = new Int32Array(this.bCells.length * 2);
+      c.set(this.bCells);
+      this.bCells = c;
+      const q = new Uint8Array(this.bQuoted.length * 2);
+      q.set(this.bQuoted);
+      this.bQuoted = q;
+    }
+    const m = this.bCount++ * META;
+    this.bMeta[m] = line;
+    this.bMeta[m + 1] = status;
+    this.bMeta[m + 2] = idk;
+    this.bMeta[m + 3] = this.ncells;
+    this.bMeta[m + 4] = this.bCellCount;
+    for (let k = 0; k < this.ncells; k++) {
+      this.bCells[2 * this.bCellCount] = this.cs[k];
+      this.bCells[2 * this.bCellCount + 1] = this.ce[k];
+      this.bQuoted[this.bCellCount++] = this.cq[k];
+    }
+  }
+
+  /** Hand on the records scanned from b[0, used) (reader role). */
+  private flush(b: Uint8Array, used: number): void {
+    if (this.bCount === 0 && !this.bHeader) return;
+    const batch: RecordBatch = {
+      header: this.bHeader,
+      buf: Uint8Array.prototype.slice.call(b, 0, used),
+      count: this.bCount,
+      meta: this.bMeta.slice(0, this.bCount * META),
+      cells: this.bCells.slice(0, this.bCellCount * 2),
+      quoted: this.bQuoted.slice(0, this.bCellCount),
+    };
+    this.bHeader = undefined;
+    this.bCount = 0;
+    this.bCellCount = 0;
+    this.opts.onBatch!(batch);
+  }
+
+  /** Records from a reader (settler role). */
+  consume(batch: RecordBatch): void {
+    if (batch.header) this.readHeader(batch.header);
+    const b = batch.buf;
+    for (let r = 0; r < batch.count; r++) {
+      const m = r * META;
+      const n = batch.meta[m + 3];
+      const base = batch.meta[m + 4];
+      while (n > this.cs.length) this.growCells();
+      for (let k = 0; k < n; k++) {
+        this.cs[k] = batch.cells[2 * (base + k)];
+        this.ce[k] = batch.cells[2 * (base + k) + 1];
+        this.cq[k] = batch.quoted[base + k];
+      }
+      this.ncells = n;
+      this.recError = batch.meta[m + 1] === 1;
+      this.handle(b, batch.meta[m], batch.meta[m + 1], batch.meta[m + 2]);
+    }
+  }
+
+  /** The claim ids the reader kept (reader role, after end()). */
+  exportIds(): IdsExport {
+    return this.ids.exportShared();
+  }
+
+  /** Take the reader's claim ids and settle (settler role, after the last batch). */
+  endWith(ids: IdsExport): void {
+    this.ids = ByteInterner.adopt(ids);
+    this.end();
+  }
+
+  /** The trimmed claim_id's number (−1: empty); lastWasNew says whether it is a first occurrence. */
+  private claimNumber(b: Uint8Array): number {
     const ci = this.col[F_ID];
     let idStart = this.cs[ci], idEnd = this.ce[ci];
     let idBytes = b;
-    let claimId: string | undefined;
     if (this.cq[ci] || !this.plain(b, idStart, idEnd)) {
-      claimId = this.cellText(b, ci).trim();
-      idBytes = this.encoder.encode(claimId);
+      idBytes = this.encoder.encode(this.cellText(b, ci).trim());
       idStart = 0;
       idEnd = idBytes.length;
     } else {
       while (idStart < idEnd && isSpace(b[idStart])) idStart++;
       while (idEnd > idStart && isSpace(b[idEnd - 1])) idEnd--;
     }
-    let idk = -1;
-    if (idEnd > idStart) {
-      if (idEnd - idStart > MAX_KEY_BYTES) throw new BulkUnsupported('claim_id too long');
-      idk = this.ids.intern(idBytes, idStart, idEnd);
-      if (!this.ids.lastWasNew) {
-        claimId ??= this.decoder.decode(b.subarray(idStart, idEnd));
-        this.rejections.push({ line, claim_id: claimId, reason: { zh: `claim_id ${claimId} 重复，以首次出现的行为准`, en: `duplicate claim_id ${claimId}: the first row stands` } });
-        return;
-      }
+    if (idEnd === idStart) return -1;
+    if (idEnd - idStart > MAX_KEY_BYTES) throw new BulkUnsupported('claim_id too long');
+    return this.ids.intern(idBytes, idStart, idEnd);
+  }
+
+  private handle(b: Uint8Array, line: number, status: number, idk: number): void {
+    const seq = this.read++;
+    if (status === 1 || status === 2) {
+      // the engine's own words for an unreadable row
+      const rows = tableLedgerRows(this.header!, [{ line, cells: this.cells(b), error: status === 1 ? 'unterminated quote' : undefined }]).rows;
+      for (const row of rows) this.rejections.push({ line, claim_id: undefined, reason: row.error!.reason });
+      return;
+    }
+    if (status === 3) {
+      const claimId = this.cellText(b, this.col[F_ID]).trim();
+      this.rejections.push({ line, claim_id: claimId, reason: { zh: `claim_id ${claimId} 重复，以首次出现的行为准`, en: `duplicate claim_id ${claimId}: the first row stands` } });
+      return;
     }
     if (!this.fastRow(b, seq, line, idk)) this.slowRow(b, seq, line, idk);
   }
@@ -779,14 +900,14 @@ export class BulkLedger {
       const paid = b + c + a + r;
       acc[0] += total; acc[1] += compliant; acc[2] += b; acc[3] += c; acc[4] += a; acc[5] += r; acc[6] += compliant - paid; acc[7] += total - paid;
       if (this.vWarn.get(v) === 2) this.warnings++;
-      if ((v & 0x7fff) === 0x7fff) this.flush(sums, acc);
+      if ((v & 0x7fff) === 0x7fff) this.flushSums(sums, acc);
     }
-    this.flush(sums, acc);
+    this.flushSums(sums, acc);
     const d = (x: bigint) => new Decimal(x.toString()).div(100);
     this.totals = { total: d(sums[0]), compliant: d(sums[1]), basic: d(sums[2]), critical: d(sums[3]), assistance: d(sums[4]), reassist: d(sums[5]), oop_compliant: d(sums[6]), oop_total: d(sums[7]) };
   }
 
-  private flush(sums: bigint[], acc: Float64Array): void {
+  private flushSums(sums: bigint[], acc: Float64Array): void {
     for (let k = 0; k < 8; k++) {
       sums[k] += BigInt(acc[k]);
       acc[k] = 0;

@@ -15,11 +15,14 @@ function viaEngine(text: string, scenario?: Scenario) {
   return { results: toCsv(resultsTable(outcome)), rejected: toCsv(rejectedTable(outcome)), summary: summaryText(outcome) };
 }
 
-function viaBulk(text: string, chunk: number, scenario?: Scenario) {
+/** split: a reader and a settler (as across two threads), batches passed through structuredClone. */
+function viaBulk(text: string, chunk: number, scenario?: Scenario, split = false) {
   const bytes = enc.encode(text);
-  const ledger = new BulkLedger(book, { scenario });
-  for (let i = 0; i < bytes.length; i += chunk) ledger.push(bytes.subarray(i, i + chunk));
-  ledger.end();
+  const ledger = new BulkLedger(book, { scenario, role: split ? 'settler' : 'both' });
+  const reader = split ? new BulkLedger(book, { role: 'reader', onBatch: (b) => ledger.consume(structuredClone(b)) }) : ledger;
+  for (let i = 0; i < bytes.length; i += chunk) reader.push(bytes.subarray(i, i + chunk));
+  reader.end();
+  if (split) ledger.endWith(reader.exportIds());
   const parts: Uint8Array[] = [];
   ledger.writeResults((b) => parts.push(b.slice()), 4096);
   const outcome = ledger.outcome();
@@ -73,8 +76,8 @@ describe('bulk path equals settleLedger + output.ts', () => {
     const text = withBadRows(generateLedger(seed, 3000), seed);
     const want = viaEngine(text);
     expect(want.rejected.split('\n').length).toBeGreaterThan(50);
-    for (const chunk of [1 << 20, 4093, 97]) {
-      const got = viaBulk(text, chunk);
+    for (const [chunk, split] of [[1 << 20, false], [4093, false], [97, false], [65536, true], [333, true]] as const) {
+      const got = viaBulk(text, chunk, undefined, split);
       expect(got.results).toBe(want.results);
       expect(got.rejected).toBe(want.rejected);
       expect(got.summary).toBe(want.summary);
@@ -85,8 +88,8 @@ describe('bulk path equals settleLedger + output.ts', () => {
     const base = generateLedger(9, 200).trimEnd().split('\n');
     const text = '\ufeff' + base.slice(0, 80).join('\r\n') + '\r' + base.slice(80, 150).join('\n') + '\n\n\n' + base[150] + ',\n' + base.slice(151).join('\n') + '\n"C-open,P1,ordinary,linyi\n2023-01-01';
     const want = viaEngine(text);
-    for (const chunk of [1 << 20, 1, 7]) {
-      const got = viaBulk(text, chunk);
+    for (const [chunk, split] of [[1 << 20, false], [1, false], [7, false], [5, true]] as const) {
+      const got = viaBulk(text, chunk, undefined, split);
       expect(got.results).toBe(want.results);
       expect(got.rejected).toBe(want.rejected);
       expect(got.summary).toBe(want.summary);
@@ -128,5 +131,36 @@ describe('bulk path: large amounts and bases past the integer bound', () => {
     expect(got.results).toBe(want.results);
     expect(got.summary).toBe(want.summary);
     expect(got.ledger.decimalGroups).toBe(1);
+  });
+});
+
+describe('yibao settle on the bulk path with its reader thread (built CLI)', () => {
+  test('a 5 MB ledger with bad rows: results, rejected rows and summary equal settleLedger', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const fs = require('node:fs') as typeof import('node:fs');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const os = require('node:os') as typeof import('node:os');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const path = require('node:path') as typeof import('node:path');
+    const root = path.join(__dirname, '..', '..');
+    if (!fs.existsSync(path.join(root, 'dist/cli/bulk-worker.js'))) throw new Error('dist/ is not built (npm test builds it first)');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yibao-bulk-'));
+    try {
+      const text = withBadRows(generateLedger(77, 52_000), 77);
+      const input = path.join(dir, 'ledger.csv');
+      fs.writeFileSync(input, text);
+      expect(fs.statSync(input).size).toBeGreaterThan(4 << 20);
+      const out = path.join(dir, 'results.csv');
+      const run = spawnSync(process.execPath, [path.join(root, 'bin/yibao.js'), 'settle', input, '--out', out], { encoding: 'utf8', env: { ...process.env, YIBAO_BULK_THREADS: '2' } });
+      expect(run.status).toBe(3);
+      const want = viaEngine(text);
+      expect(fs.readFileSync(out, 'utf8')).toBe(want.results);
+      expect(fs.readFileSync(`${out}.rejected.csv`, 'utf8')).toBe(want.rejected);
+      expect(run.stderr.endsWith(want.summary)).toBe(true);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,0 +1,35 @@
+// The reading half of the bulk path in a worker thread (cli/bulk.ts starts it): read the file, check
+// UTF-8, scan records and find duplicate claim ids, and hand batches of records to the main thread,
+// which validates, settles and writes. At most MAX_IN_FLIGHT batches wait at a time (bounded memory).
+import { workerData, type MessagePort } from 'node:worker_threads';
+import { defaultBook, YibaoError } from '../engine';
+import { BulkLedger, BulkUnsupported } from '../engine/bulk/ledger';
+import { readChunks, MAX_IN_FLIGHT } from './bulk';
+
+const { file, rowsHint, port, control } = workerData as { file: string; rowsHint: number; port: MessagePort; control: Int32Array };
+
+function send(message: unknown, transfer: ArrayBuffer[] = []): void {
+  port.postMessage(message, transfer);
+  Atomics.add(control, 1, 1);
+  Atomics.notify(control, 1);
+}
+
+try {
+  const reader = new BulkLedger(defaultBook(), {
+    role: 'reader',
+    rowsHint,
+    onBatch: (batch) => {
+      // wait while the main thread has enough to do
+      for (let n = Atomics.load(control, 0); n >= MAX_IN_FLIGHT; n = Atomics.load(control, 0)) Atomics.wait(control, 0, n, 100);
+      Atomics.add(control, 0, 1);
+      send({ type: 'batch', batch }, [batch.buf.buffer as ArrayBuffer, batch.meta.buffer as ArrayBuffer, batch.cells.buffer as ArrayBuffer, batch.quoted.buffer as ArrayBuffer]);
+    },
+  });
+  readChunks(file, (chunk) => reader.push(chunk));
+  reader.end();
+  send({ type: 'end', ids: reader.exportIds() });
+} catch (e) {
+  if (e instanceof BulkUnsupported) send({ type: 'unsupported', message: e.message });
+  else if (e instanceof YibaoError) send({ type: 'error', zh: e.zh, en: e.en, code: e.code });
+  else send({ type: 'crash', message: String((e as Error)?.stack ?? e) });
+}
