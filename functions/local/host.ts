@@ -7,7 +7,8 @@
 //     function on POST /admin/functions/{name} as the real host's admin API does.
 // Durable Functions (POST /api/jobs) need the real host: `npm run start:func` where Core Tools are
 // installed. Options (environment): YIBAO_PORT (7071; 0 = any free port), YIBAO_LOCAL_KEY,
-// YIBAO_AZURITE=0 (do not start Azurite), YIBAO_AZURITE_BLOB_PORT / _QUEUE_PORT / _TABLE_PORT.
+// YIBAO_AZURITE=0 (do not start Azurite), YIBAO_AZURITE_BLOB_PORT / _QUEUE_PORT / _TABLE_PORT,
+// YIBAO_AZURITE_DIR (its data; default .azurite/ at the repository root, which git ignores).
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
@@ -54,7 +55,7 @@ async function startAzurite(o: Options): Promise<ChildProcess | undefined> {
     return undefined;
   }
   const bin = path.join(ROOT, 'node_modules', 'azurite', 'dist', 'src', 'azurite.js');
-  const location = path.join(ROOT, '.azurite');
+  const location = process.env.YIBAO_AZURITE_DIR || path.join(ROOT, '.azurite');
   fs.mkdirSync(location, { recursive: true });
   const child = spawn(process.execPath, [bin,
     '--silent', '--disableTelemetry', '--skipApiVersionCheck', '--location', location, '--debug', path.join(location, 'debug.log'),
@@ -230,7 +231,7 @@ export async function main(): Promise<void> {
 
   const lines: string[] = [];
   lines.push('易保 Functions 本地主机已启动 (yibao Functions local host is running)');
-  lines.push(o.azurite ? `  存储模拟器 storage emulator: Azurite, blob 127.0.0.1:${o.blobPort}, 数据 data in .azurite/` : '  存储模拟器未启动 storage emulator not started (YIBAO_AZURITE=0)');
+  lines.push(o.azurite ? `  存储模拟器 storage emulator: Azurite, blob 127.0.0.1:${o.blobPort}, 数据 data in ${process.env.YIBAO_AZURITE_DIR || '.azurite/'}` : '  存储模拟器未启动 storage emulator not started (YIBAO_AZURITE=0)');
   lines.push(`  本地函数密钥 local function key: ${o.key}`);
   lines.push('  (authLevel function 的函数须带 x-functions-key 头或 ?code= 参数 — functions with authLevel function need the x-functions-key header or ?code=)');
   lines.push('  函数 functions:');
