@@ -4,7 +4,7 @@
 import { HttpResponse, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { YibaoError } from '../engine';
 
-const TITLES: Record<number, string> = {
+export const TITLES: Record<number, string> = {
   400: '请求无效 Bad Request',
   401: '未授权 Unauthorized',
   404: '未找到 Not Found',

@@ -17,6 +17,7 @@ import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Readable } from 'node:stream';
 import { installCore, registrations, type Registration } from './core';
+import { TITLES } from '../problem';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const DEV_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
@@ -97,7 +98,7 @@ function matcher(route: string): (p: string) => Record<string, string> | null {
 }
 
 function send(res: http.ServerResponse, status: number, zh: string, en: string, code: string) {
-  const body = JSON.stringify({ type: 'about:blank', status, title: `HTTP ${status}`, detail: `${zh} (${en})`, zh, en, code });
+  const body = JSON.stringify({ type: 'about:blank', status, title: TITLES[status] ?? `HTTP ${status}`, detail: `${zh} (${en})`, zh, en, code });
   res.writeHead(status, { 'content-type': 'application/problem+json; charset=utf-8' });
   res.end(body);
 }
