@@ -73,13 +73,16 @@ export function readChunks(file: string, onChunk: (chunk: Uint8Array) => void): 
 
 /**
  * How many threads the bulk path uses: 2 (a reader thread beside the main one) when the machine has two
- * cores, the file is over 4 MB and the compiled worker exists; YIBAO_BULK_THREADS=1 forces one.
+ * cores, the file is over 16 MB (below that, starting a thread costs more than it saves) and the
+ * compiled worker exists. YIBAO_BULK_THREADS=1 or 2 chooses.
  */
 export function bulkThreads(file: string): number {
-  if (process.env.YIBAO_BULK_THREADS === '1') return 1;
-  if (os.availableParallelism() < 2 || !fs.existsSync(WORKER)) return 1;
+  const env = process.env.YIBAO_BULK_THREADS;
+  if (env === '1' || !fs.existsSync(WORKER)) return 1;
+  if (env === '2') return 2;
+  if (os.availableParallelism() < 2) return 1;
   try {
-    return fs.statSync(file).size > 4 << 20 ? 2 : 1;
+    return fs.statSync(file).size > 16 << 20 ? 2 : 1;
   } catch {
     return 1;
   }
