@@ -103,7 +103,7 @@ class ByteCache<V> {
   put(b: Uint8Array, s: number, e: number, tag: number, v: V): void {
     if (this.keys.length >= CACHE_LIMIT) return;
     this.table[this.slot] = this.keys.length;
-    this.keys.push(b.slice(s, e));
+    this.keys.push(Uint8Array.prototype.slice.call(b, s, e)); // a copy (Buffer#slice would be a view)
     this.tags.push(tag);
     this.vals.push(v);
   }
@@ -191,6 +191,8 @@ export class BulkLedger {
   /** Feed the next bytes of the file. */
   push(chunk: Uint8Array): void {
     if (this.ended) throw new Error('push after end');
+    // a plain view: the caller may hand a Node Buffer it reuses, whose slice() would not copy
+    if (!(Object.getPrototypeOf(chunk) === Uint8Array.prototype)) chunk = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     let buf: Uint8Array;
     if (this.carry.length === 0) buf = chunk;
     else {

@@ -84,6 +84,23 @@ describe('bulk path equals settleLedger + output.ts', () => {
     }
   });
 
+  test('chunks in one reused Buffer, each ending on a record (nothing the caller reuses is kept)', () => {
+    const text = withBadRows(generateLedger(5, 3000), 5);
+    const want = viaEngine(text);
+    const ledger = new BulkLedger(book);
+    const reused = Buffer.alloc(1 << 16);
+    for (const line of text.split(/(?<=\n)/)) {
+      const n = reused.write(line, 'utf8');
+      ledger.push(reused.subarray(0, n));
+      reused.fill(0x39); // scribble over what was handed in
+    }
+    ledger.end();
+    const parts: string[] = [];
+    ledger.writeResults((b) => parts.push(dec.decode(b)));
+    expect(parts.join('')).toBe(want.results);
+    expect(toCsv(rejectedTable(ledger.outcome()))).toBe(want.rejected);
+  });
+
   test('BOM, CRLF, lone CR, quoted cells, trailing comma, unterminated quote at the end', () => {
     const base = generateLedger(9, 200).trimEnd().split('\n');
     const text = '\ufeff' + base.slice(0, 80).join('\r\n') + '\r' + base.slice(80, 150).join('\n') + '\n\n\n' + base[150] + ',\n' + base.slice(151).join('\n') + '\n"C-open,P1,ordinary,linyi\n2023-01-01';
