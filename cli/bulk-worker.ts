@@ -20,12 +20,18 @@ try {
     rowsHint,
     onBatch: (batch) => {
       // wait while the main thread has enough to do
-      for (let n = Atomics.load(control, 0); n >= MAX_IN_FLIGHT; n = Atomics.load(control, 0)) Atomics.wait(control, 0, n, 100);
+      for (let n = Atomics.load(control, 0); n >= MAX_IN_FLIGHT; n = Atomics.load(control, 0)) {
+        Atomics.add(control, 2, 1); // alive
+        Atomics.wait(control, 0, n, 100);
+      }
       Atomics.add(control, 0, 1);
       send({ type: 'batch', batch }, [batch.buf.buffer as ArrayBuffer, batch.meta.buffer as ArrayBuffer, batch.cells.buffer as ArrayBuffer, batch.quoted.buffer as ArrayBuffer]);
     },
   });
-  readChunks(file, (chunk) => reader.push(chunk));
+  readChunks(file, (chunk) => {
+    Atomics.add(control, 2, 1); // alive
+    reader.push(chunk);
+  });
   reader.end();
   send({ type: 'end', ids: reader.exportIds() });
 } catch (e) {

@@ -101,17 +101,23 @@ export function settleFileBulk(book: Book, file: string, scenario?: Scenario, th
   }
   // Two threads: the worker reads, scans and finds duplicates; this thread validates, settles and writes.
   const ledger = new BulkLedger(book, { scenario, rowsHint, role: 'settler' });
-  const control = new Int32Array(new SharedArrayBuffer(8)); // [batches in flight, messages sent]
+  const control = new Int32Array(new SharedArrayBuffer(12)); // [batches in flight, messages sent, heartbeat]
   const { port1, port2 } = new MessageChannel();
   // a small young generation: the reader allocates little that lives, and its RSS counts in the total
   const worker = new Worker(WORKER, { workerData: { file, rowsHint, port: port2, control }, transferList: [port2], resourceLimits: { maxYoungGenerationSizeMb: 4 } });
   try {
     let seen = 0;
+    let beat = -1;
+    let quietSince = Date.now();
     for (;;) {
       const m = receiveMessageOnPort(port1);
       if (!m) {
         Atomics.wait(control, 1, seen, 1000);
         seen = Atomics.load(control, 1);
+        // a reader that died without a word (out of memory) must not leave this thread waiting for ever
+        const b = Atomics.load(control, 2);
+        if (b !== beat) { beat = b; quietSince = Date.now(); }
+        else if (Date.now() - quietSince > 60_000) throw new Error('bulk reader thread stopped without an answer');
         continue;
       }
       const msg = m.message as { type: string; batch?: RecordBatch; ids?: IdsExport; message?: string; zh?: string; en?: string; code?: string };
