@@ -4,7 +4,7 @@
 import type DecimalBase from 'decimal.js';
 import { fmt } from './money';
 import { settleLedger, emptyTotals, type LedgerRow, type LedgerSummary, type Totals } from './ledger';
-import { summarize, subTotals, groupId, TOTAL_FIELDS, type GroupKey, type SummaryMeta, type LedgerGroups } from './summary';
+import { summarize, subTotals, groupId, totalsJson, TOTAL_FIELDS, type GroupKey, type SummaryMeta, type LedgerGroups } from './summary';
 import type { Violation } from './floors';
 import type { Book } from './policy/load';
 import type { Scenario } from './scenario';
@@ -91,12 +91,6 @@ export function comparisonTable(c: LedgerComparison): string[][] {
 export function comparisonGroupTable(c: LedgerComparison, s: ScenarioResult): string[][] {
   const header = [...c.groups, 'claims', ...TOTAL_FIELDS.flatMap((f) => [`${f}_baseline`, `${f}_scenario`, `${f}_diff`])];
   return [header, ...(s.groups ?? []).map((g) => [...c.groups.map((k) => g.key[k] ?? ''), String(g.claims), ...TOTAL_FIELDS.flatMap((f) => [fmt(g.baseline[f]), fmt(g.scenario[f]), fmt(g.diff[f])])])];
-}
-
-function totalsJson(t: Totals): Record<string, string> {
-  const o: Record<string, string> = {};
-  for (const f of TOTAL_FIELDS) o[f] = fmt(t[f]);
-  return o;
 }
 
 /** A JSON-ready comparison: amounts as strings with two decimals. */

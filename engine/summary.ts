@@ -181,7 +181,8 @@ export function summaryHeadings(groups: GroupKey[]): string[] {
   return [...groups.map((g) => `${ZH[g]} ${g}`), '笔数 claims', ...TOTAL_FIELDS.map((f) => `${TOTAL_ZH[f]} ${f}`), '预警 warnings'];
 }
 
-function totalsJson(t: Totals): Record<string, string> {
+/** Totals as strings with two decimals, for JSON answers. */
+export function totalsJson(t: Totals): Record<string, string> {
   const o: Record<string, string> = {};
   for (const f of TOTAL_FIELDS) o[f] = fmt(t[f]);
   return o;
