@@ -48,6 +48,34 @@ export async function* bodyChunks(request: HttpRequest, limit: number, over: (li
   }
 }
 
+/** Bytes that are not UTF-8 (a GBK export, as Excel saves CSV in China) stop the read, as on the command line. */
+export function notUtf8(): YibaoError {
+  return new YibaoError('请求体不是 UTF-8 编码（可能是 GBK）：请另存为“CSV UTF-8”后重新发送', 'the body is not UTF-8 (GBK?): save it as "CSV UTF-8" and send it again', 'fatal');
+}
+
+/**
+ * The text of a byte stream, decoded as strict UTF-8 (a character split across chunks is joined):
+ * bytes that are not UTF-8 are refused (notUtf8, answered 422), never replaced by U+FFFD, which
+ * would turn different names and ids into the same garbled text. `keepBom` leaves a leading BOM in
+ * the text for readCsv, which drops it itself.
+ */
+export async function* utf8Text(chunks: AsyncIterable<Uint8Array>, keepBom: boolean): AsyncGenerator<string> {
+  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: keepBom });
+  const decode = (c?: Uint8Array): string => {
+    try {
+      return c ? decoder.decode(c, { stream: true }) : decoder.decode();
+    } catch {
+      throw notUtf8();
+    }
+  };
+  for await (const c of chunks) {
+    const s = decode(c);
+    if (s) yield s;
+  }
+  const tail = decode();
+  if (tail) yield tail;
+}
+
 export interface ReadLedger { rows: LedgerRow[]; convention: Convention; bytes: number }
 
 const EMPTY = () => new HttpProblem(400, '请求体为空：请发送台账（CSV 表头须含 claim_id,person_id,category,city,date,kind,total,compliant）', 'the body is empty: send a ledger (the CSV header needs claim_id,person_id,category,city,date,kind,total,compliant)', 'empty');
@@ -67,11 +95,11 @@ export async function readLedger(request: HttpRequest, limit: number, opts: Ledg
   };
   const rows: LedgerRow[] = [];
   if (format === 'ndjson') {
-    for await (const row of ndjsonRows(counted())) rows.push(row);
+    for await (const row of ndjsonRows(utf8Text(counted(), false))) rows.push(row);
     if (rows.length === 0) throw EMPTY();
     return { rows, convention: 'spec', bytes };
   }
-  const records = readCsvStream(counted());
+  const records = readCsvStream(utf8Text(counted(), true));
   const convention = await pipeCsvRows(records, opts, (row) => { rows.push(row); });
   if (convention === undefined) throw EMPTY();
   return { rows, convention, bytes };
@@ -110,8 +138,8 @@ export async function pipeCsvRows(records: AsyncIterable<CsvRecord>, opts: Ledge
   return read.convention;
 }
 
-/** Lines of a UTF-8 stream (LF or CRLF), numbered from 1. */
-export async function* textLines(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<{ line: number; text: string }> {
+/** Lines of a UTF-8 stream (bytes, or text already decoded; LF or CRLF), numbered from 1. */
+export async function* textLines(chunks: AsyncIterable<Uint8Array | string>): AsyncGenerator<{ line: number; text: string }> {
   const decoder = new TextDecoder('utf-8');
   let buf = '';
   let line = 0;
@@ -132,7 +160,7 @@ export async function* textLines(chunks: AsyncIterable<Uint8Array>): AsyncGenera
     }
   };
   for await (const c of chunks) {
-    buf += decoder.decode(c, { stream: true });
+    buf += typeof c === 'string' ? c : decoder.decode(c, { stream: true });
     yield* flush(false);
   }
   buf += decoder.decode();
@@ -144,7 +172,7 @@ export async function* textLines(chunks: AsyncIterable<Uint8Array>): AsyncGenera
  * A line that is not such an object is a rejected row with its line number; keys that could reach a
  * prototype are refused (parseJsonData).
  */
-export async function* ndjsonRows(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<LedgerRow> {
+export async function* ndjsonRows(chunks: AsyncIterable<Uint8Array | string>): AsyncGenerator<LedgerRow> {
   for await (const { line, text } of textLines(chunks)) {
     if (text.trim() === '') continue;
     let data: unknown;

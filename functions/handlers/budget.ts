@@ -5,7 +5,7 @@ import { HttpResponse, type HttpRequest, type InvocationContext } from '@azure/f
 import { defaultBook, budgetRecords, budgetScenariosJson, budgetCsv } from '../../engine';
 import type { CsvRecord } from '../../engine/csv';
 import { readCsvStream } from '../../engine/csv-stream';
-import { bodyChunks, ledgerFormat } from '../body';
+import { bodyChunks, ledgerFormat, utf8Text } from '../body';
 import { negotiate, scenariosOf, requiredInt, CONTENT_TYPE } from '../http';
 import { guarded, HttpProblem } from '../problem';
 import { maxBodyBytes } from '../settings';
@@ -17,7 +17,7 @@ export async function budget(request: HttpRequest, context: InvocationContext): 
   const scenarios = scenariosOf(request, book);
   const answer = negotiate(request, ['json', 'csv']);
   if (ledgerFormat(request) !== 'csv') throw new HttpProblem(415, '花名册须为 CSV（text/csv）', 'the roster must be CSV (text/csv)', 'content_type');
-  const it = readCsvStream(bodyChunks(request, maxBodyBytes()))[Symbol.asyncIterator]();
+  const it = readCsvStream(utf8Text(bodyChunks(request, maxBodyBytes()), true))[Symbol.asyncIterator]();
   const head = await it.next();
   if (head.done) throw new HttpProblem(400, '请求体为空：请发送花名册 CSV', 'the body is empty: send a roster CSV', 'empty');
   const records: CsvRecord[] = [];
