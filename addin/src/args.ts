@@ -72,10 +72,24 @@ export function cellText(v: unknown, column: string): string {
   if (typeof v === 'string') return v;
   if (typeof v === 'boolean') return v ? 'TRUE' : 'FALSE';
   if (typeof v === 'number') {
-    if (column === 'date' || column === 'setl_time') return serialToIso(v);
+    if (column === 'date' || column === 'setl_time') return dateCellText(v);
     return numberText(v);
   }
   return String(v);
+}
+
+/**
+ * A number in a date column: the date of an Excel date serial. A number that is no date serial (such
+ * as 20230301 typed as a number) stays its digits, which the engine rejects as an invalid date for
+ * that row alone: one bad cell must not fail the whole range.
+ */
+function dateCellText(v: number): string {
+  try {
+    return serialToIso(v);
+  } catch (e) {
+    if (e instanceof YibaoError) return numberText(v);
+    throw e;
+  }
 }
 
 /** A number as plain decimal text (no exponent), e.g. 1e-7 → "0.0000001". */

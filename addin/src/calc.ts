@@ -47,6 +47,28 @@ export function explain(compliant: unknown, category: unknown, city: unknown, ba
 export const LEDGER_COLUMNS = ['claim_id', '基本医保 basic', '大病保险 critical', '医疗救助 assistance', '倾斜救助/再救助 reassist', '合规自付 oop_compliant', '个人负担 oop_total', '预警 warning', '说明 notes'];
 
 /**
+ * A range holding U+FFFD, the character a decoder puts where bytes were not UTF-8, was imported from a
+ * file in another encoding (GBK, as Excel and WPS save CSV in China) as if it were UTF-8. Its names
+ * and ids are garbled, and different ones can come out the same (two persons would share deductibles
+ * and caps), so the range is refused as the command line and the HTTP functions refuse the file.
+ */
+function refuseGarbled(range: unknown[][]): void {
+  for (let i = 0; i < range.length; i++) {
+    const row = range[i];
+    if (!Array.isArray(row)) continue;
+    for (const c of row) {
+      if (typeof c === 'string' && c.includes('\ufffd')) {
+        throw new YibaoError(
+          `第 ${i + 1} 行含乱码字符“\ufffd”：源文件不是 UTF-8 编码（可能是 GBK），却按 UTF-8 导入了。请按文件的实际编码（如 936 简体中文 GBK）重新导入，或把文件另存为“CSV UTF-8”后再打开`,
+          `row ${i + 1} holds the replacement character "\ufffd": the source file is not UTF-8 (GBK?) but was imported as UTF-8. Import it again with its real encoding (e.g. 936 Chinese Simplified GBK), or save it as "CSV UTF-8" and open that`,
+          'fatal',
+        );
+      }
+    }
+  }
+}
+
+/**
  * A range of claims, header row first, settled with year-to-date deductibles and caps per person.
  * The spill has one row per input row (header included), so row i of the output is row i of the
  * input: rejected rows show their reason in place, blank rows stay blank.
@@ -56,6 +78,7 @@ export function ledger(claims: unknown, scenario?: Scenario): Spill {
     throw new YibaoError('claims 须为含表头的单元格区域', 'claims must be a range with a header row', 'fatal');
   }
   const range = claims as unknown[][];
+  refuseGarbled(range);
   const header = range[0].map((c) => (isEmpty(c) ? '' : String(c)));
   // Trailing empty header cells (a selection wider than the table) are not columns.
   let width = header.length;
