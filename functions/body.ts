@@ -48,9 +48,13 @@ export async function* bodyChunks(request: HttpRequest, limit: number, over: (li
   }
 }
 
+/** What is being read, for the message of notUtf8. */
+export interface Source { zh: string; en: string }
+const BODY: Source = { zh: '请求体', en: 'the body' };
+
 /** Bytes that are not UTF-8 (a GBK export, as Excel saves CSV in China) stop the read, as on the command line. */
-export function notUtf8(): YibaoError {
-  return new YibaoError('请求体不是 UTF-8 编码（可能是 GBK）：请另存为“CSV UTF-8”后重新发送', 'the body is not UTF-8 (GBK?): save it as "CSV UTF-8" and send it again', 'fatal');
+export function notUtf8(what: Source = BODY): YibaoError {
+  return new YibaoError(`${what.zh}不是 UTF-8 编码（可能是 GBK）：请另存为“CSV UTF-8”后重试`, `${what.en} is not UTF-8 (GBK?): save it as "CSV UTF-8" and try again`, 'fatal');
 }
 
 /**
@@ -59,13 +63,13 @@ export function notUtf8(): YibaoError {
  * would turn different names and ids into the same garbled text. `keepBom` leaves a leading BOM in
  * the text for readCsv, which drops it itself.
  */
-export async function* utf8Text(chunks: AsyncIterable<Uint8Array>, keepBom: boolean): AsyncGenerator<string> {
+export async function* utf8Text(chunks: AsyncIterable<Uint8Array>, keepBom: boolean, what: Source = BODY): AsyncGenerator<string> {
   const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: keepBom });
   const decode = (c?: Uint8Array): string => {
     try {
       return c ? decoder.decode(c, { stream: true }) : decoder.decode();
     } catch {
-      throw notUtf8();
+      throw notUtf8(what);
     }
   };
   for await (const c of chunks) {
@@ -74,6 +78,24 @@ export async function* utf8Text(chunks: AsyncIterable<Uint8Array>, keepBom: bool
   }
   const tail = decode();
   if (tail) yield tail;
+}
+
+/** The same bytes, checked to be UTF-8 as they pass (for input stored as it arrives). */
+export async function* utf8Checked(chunks: AsyncIterable<Uint8Array>, what: Source = BODY): AsyncGenerator<Uint8Array> {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  const check = (c?: Uint8Array): void => {
+    try {
+      if (c) decoder.decode(c, { stream: true });
+      else decoder.decode();
+    } catch {
+      throw notUtf8(what);
+    }
+  };
+  for await (const c of chunks) {
+    check(c);
+    yield c;
+  }
+  check();
 }
 
 export interface ReadLedger { rows: LedgerRow[]; convention: Convention; bytes: number }

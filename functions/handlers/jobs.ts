@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { HttpResponse, type HttpRequest, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { defaultBook } from '../../engine';
-import { bodyChunks, ledgerFormat } from '../body';
+import { bodyChunks, ledgerFormat, utf8Checked } from '../body';
 import { oneScenario, headerOptions, CONTENT_TYPE } from '../http';
 import { guarded, HttpProblem } from '../problem';
 import { jobShards, jobsContainer, maxJobBytes } from '../settings';
@@ -28,7 +28,8 @@ async function storeInput(request: HttpRequest, name: string): Promise<number> {
   const c = await container(jobsContainer());
   let bytes = 0;
   const counted = (async function* () {
-    for await (const chunk of bodyChunks(request, maxJobBytes(), jobTooLarge)) {
+    // a GBK body is refused here with 422, before any job starts, as POST /api/settle refuses it
+    for await (const chunk of utf8Checked(bodyChunks(request, maxJobBytes(), jobTooLarge))) {
       bytes += chunk.byteLength;
       yield Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     }

@@ -12,7 +12,7 @@ import {
 } from '../../engine';
 import type { CsvRecord } from '../../engine/csv';
 import { readCsvStream } from '../../engine/csv-stream';
-import { pipeCsvRows } from '../body';
+import { pipeCsvRows, utf8Text } from '../body';
 import { blobChunks, container, BlobWriter, writeText } from '../storage';
 import { monthlyContainer, monthlyList } from '../settings';
 
@@ -39,7 +39,7 @@ export async function monthlyRun(now: Date, context: InvocationContext): Promise
     report.items.push(item);
     try {
       const rows: LedgerRow[] = [];
-      const convention = await pipeCsvRows(readCsvStream(blobChunks(c, blob)), {}, (r) => { rows.push(r); });
+      const convention = await pipeCsvRows(readCsvStream(utf8Text(blobChunks(c, blob), true, { zh: `blob ${blob} `, en: `blob ${blob}` })), {}, (r) => { rows.push(r); });
       if (convention === undefined) throw new YibaoError('台账为空', 'the ledger is empty', 'fatal');
       const o = settleLedger(book, rows);
       const base = `${blob}.${month}`;
@@ -70,7 +70,7 @@ export async function monthlyRun(now: Date, context: InvocationContext): Promise
     const item: MonthlyItem = { blob, kind: 'roster', ok: false, written: [] };
     report.items.push(item);
     try {
-      const it = readCsvStream(blobChunks(c, blob))[Symbol.asyncIterator]();
+      const it = readCsvStream(utf8Text(blobChunks(c, blob), true, { zh: `blob ${blob} `, en: `blob ${blob}` }))[Symbol.asyncIterator]();
       const head = await it.next();
       if (head.done) throw new YibaoError('花名册为空', 'the roster is empty', 'fatal');
       const records: CsvRecord[] = [];

@@ -10,7 +10,7 @@ import { defaultBook, settleLedger, csvLedgerRows, resultsTable, rejectedTable, 
 import { ledgerJob, SPLIT, SETTLE_SHARD, MERGE, type JobOutput } from '../../functions/jobs/orchestrator';
 import { splitLedger, settleShard, mergeResults, shardOf, resultsBlob, rejectedBlob } from '../../functions/jobs/shard';
 import { startJobHandler, jobStatusHandler, durableClients } from '../../functions/handlers/jobs';
-import { monthlyHandler } from '../../functions/handlers/monthly';
+import { monthlyHandler, monthlyRun } from '../../functions/handlers/monthly';
 import { request, context, startAzurite, ROOT, SPEC_HEADER } from './helpers';
 
 let azurite: Awaited<ReturnType<typeof startAzurite>>;
@@ -225,6 +225,23 @@ describe('the large-job orchestrator', () => {
   });
 });
 
+test('POST /api/jobs: a body that is not UTF-8 (GBK) is a 422 problem and no orchestration starts', async () => {
+  const started: unknown[] = [];
+  const spy = jest.spyOn(durableClients, 'get').mockReturnValue({ startNew: async () => started.push(1) } as never);
+  try {
+    // 低保 in GBK where the category is
+    const body = Buffer.concat([Buffer.from(`${SPEC_HEADER}\nc1,p1,`), Buffer.from([0xb5, 0xcd, 0xb1, 0xa3]), Buffer.from(',linyi,2023-05-01,inpatient,,1,1,\n')]);
+    const res = await startJobHandler(request({ path: '/api/jobs', body, headers: { 'content-type': 'text/csv' } }), context());
+    expect(res.status).toBe(422);
+    const p = (await res.json()) as { zh: string; en: string };
+    expect(p.zh).toMatch(/^请求体不是 UTF-8 编码（可能是 GBK）/);
+    expect(p.en).toMatch(/not UTF-8/);
+    expect(started).toEqual([]);
+  } finally {
+    spy.mockRestore();
+  }
+});
+
 function statusReq(id: string) {
   const { HttpRequest } = jest.requireActual('@azure/functions') as typeof import('@azure/functions');
   return new HttpRequest({ method: 'GET', url: `http://127.0.0.1:7071/api/jobs/${id}`, params: { id } });
@@ -263,6 +280,23 @@ describe('the monthly run (timer)', () => {
     expect(budget.totals).toEqual({ persons: 2, assistance_fund: '300.00', county_finance: '460.00', individual: '0.00' });
     const report = JSON.parse(await blobText('yibao-monthly', 'monthly/2024-05.json')) as { items: { blob: string; ok: boolean }[] };
     expect(report.items.map((i) => [i.blob, i.ok])).toEqual([['2024/claims.csv', true], ['roster.csv', true]]);
+  });
+
+  test('a ledger blob that is not UTF-8 (GBK) fails its item with the reason; nothing is written beside it', async () => {
+    const c = service.getContainerClient('yibao-monthly');
+    await c.createIfNotExists();
+    const gbk = Buffer.concat([Buffer.from(`${SPEC_HEADER}\nc1,p1,`), Buffer.from([0xb5, 0xcd, 0xb1, 0xa3]), Buffer.from(',linyi,2023-05-01,inpatient,,1,1,\n')]);
+    await c.getBlockBlobClient('gbk.csv').upload(gbk, gbk.length);
+    process.env.YIBAO_MONTHLY_LEDGERS = 'gbk.csv';
+    try {
+      const report = await monthlyRun(new Date('2024-07-01T00:00:00Z'), context('monthlyRun'));
+      expect(report.items).toHaveLength(1);
+      expect(report.items[0]).toMatchObject({ blob: 'gbk.csv', ok: false, written: [] });
+      expect(report.items[0].problem?.zh).toMatch(/^blob gbk\.csv 不是 UTF-8 编码（可能是 GBK）/);
+    } finally {
+      delete process.env.YIBAO_MONTHLY_LEDGERS;
+    }
+    expect(await c.getBlobClient('gbk.csv.2024-07.results.csv').exists()).toBe(false);
   });
 
   test('a missing ledger blob fails the run after writing the report', async () => {
