@@ -21,7 +21,7 @@ export type { Book, ParamEntry, CityDef, CategoryDef, FloorRule } from './policy
 export { resolveCity, resolveCategory, categoryChoices, normalizeName } from './catalog';
 export { paramsAt, contributionFor, versionsAt } from './policy/resolve';
 export { valueText } from './policy/schema';
-export { parseScenario, scenarioFrom, parseJsonData } from './scenario';
+export { parseScenario, scenarioFrom, scenarioData, parseJsonData } from './scenario';
 export type { Scenario } from './scenario';
 export { settleLedger, csvLedgerRows, tableLedgerRows, emptyTotals } from './ledger';
 export { RESULT_COLUMNS, REJECTED_COLUMNS, resultCells, resultsTable, rejectedTable, toCsv, summaryText, violationLine } from './output';

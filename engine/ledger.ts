@@ -149,18 +149,7 @@ export function settleLedger(book: Book, rows: Iterable<LedgerRow>, opts: Ledger
     if (r.warning) warnings++;
   });
 
-  // The policy checks for each city and year that was settled (dated at the year's last policy day).
-  const policyViolations: Violation[] = [];
-  const checked = new Set<string>();
-  for (const v of valid) {
-    const key = `${v.claim.city}:${v.claim.date.slice(0, 4)}`;
-    if (checked.has(key)) continue;
-    checked.add(key);
-    const city = book.cities.get(v.claim.city)!;
-    for (const violation of checkPolicy(book, city, `${v.claim.date.slice(0, 4)}-12-31`, opts.scenario)) {
-      if (!policyViolations.some((p) => p.rule === violation.rule && p.city === violation.city && p.category === violation.category)) policyViolations.push(violation);
-    }
-  }
+  const policyViolations = policyViolationsOf(book, valid.map((v) => ({ city: v.claim.city, year: v.claim.date.slice(0, 4) })), opts.scenario);
 
   return {
     results,
@@ -169,4 +158,22 @@ export function settleLedger(book: Book, rows: Iterable<LedgerRow>, opts: Ledger
     policyViolations,
     claimFindings,
   };
+}
+
+/**
+ * The policy checks for each city and year that was settled, in the order given (dated at the year's
+ * last policy day); a rule broken in several years is listed once.
+ */
+export function policyViolationsOf(book: Book, settled: Iterable<{ city: string; year: string }>, scenario?: Scenario): Violation[] {
+  const out: Violation[] = [];
+  const checked = new Set<string>();
+  for (const { city, year } of settled) {
+    const key = `${city}:${year}`;
+    if (checked.has(key)) continue;
+    checked.add(key);
+    for (const violation of checkPolicy(book, book.cities.get(city)!, `${year}-12-31`, scenario)) {
+      if (!out.some((p) => p.rule === violation.rule && p.city === violation.city && p.category === violation.category)) out.push(violation);
+    }
+  }
+  return out;
 }

@@ -71,7 +71,20 @@ export function scenarioFrom(book: Book, data: unknown, fallbackName = 'scenario
     if ('problem' in c) throw new YibaoError(`情景参数 ${pname} ${c.problem[0]}`, `scenario parameter ${pname} ${c.problem[1]}`, 'scenario');
     overrides.set(pname, c.value);
   }
-  return { name: name.trim(), city: city?.id, overrides };
+  const scenario = { name: name.trim(), city: city?.id, overrides };
+  sources.set(scenario, data);
+  return scenario;
+}
+
+// The JSON each scenario was read from: a worker thread or an activity is handed this and reads it
+// again (a Scenario holds Decimals, which do not survive structured cloning).
+const sources = new WeakMap<Scenario, unknown>();
+
+/** The JSON data a scenario was read from (scenarioFrom(book, data) gives it back). */
+export function scenarioData(scenario: Scenario): unknown {
+  const data = sources.get(scenario);
+  if (data === undefined) throw new Error('scenarioData: not a scenario from scenarioFrom');
+  return data;
 }
 
 export function parseScenario(book: Book, text: string, fallbackName?: string): Scenario {

@@ -15,9 +15,10 @@ import { Decimal } from '../money';
 import { normalizeName, resolveCategory, resolveCity } from '../catalog';
 import { parseKind, parseDate, validateClaim, type ValidClaim } from '../claims';
 import { headerPlan } from '../nhsa';
-import { tableLedgerRows, emptyTotals, type LedgerOutcome, type Totals } from '../ledger';
+import { tableLedgerRows, emptyTotals, policyViolationsOf, type LedgerOutcome, type Totals } from '../ledger';
+import { TOTAL_FIELDS } from '../summary';
 import { paramsAt, rulesFor, type CategoryRules, type Params } from '../policy/resolve';
-import { checkClaim, checkPolicy, type Violation } from '../floors';
+import { checkClaim, type Violation } from '../floors';
 import { newYearState, settleClaim } from '../settle';
 import { csvCell, csvLine } from '../csv';
 import { RESULT_COLUMNS } from '../output';
@@ -27,7 +28,8 @@ import type { CategoryId, ClaimKind, ClaimResult, HospitalLevel, Rejection } fro
 import { parseFenBytes } from '../fast/amount';
 import { compileRules, LEVEL_CODES, type FastRules } from '../fast/rules';
 import { settleFast, STATE_SIZE } from '../fast/settle';
-import { ByteInterner, I32, Money32, U16, U8, MAX_KEY_BYTES } from './columns';
+import { ByteInterner, I32, Money32, U16, U8, MAX_KEY_BYTES, hashBytes } from './columns';
+import type { PartWriter, PartSummary } from './partition';
 
 /** The bulk path cannot take this run (the platform's column names, an over-long key …): use settleLedger. */
 export class BulkUnsupported extends Error {}
@@ -40,8 +42,19 @@ export interface BulkOptions {
    * 'both' (default): one instance reads and settles. 'reader': scan records and find duplicates only,
    * handing batches to onBatch (e.g. in a worker thread); 'settler': take those batches (consume) and do the rest.
    */
-  role?: 'both' | 'reader' | 'settler';
+  role?: 'both' | 'reader' | 'settler' | 'splitter';
   onBatch?: (batch: RecordBatch) => void;
+  /**
+   * 'splitter' (engine/bulk/partition.ts): rows that can be read go to this writer by a hash of the
+   * person, with their claim ids by a hash of the id; rows that cannot be read are rejected here.
+   */
+  split?: PartWriter;
+  /**
+   * A partition a splitter wrote: the input line of each record (records keep their input order),
+   * and the sorted lines whose claim_id came earlier in the whole ledger (partition.ts duplicateLines).
+   */
+  lines?: Int32Array;
+  duplicates?: Int32Array;
 }
 
 /**
@@ -68,6 +81,17 @@ interface RuleSet { city: CityDef; cityIdx: number; catIdx: number; params: Para
 interface FastClaimRule { field: number; op: string; fen: number; text: string; violation: Omit<Violation, 'left'> }
 
 const RESULT_FIELDS = ['basic', 'critical', 'assistance', 'reassist', 'oop_compliant', 'oop_total'];
+
+/** Whether the sorted array holds x (binary search). */
+function isIn(sorted: Int32Array, x: number): boolean {
+  let lo = 0, hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < sorted.length && sorted[lo] === x;
+}
 
 function isSpace(c: number): boolean {
   return c === 32 || (c >= 9 && c <= 13);
@@ -114,6 +138,7 @@ export class BulkLedger {
   private readonly encoder = new TextEncoder();
   // --- reading
   private carry: Uint8Array = new Uint8Array(0);
+  private work = new Uint8Array(0);
   private line = 1;
   private started = false;
   private header: string[] | null = null;
@@ -125,7 +150,8 @@ export class BulkLedger {
   private ncells = 0;
   private recError = false;
   private ended = false;
-  private readonly role: 'both' | 'reader' | 'settler';
+  private readonly role: 'both' | 'reader' | 'settler' | 'splitter';
+  private recIdx = 0;
   private bMeta = new Int32Array(1024 * META);
   private bCells = new Int32Array(1024 * 20);
   private bQuoted = new Uint8Array(1024 * 10);
@@ -152,6 +178,7 @@ export class BulkLedger {
   private readonly vReassist = new Money32();
   private readonly vWarn = new U8(); // 0 none, 1 "0", 2 "1"
   private readonly vNotes = new U16(); // index into notes
+  private readonly vLine: I32 | null; // a partition's input lines (to merge partitions back into input order)
   private notes: string[] = [''];
   private notesIndex = new Map<string, number>([['', 0]]);
   readonly rejections: Rejection[] = [];
@@ -167,6 +194,7 @@ export class BulkLedger {
   private readonly ruleIndex = new Map<string, number>();
   readonly ruleSets: RuleSet[] = [];
   private readonly checkedYears: string[] = [];
+  private readonly checkedLines: number[] = []; // the first line of each of checkedYears
   private readonly claimRules = new Map<number, FastClaimRule[] | null>(); // per city; null: use checkClaim
   /** Person-years settled on the decimal path, and why (for reports). */
   decimalGroups = 0;
@@ -178,11 +206,13 @@ export class BulkLedger {
   private warnings = 0;
   private findingCount = 0;
   private firstFinding: Violation | undefined;
+  private firstFindingLine = -1; // a partition: the first line of the person-year with the first finding
 
   constructor(private readonly book: Book, private readonly opts: BulkOptions = {}) {
     this.role = opts.role ?? 'both';
     this.ids = new ByteInterner(false, this.role === 'settler' ? 0 : opts.rowsHint ?? 0, this.role === 'reader');
     this.groups = new ByteInterner(true, this.role === 'reader' ? 0 : (opts.rowsHint ?? 0) / 2);
+    this.vLine = opts.lines ? new I32() : null;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -196,7 +226,10 @@ export class BulkLedger {
     let buf: Uint8Array;
     if (this.carry.length === 0) buf = chunk;
     else {
-      buf = new Uint8Array(this.carry.length + chunk.length);
+      // one buffer reused for every chunk: a new one each time leaves the allocator's heap fragmented
+      const need = this.carry.length + chunk.length;
+      if (this.work.length < need) this.work = new Uint8Array(Math.max(need, 2 * this.work.length));
+      buf = this.work.subarray(0, need);
       buf.set(this.carry, 0);
       buf.set(chunk, this.carry.length);
     }
@@ -218,6 +251,10 @@ export class BulkLedger {
     if (this.header === null) throw new YibaoError('输入文件为空', 'the input is empty', 'fatal');
     this.ids.dropTable(); // no more lookups: the strings stay for the output
     if (this.role === 'reader') return;
+    if (this.role === 'splitter') {
+      this.opts.split!.end();
+      return;
+    }
     this.groups.dropTable();
     this.settle();
   }
@@ -294,7 +331,7 @@ export class BulkLedger {
       if (ncells === 1 && !error && this.ce[0] - this.cs[0] === (this.cq[0] ? 2 : 0)) continue; // blank line (or a lone "")
       this.ncells = ncells;
       this.recError = error;
-      this.record(b, recLine);
+      this.record(b, recLine, recStart, i);
     }
     return n;
   }
@@ -337,19 +374,24 @@ export class BulkLedger {
   // -------------------------------------------------------------------------------------------
   // records → columns
 
-  private record(b: Uint8Array, line: number): void {
+  private record(b: Uint8Array, line: number, start: number, end: number): void {
     if (this.header === null) {
       this.readHeader(this.cells(b));
       this.bHeader = this.header!;
+      this.opts.split?.header(b.subarray(start, end));
       return;
     }
+    if (this.opts.lines) line = this.opts.lines[this.recIdx++];
     let status = 0;
     let idk = -1;
     if (this.recError) status = 1;
     else if (this.ncells !== this.ncols) status = 2;
-    else {
+    else if (this.role === 'splitter') {
+      this.split(b, line, start, end);
+      return;
+    } else {
       idk = this.claimNumber(b);
-      if (idk >= 0 && !this.ids.lastWasNew) status = 3;
+      if (idk >= 0 && (!this.ids.lastWasNew || (this.opts.duplicates !== undefined && isIn(this.opts.duplicates, line)))) status = 3;
     }
     if (this.role === 'reader') this.toBatch(line, status, idk);
     else this.handle(b, line, status, idk);
@@ -430,22 +472,44 @@ export class BulkLedger {
     this.end();
   }
 
+  /** Field f's cell as validateClaim reads it (trimmed text), as UTF-8 in tb[ts, te): a view of b where it can be. */
+  private tb: Uint8Array = new Uint8Array(0);
+  private ts = 0;
+  private te = 0;
+  private trimmed(b: Uint8Array, f: number): void {
+    const k = this.col[f];
+    let s = this.cs[k], e = this.ce[k];
+    if (this.cq[k] || !this.plain(b, s, e)) {
+      this.tb = this.encoder.encode(this.cellText(b, k).trim());
+      this.ts = 0;
+      this.te = this.tb.length;
+      return;
+    }
+    while (s < e && isSpace(b[s])) s++;
+    while (e > s && isSpace(b[e - 1])) e--;
+    this.tb = b;
+    this.ts = s;
+    this.te = e;
+  }
+
   /** The trimmed claim_id's number (−1: empty); lastWasNew says whether it is a first occurrence. */
   private claimNumber(b: Uint8Array): number {
-    const ci = this.col[F_ID];
-    let idStart = this.cs[ci], idEnd = this.ce[ci];
-    let idBytes = b;
-    if (this.cq[ci] || !this.plain(b, idStart, idEnd)) {
-      idBytes = this.encoder.encode(this.cellText(b, ci).trim());
-      idStart = 0;
-      idEnd = idBytes.length;
-    } else {
-      while (idStart < idEnd && isSpace(b[idStart])) idStart++;
-      while (idEnd > idStart && isSpace(b[idEnd - 1])) idEnd--;
-    }
-    if (idEnd === idStart) return -1;
-    if (idEnd - idStart > MAX_KEY_BYTES) throw new BulkUnsupported('claim_id too long');
-    return this.ids.intern(idBytes, idStart, idEnd);
+    this.trimmed(b, F_ID);
+    if (this.te === this.ts) return -1;
+    if (this.te - this.ts > MAX_KEY_BYTES) throw new BulkUnsupported('claim_id too long');
+    return this.ids.intern(this.tb, this.ts, this.te);
+  }
+
+  /** Splitter: a readable record to its person's partition, its claim id to the id's. */
+  private split(b: Uint8Array, line: number, start: number, end: number): void {
+    this.read++;
+    const w = this.opts.split!;
+    this.trimmed(b, F_PERSON);
+    if (this.te - this.ts > MAX_KEY_BYTES) throw new BulkUnsupported('person_id too long');
+    w.row(hashBytes(this.tb, this.ts, this.te, 0), b.subarray(start, end), line);
+    this.trimmed(b, F_ID);
+    if (this.te - this.ts > MAX_KEY_BYTES) throw new BulkUnsupported('claim_id too long');
+    if (this.te > this.ts) w.id(hashBytes(this.tb, this.ts, this.te, 1), this.tb.subarray(this.ts, this.te), line);
   }
 
   private handle(b: Uint8Array, line: number, status: number, idk: number): void {
@@ -685,7 +749,7 @@ export class BulkLedger {
 
   private addValid(line: number, idk: number, group: number, day: number, rule: number, kind: number, total: number, compliant: number, basic: number, cityIdx: number, year: number): void {
     const v = this.nValid++;
-    void line; // valid rows need no line number: only rejections print one
+    this.vLine?.set(v, line);
     this.vId.set(v, idk);
     this.vGroup.set(v, group);
     this.vDay.set(v, day);
@@ -695,7 +759,10 @@ export class BulkLedger {
     this.vCompliant.set(v, compliant);
     this.vBasic.set(v, basic);
     const key = `${cityIdx}:${year}`;
-    if (this.checkedYears.length < 10_000 && !this.checkedYears.includes(key)) this.checkedYears.push(key);
+    if (this.checkedYears.length < 10_000 && !this.checkedYears.includes(key)) {
+      this.checkedYears.push(key);
+      this.checkedLines.push(line);
+    }
   }
 
   // -------------------------------------------------------------------------------------------
@@ -716,6 +783,7 @@ export class BulkLedger {
     const out = new Float64Array(4);
     for (let g = 0; g < G; g++) {
       const s = start[g], e = start[g + 1];
+      const first = order[s]; // the group's first row in input order (before the sort by day)
       // insertion sort by day (stable: input order among equal days)
       for (let i = s + 1; i < e; i++) {
         const v = order[i];
@@ -734,6 +802,7 @@ export class BulkLedger {
         this.settleGroupDecimal(order, s, e, g);
         this.decimalGroups++;
       }
+      if (this.firstFinding !== undefined && this.firstFindingLine < 0 && this.vLine) this.firstFindingLine = this.vLine.get(first);
     }
     this.sumTotals();
   }
@@ -924,8 +993,24 @@ export class BulkLedger {
    * (each piece is only valid during the call: copy it or write it at once).
    */
   writeResults(sink: (bytes: Uint8Array) => void, pieceBytes = 1 << 20): void {
+    this.emit(sink, pieceBytes, false);
+  }
+
+  /**
+   * A partition's results for partition.ts mergeResults: no header, each row framed by its input line
+   * and length (two little-endian int32) so that the partitions can be merged back into input order.
+   */
+  writeFramed(sink: (bytes: Uint8Array) => void, pieceBytes = 1 << 20): void {
+    if (!this.vLine) throw new Error('writeFramed: not a partition');
+    this.emit(sink, pieceBytes, true);
+  }
+
+  private emit(sink: (bytes: Uint8Array) => void, pieceBytes: number, framed: boolean): void {
     this.settle();
+    // the slack above pieceBytes holds a whole row (a claim id is at most MAX_KEY_BYTES), so a framed
+    // row is never cut between two pieces before its length is filled in
     const buf = new Uint8Array(pieceBytes + 65536);
+    const frame = new DataView(buf.buffer);
     let p = 0;
     const enc = this.encoder;
     const put = (bytes: Uint8Array) => {
@@ -937,7 +1022,7 @@ export class BulkLedger {
       buf.set(bytes, p);
       p += bytes.length;
     };
-    put(enc.encode(csvLine([...RESULT_COLUMNS])));
+    if (!framed) put(enc.encode(csvLine([...RESULT_COLUMNS])));
     const notes = this.notes.map((n) => enc.encode(csvCell(n)));
     const digits = new Uint8Array(24);
     const money = (f: number) => {
@@ -959,6 +1044,8 @@ export class BulkLedger {
         sink(buf.subarray(0, p));
         p = 0;
       }
+      const rowStart = p;
+      if (framed) p += 8;
       const id = this.ids.view(this.vId.get(v));
       if (this.needsQuoting(id)) put(enc.encode(csvCell(this.decoder.decode(id))));
       else put(id);
@@ -978,6 +1065,10 @@ export class BulkLedger {
       const nk = this.vNotes.get(v);
       if (nk) put(notes[nk]);
       buf[p++] = LF;
+      if (framed) {
+        frame.setInt32(rowStart, this.vLine!.get(v), true);
+        frame.setInt32(rowStart + 4, p - rowStart - 8, true);
+      }
     }
     if (p) sink(buf.subarray(0, p));
   }
@@ -1002,14 +1093,7 @@ export class BulkLedger {
    */
   outcome(): LedgerOutcome {
     this.settle();
-    const policyViolations: Violation[] = [];
-    for (const key of this.checkedYears) {
-      const [cityIdx, year] = key.split(':');
-      const city = this.cities[Number(cityIdx)];
-      for (const violation of checkPolicy(this.book, city, `${year}-12-31`, this.opts.scenario)) {
-        if (!policyViolations.some((p) => p.rule === violation.rule && p.city === violation.city && p.category === violation.category)) policyViolations.push(violation);
-      }
-    }
+    const policyViolations = policyViolationsOf(this.book, this.settledYears(), this.opts.scenario);
     const claimFindings = new Map<string, Violation[]>();
     if (this.findingCount) claimFindings.set('', new Array<Violation>(this.findingCount).fill(this.firstFinding!));
     return {
@@ -1018,6 +1102,30 @@ export class BulkLedger {
       summary: { read: this.read, settled: this.nValid, rejected: this.rejections.length, warnings: this.warnings, totals: this.totals },
       policyViolations,
       claimFindings,
+    };
+  }
+
+  /** The cities and years settled, in order of their first row. */
+  private settledYears(): { city: string; year: string; line: number }[] {
+    return this.checkedYears.map((key, i) => {
+      const [cityIdx, year] = key.split(':');
+      return { city: this.cities[Number(cityIdx)].id, year, line: this.checkedLines[i] };
+    });
+  }
+
+  /** What a partition hands partition.ts mergeOutcomes (plain data: it may cross threads or activities). */
+  partSummary(): PartSummary {
+    this.settle();
+    return {
+      settled: this.nValid,
+      warnings: this.warnings,
+      totals: TOTAL_FIELDS.map((f) => this.totals[f].toFixed(2)),
+      rejections: this.rejections,
+      findings: this.findingCount,
+      firstFinding: this.firstFinding,
+      firstFindingLine: this.firstFindingLine,
+      years: this.settledYears(),
+      decimalGroups: this.decimalGroups,
     };
   }
 
