@@ -7,9 +7,11 @@ import * as path from 'node:path';
 import * as os from 'node:os';
 import { isUtf8 } from 'node:buffer';
 import { MessageChannel, Worker, receiveMessageOnPort } from 'node:worker_threads';
-import { rejectedTable, toCsv, summaryText, bilingual, YibaoError, type Book, type Scenario } from '../engine';
+import { rejectedTable, toCsv, summaryText, bilingual, YibaoError, type Book, type LedgerOutcome, type Scenario } from '../engine';
 import { BulkLedger, BulkUnsupported, type IdsExport, type RecordBatch } from '../engine/bulk/ledger';
-import { writeAtomic } from './io';
+import { writeAtomic, writeAll } from './io';
+import { progressBar } from './progress';
+import { partitionsFor, settlePartitioned } from './partition';
 
 const CHUNK = 1 << 20;
 
@@ -34,11 +36,19 @@ function rowsHintOf(file: string): number {
   }
 }
 
-/** Read a file in chunks, checked as UTF-8 the way cli/io.ts readText checks it (same messages). */
-export function readChunks(file: string, onChunk: (chunk: Uint8Array) => void): void {
+/**
+ * Read a file ('-': standard input) in chunks, checked as UTF-8 the way cli/io.ts readText checks it
+ * (same messages) unless `utf8Checked` (a file this run wrote).
+ */
+export function readChunks(file: string, onChunk: (chunk: Uint8Array) => void, utf8Checked = false): void {
+  for (const chunk of fileChunks(file, utf8Checked)) onChunk(chunk);
+}
+
+/** readChunks as a generator (each chunk valid until the next is asked for). */
+export function* fileChunks(file: string, utf8Checked = false): Generator<Uint8Array> {
   let fd: number;
   try {
-    fd = fs.openSync(file, 'r');
+    fd = file === '-' ? 0 : fs.openSync(file, 'r');
   } catch (e) {
     throw cannotRead(file, e);
   }
@@ -50,10 +60,19 @@ export function readChunks(file: string, onChunk: (chunk: Uint8Array) => void): 
       try {
         n = fs.readSync(fd, buf, 0, CHUNK, null);
       } catch (e) {
+        // standard input may be a non-blocking pipe: wait for it
+        if ((e as NodeJS.ErrnoException).code === 'EAGAIN') {
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+          continue;
+        }
         throw cannotRead(file, e);
       }
       if (n === 0) break;
       const chunk = buf.subarray(0, n);
+      if (utf8Checked) {
+        yield chunk;
+        continue;
+      }
       // a line break is never inside a UTF-8 sequence: check up to the last one, carry the rest
       const cut = chunk.lastIndexOf(10) + 1;
       if (cut > 0) {
@@ -63,11 +82,11 @@ export function readChunks(file: string, onChunk: (chunk: Uint8Array) => void): 
       } else {
         tail = Buffer.concat([tail, chunk]);
       }
-      onChunk(chunk);
+      yield chunk;
     }
     if (tail.length && !isUtf8(tail)) throw notUtf8(file);
   } finally {
-    fs.closeSync(fd);
+    if (fd !== 0) fs.closeSync(fd);
   }
 }
 
@@ -138,47 +157,66 @@ export function settleFileBulk(book: Book, file: string, scenario?: Scenario, th
   }
 }
 
-/** Write the results CSV to a file the way writeAtomic does (a temporary name, renamed at the end). */
-export function writeResultsFile(ledger: BulkLedger, file: string): void {
+/** Write a file the way writeAtomic does (a temporary name, renamed at the end) from pieces of bytes. */
+async function writeAtomicBytes<T>(file: string, write: (sink: (bytes: Uint8Array) => void) => T | Promise<T>): Promise<T> {
   const dir = path.dirname(path.resolve(file));
   fs.mkdirSync(dir, { recursive: true });
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.tmp`);
   const fd = fs.openSync(tmp, 'w');
+  let result: T;
   try {
-    ledger.writeResults((bytes) => {
-      let off = 0;
-      while (off < bytes.length) off += fs.writeSync(fd, bytes, off, bytes.length - off);
-    });
-  } finally {
+    result = await write((bytes) => writeAll(fd, bytes));
+  } catch (e) {
     fs.closeSync(fd);
+    fs.rmSync(tmp, { force: true });
+    throw e;
   }
+  fs.closeSync(fd);
   fs.renameSync(tmp, file);
+  return result;
 }
 
 export interface BulkSettleCommand { input: string; out?: string; scenario?: Scenario }
 
 /**
  * `yibao settle` on the bulk path: the same files, messages and exit status as cli/settle.ts runSettle
- * for a plain run (spec column names, no explanations). Returns null when the file needs the
- * ordinary path (then nothing has been written).
+ * for a plain run (spec column names, no explanations). A ledger of more rows than one partition
+ * holds (cli/partition.ts) is cut into partitions, so memory stays bounded. Returns null when the file
+ * needs the ordinary path (then nothing has been written).
  */
-export function runSettleBulk(book: Book, cmd: BulkSettleCommand, stdout: NodeJS.WritableStream, stderr: NodeJS.WritableStream): number | null {
-  if (cmd.input === '-') return null;
-  let ledger: BulkLedger;
+export async function runSettleBulk(book: Book, cmd: BulkSettleCommand, stdout: NodeJS.WritableStream, stderr: NodeJS.WritableStream): Promise<number | null> {
+  const parts = partitionsFor(cmd.input);
+  let outcome: LedgerOutcome;
   try {
-    ledger = settleFileBulk(book, cmd.input, cmd.scenario);
+    if (parts > 0) {
+      const threads = os.availableParallelism() >= 2 && process.env.YIBAO_BULK_THREADS !== '1' ? 2 : 1;
+      const read = progressBar(stderr, '读取 reading MB');
+      const settle = progressBar(stderr, '结算 settling partitions');
+      const progress = (phase: 'read' | 'settle', done: number, total: number) => {
+        if (phase === 'read') read.update(Math.round(done / 2 ** 20), Math.round(total / 2 ** 20));
+        else {
+          read.done();
+          settle.update(done, total);
+        }
+      };
+      const write = (sink: (bytes: Uint8Array) => void) => settlePartitioned(book, cmd.input, cmd.scenario, parts, sink, { threads, progress });
+      outcome = (await (cmd.out ? writeAtomicBytes(cmd.out, write) : write((bytes) => stdout.write(Buffer.from(bytes))))).outcome;
+      settle.done();
+    } else {
+      const ledger = settleFileBulk(book, cmd.input, cmd.scenario);
+      outcome = ledger.outcome();
+      if (cmd.out) await writeAtomicBytes(cmd.out, (sink) => ledger.writeResults(sink));
+      else ledger.writeResults((bytes) => stdout.write(Buffer.from(bytes)));
+    }
   } catch (e) {
     if (e instanceof BulkUnsupported) return null;
     throw e;
   }
-  const outcome = ledger.outcome();
   if (cmd.out) {
-    writeResultsFile(ledger, cmd.out);
     const rejectedFile = `${cmd.out}.rejected.csv`;
     if (outcome.rejections.length) writeAtomic(rejectedFile, toCsv(rejectedTable(outcome)));
     stderr.write(`结果已写入 results written to ${path.resolve(cmd.out)}${outcome.rejections.length ? `\n被拒绝的行 rejected rows: ${path.resolve(rejectedFile)}` : ''}\n`);
   } else {
-    ledger.writeResults((bytes) => stdout.write(Buffer.from(bytes)));
     for (const r of outcome.rejections) stderr.write(`第 ${r.line} 行被拒绝 (line ${r.line} rejected): ${bilingual(r.reason)}\n`);
   }
   if (cmd.scenario) stderr.write(`情景 scenario: ${cmd.scenario.name}\n`);

@@ -1,6 +1,7 @@
 // File helpers for the command line: strict UTF-8 reading and outputs that never look complete
 // before they are (write to a temporary name, rename at the end).
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { YibaoError } from '../engine';
 
@@ -26,4 +27,49 @@ export function writeAtomic(file: string, content: string | Buffer): void {
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.tmp`);
   fs.writeFileSync(tmp, content);
   fs.renameSync(tmp, file);
+}
+
+/** Write all of bytes to an open file. */
+export function writeAll(fd: number, bytes: Uint8Array): void {
+  let off = 0;
+  while (off < bytes.length) off += fs.writeSync(fd, bytes, off, bytes.length - off);
+}
+
+const TEMP = /^yibao-(?:parts|stdin)-(\d+)-/;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * A temporary folder for a run's working files (they hold claims: personal data). Removed by
+ * remove(), on Ctrl-C or SIGTERM; a run killed outright leaves it, so each new one first removes the
+ * folders of runs that are no longer alive.
+ */
+export function runTempDir(kind: 'parts' | 'stdin'): { dir: string; remove: () => void } {
+  const root = os.tmpdir();
+  for (const name of fs.readdirSync(root)) {
+    const m = TEMP.exec(name);
+    if (m && Number(m[1]) !== process.pid && !alive(Number(m[1]))) fs.rmSync(path.join(root, name), { recursive: true, force: true });
+  }
+  const dir = fs.mkdtempSync(path.join(root, `yibao-${kind}-${process.pid}-`));
+  const onSignal = (signal: NodeJS.Signals) => {
+    fs.rmSync(dir, { recursive: true, force: true });
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  return {
+    dir,
+    remove: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

@@ -60,7 +60,7 @@ export async function main(argv: string[], out = process.stdout, err = process.s
         const args = parseArgs(rest, ['out', 'scenario', 'format', 'city', 'category-column', 'summary', 'compare', 'roster'], ['explain']);
         if (args.positional.length !== 1) throw new YibaoError('请给出一个台账文件', 'give one ledger file', 'usage');
         const compare = (args.options.get('compare') ?? []).map((f) => parseScenario(book, readText(f), f.replace(/^.*[\\/]/, '').replace(/\.json$/i, ''))); // issue 7
-        return runSettle(book, { input: args.positional[0], out: opt(args, 'out'), scenario: scenarioOf(book, args), explain: args.flags.has('explain'), format: opt(args, 'format'), city: opt(args, 'city'), categoryColumn: opt(args, 'category-column'), summary: opt(args, 'summary'), compare, roster: opt(args, 'roster') }, out, err);
+        return await runSettle(book, { input: args.positional[0], out: opt(args, 'out'), scenario: scenarioOf(book, args), explain: args.flags.has('explain'), format: opt(args, 'format'), city: opt(args, 'city'), categoryColumn: opt(args, 'category-column'), summary: opt(args, 'summary'), compare, roster: opt(args, 'roster') }, out, err);
       }
       case 'budget': {
         const args = parseArgs(rest, ['year', 'date', 'scenario', 'out'], ['json']);

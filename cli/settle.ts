@@ -1,10 +1,11 @@
 // yibao settle <claims.csv> [--out results.csv] [--scenario s.json] [--explain]
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { csvLedgerRows, settleLedger, resultsTable, rejectedTable, toCsv, summaryText, bilingual, type Book, type Scenario } from '../engine';
 import { nhsaResultsTable, resolveCity, YibaoError, type Convention } from '../engine';
-import { readText, writeAtomic } from './io';
+import { readText, writeAtomic, writeAll, runTempDir } from './io';
 import { progressBar } from './progress';
-import { runSettleBulk } from './bulk';
+import { runSettleBulk, readChunks } from './bulk';
 import { prepareBudgetOptions, finishBudgetOptions } from './settle-budget';
 
 export interface SettleCommand {
@@ -16,12 +17,13 @@ export interface SettleCommand {
 }
 
 /** Returns the exit status: 0 all settled, 3 some rows rejected. */
-export function runSettle(book: Book, cmd: SettleCommand, stdout: NodeJS.WritableStream, stderr: NodeJS.WritableStream): number {
+export async function runSettle(book: Book, cmd: SettleCommand, stdout: NodeJS.WritableStream, stderr: NodeJS.WritableStream): Promise<number> {
   if (cmd.format !== undefined && cmd.format !== 'spec' && cmd.format !== 'nhsa') throw new YibaoError(`--format 须为 nhsa 或 spec，而不是“${cmd.format}”`, `--format must be nhsa or spec, not "${cmd.format}"`, 'usage');
   if (cmd.city !== undefined) resolveCity(book, cmd.city); // an unknown --city stops the run, not every row
+  if (cmd.input === '-') return withStdinFile((file) => runSettle(book, { ...cmd, input: file }, stdout, stderr));
   // A plain run goes the bulk path (cli/bulk.ts, docs/performance.md): same bytes out; null hands the run back.
   if (!cmd.explain && cmd.format !== 'nhsa' && cmd.city === undefined && cmd.categoryColumn === undefined && cmd.summary === undefined && !cmd.compare?.length && cmd.roster === undefined) {
-    const code = runSettleBulk(book, cmd, stdout, stderr);
+    const code = await runSettleBulk(book, cmd, stdout, stderr);
     if (code !== null) return code;
   }
   const read = csvLedgerRows(readText(cmd.input), { city: cmd.city, categoryColumn: cmd.categoryColumn });
@@ -48,4 +50,24 @@ export function runSettle(book: Book, cmd: SettleCommand, stdout: NodeJS.Writabl
   stderr.write(summaryText(outcome));
   finishBudgetOptions(book, cmd, budget, outcome, stdout, stderr);
   return outcome.rejections.length ? 3 : 0;
+}
+
+/**
+ * Standard input copied to a temporary file (checked as UTF-8 on the way), so that every path reads
+ * it as a file: the bulk path, its partitions, and the ordinary path if the bulk path hands it back.
+ */
+async function withStdinFile<T>(run: (file: string) => Promise<T>): Promise<T> {
+  const temp = runTempDir('stdin');
+  try {
+    const file = path.join(temp.dir, 'stdin.csv');
+    const fd = fs.openSync(file, 'w');
+    try {
+      readChunks('-', (chunk) => writeAll(fd, chunk));
+    } finally {
+      fs.closeSync(fd);
+    }
+    return await run(file);
+  } finally {
+    temp.remove();
+  }
 }

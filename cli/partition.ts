@@ -1,0 +1,182 @@
+// The bulk path in bounded memory on one machine (engine/bulk/partition.ts): the partitions live in a
+// temporary folder under the system's (TMPDIR), removed at the end whatever happens; partitions are
+// settled on two worker threads where the machine has two cores.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { defaultBook, scenarioData, YibaoError, type Book, type LedgerOutcome, type Scenario } from '../engine';
+import { BulkLedger, BulkUnsupported } from '../engine/bulk/ledger';
+import { PartWriter, duplicateLines, linesOf, mergeOutcomes, mergeResults, sortedLines, type PartStream, type PartSummary } from '../engine/bulk/partition';
+import { readChunks, fileChunks } from './bulk';
+import { writeAll, runTempDir } from './io';
+
+function envCount(name: string, fallback: number): number {
+  const n = Number(process.env[name]);
+  return Number.isInteger(n) && n > 0 ? n : fallback;
+}
+
+/**
+ * How many partitions a ledger file needs: 0 when it is settled in memory at once (up to
+ * YIBAO_MEMORY_ROWS rows, 2,500,000 by default: under 300 MB, and fastest), else enough for about
+ * YIBAO_PART_ROWS rows each (250,000 by default: about 250 MB whatever the ledger's size). Rows are
+ * estimated from the file's size.
+ */
+export function partitionsFor(file: string): number {
+  let rows: number;
+  try {
+    rows = fs.statSync(file).size / 80;
+  } catch {
+    return 0; // the reader says why it cannot read the file
+  }
+  if (rows <= envCount('YIBAO_MEMORY_ROWS', 2_500_000)) return 0;
+  // at most 1,024: the merge keeps a read buffer per partition
+  return Math.min(1024, Math.ceil(rows / envCount('YIBAO_PART_ROWS', 250_000)));
+}
+
+const WORKER = path.join(__dirname, 'partition-worker.js');
+
+/** A turn of the event loop (signals, other threads' messages). */
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+export const partFile = (dir: string, stream: PartStream | 'results', k: number) => path.join(dir, `${stream}-${k}`);
+
+/** Settle partition k of `dir`: its framed results to results-k; its rows and lines files are removed. */
+export function settlePart(book: Book, scenario: Scenario | undefined, dir: string, k: number, duplicates: Int32Array): PartSummary {
+  const lines = linesOf(fs.readFileSync(partFile(dir, 'lines', k)));
+  const ledger = new BulkLedger(book, { scenario, lines, duplicates, rowsHint: lines.length });
+  readChunks(partFile(dir, 'rows', k), (chunk) => ledger.push(chunk), true);
+  ledger.end();
+  fs.rmSync(partFile(dir, 'rows', k));
+  fs.rmSync(partFile(dir, 'lines', k));
+  const fd = fs.openSync(partFile(dir, 'results', k), 'w');
+  try {
+    ledger.writeFramed((bytes) => writeAll(fd, bytes));
+  } finally {
+    fs.closeSync(fd);
+  }
+  return ledger.partSummary();
+}
+
+interface WorkerAnswer { k?: number; summary?: PartSummary; done?: true; unsupported?: string; zh?: string; en?: string; code?: string; crash?: string }
+
+/**
+ * Settle the partitions; summaries in partition order. With `threads` > 1 a worker thread and this
+ * one take partitions in turn from a shared counter (two threads, one extra V8 heap: a second worker
+ * would cost more memory than this thread, idle otherwise, saves).
+ */
+async function settleParts(book: Book, scenario: Scenario | undefined, dir: string, parts: number[], duplicates: Int32Array, threads: number, onDone: () => void): Promise<PartSummary[]> {
+  const out = new Map<number, PartSummary>();
+  const counter = new Int32Array(new SharedArrayBuffer(4));
+  const mine = async () => {
+    for (let i = Atomics.add(counter, 0, 1); i < parts.length; i = Atomics.add(counter, 0, 1)) {
+      out.set(parts[i], settlePart(book, scenario, dir, parts[i], duplicates));
+      onDone();
+      await turn(); // the worker's answers and a Ctrl-C are heard between partitions
+    }
+  };
+  if (threads < 2 || parts.length < 2 || book !== defaultBook() || !fs.existsSync(WORKER)) {
+    await mine();
+    return parts.map((k) => out.get(k)!);
+  }
+  const shared = new Int32Array(new SharedArrayBuffer(duplicates.byteLength));
+  shared.set(duplicates);
+  const worker = new Worker(WORKER, {
+    workerData: { dir, scenario: scenario ? scenarioData(scenario) : null, scenarioName: scenario?.name, duplicates: shared, parts, counter },
+    resourceLimits: { maxYoungGenerationSizeMb: 8 },
+  });
+  const finished = new Promise<void>((resolve, reject) => {
+    worker.on('message', (a: WorkerAnswer) => {
+      if (a.summary) {
+        out.set(a.k!, a.summary);
+        onDone();
+      } else if (a.done) resolve();
+      else if (a.unsupported !== undefined) reject(new BulkUnsupported(a.unsupported));
+      else if (a.zh !== undefined) reject(new YibaoError(a.zh, a.en!, a.code));
+      else reject(new Error(`partition thread: ${a.crash}`));
+    });
+    worker.on('error', reject);
+    worker.on('exit', (code) => reject(new Error(`partition thread stopped (${code})`)));
+  });
+  finished.catch(() => Atomics.store(counter, 0, parts.length)); // this thread stops taking partitions too
+  try {
+    await mine();
+    await finished;
+  } finally {
+    await worker.terminate();
+  }
+  return parts.map((k) => out.get(k)!);
+}
+
+export interface PartitionedRun {
+  outcome: LedgerOutcome;
+  /** Partitions the ledger was cut into. */
+  parts: number;
+}
+
+/**
+ * Settle a ledger file in `parts` partitions; the results CSV goes to `sink` in input order. Throws
+ * BulkUnsupported (before anything reached the sink) when the run needs settleLedger.
+ */
+export async function settlePartitioned(
+  book: Book, file: string, scenario: Scenario | undefined, parts: number, sink: (bytes: Uint8Array) => void,
+  opts: { threads?: number; progress?: (phase: 'read' | 'settle', done: number, total: number) => void } = {},
+): Promise<PartitionedRun> {
+  const temp = runTempDir('parts');
+  const dir = temp.dir;
+  try {
+    // split
+    const fds = new Map<string, number>();
+    const writer = new PartWriter(parts, (stream, k, bytes) => {
+      const name = partFile(dir, stream, k);
+      let fd = fds.get(name);
+      if (fd === undefined) fds.set(name, (fd = fs.openSync(name, 'w')));
+      writeAll(fd, bytes);
+    });
+    const splitter = new BulkLedger(book, { role: 'splitter', scenario, split: writer });
+    const size = fs.statSync(file).size;
+    let readBytes = 0;
+    try {
+      for (const chunk of fileChunks(file)) {
+        splitter.push(chunk);
+        readBytes += chunk.length;
+        opts.progress?.('read', readBytes, size);
+        if ((readBytes & ((64 << 20) - 1)) < chunk.length) await turn(); // a Ctrl-C is heard within ~64 MB
+      }
+      splitter.end();
+    } finally {
+      for (const fd of fds.values()) fs.closeSync(fd);
+    }
+    // dedupe: the id partitions one at a time
+    const dupLists: number[][] = [];
+    for (let k = 0; k < parts; k++) {
+      const name = partFile(dir, 'ids', k);
+      if (!fs.existsSync(name)) continue;
+      dupLists.push(duplicateLines(fs.readFileSync(name)));
+      fs.rmSync(name);
+    }
+    const duplicates = sortedLines(dupLists);
+    // settle
+    const nonEmpty = writer.counts.flatMap((n, k) => (n > 0 ? [k] : []));
+    let done = 0;
+    const summaries = await settleParts(book, scenario, dir, nonEmpty, duplicates, opts.threads ?? 1, () => opts.progress?.('settle', ++done, nonEmpty.length));
+    // merge
+    const resultFds: number[] = [];
+    const sources = nonEmpty.map((k) => {
+      const fd = fs.openSync(partFile(dir, 'results', k), 'r');
+      resultFds.push(fd);
+      const buf = Buffer.allocUnsafe(1 << 16); // small: one per partition, all open at once
+      return () => {
+        const n = fs.readSync(fd, buf, 0, buf.length, null);
+        return n === 0 ? null : buf.subarray(0, n);
+      };
+    });
+    try {
+      await mergeResults(sources, sink);
+    } finally {
+      for (const fd of resultFds) fs.closeSync(fd);
+    }
+    return { outcome: mergeOutcomes(book, scenario, splitter.read, splitter.rejections, summaries), parts };
+  } finally {
+    temp.remove();
+  }
+}

@@ -1,0 +1,56 @@
+// Ledgers for the bulk-path tests: generated ones with bad rows mixed in, and what settleLedger +
+// engine/output.ts make of them (the reference every bulk run is compared with).
+import { defaultBook, settleLedger, csvLedgerRows, resultsTable, rejectedTable, toCsv, summaryText } from '../../engine';
+import { mulberry32 } from '../oracle/gen-ledger';
+import type { Book, Scenario } from '../../engine';
+
+const book = defaultBook();
+
+export function viaEngine(text: string, scenario?: Scenario, policy: Book = book) {
+  const outcome = settleLedger(policy, csvLedgerRows(text).rows, { scenario });
+  return { results: toCsv(resultsTable(outcome)), rejected: toCsv(rejectedTable(outcome)), summary: summaryText(outcome) };
+}
+
+/** Bad rows, duplicates and awkward cells mixed into a generated ledger. */
+export function withBadRows(text: string, seed: number): string {
+  const rnd = mulberry32(seed);
+  const lines = text.trimEnd().split('\n');
+  const header = lines.shift()!;
+  const pick = () => lines[Math.floor(rnd() * lines.length)];
+  const bad = [
+    (l: string) => l.replace(/,[^,]*$/, ',-5'), // negative amount
+    (l: string) => l.replace(/^[^,]*,/, ','), // empty claim_id
+    (l: string) => l.replace(/,(luan|linyi|xixiu),/, ',beijing,'),
+    (l: string) => l.replace(/,(\d{4})-(\d\d)-(\d\d),/, ',$1-13-$3,'),
+    (l: string) => l.replace(/,(\d{4})-(\d\d)-(\d\d),/, ',2019-01-01,'), // before the policy
+    (l: string) => l + ',extra',
+    (l: string) => l.split(',').slice(0, 5).join(','),
+    (l: string) => l.replace(/,(inpatient|chronic_outpatient|special_drug),/, ',outpatient,'),
+    (l: string) => l.replace(/,(inpatient|chronic_outpatient),/, ',special_drug,'), // no drug track outside Linyi
+    (l: string) => l.replace(/,(\d+\.\d\d),(\d+\.\d\d),/, ',$2,$1,'), // compliant > total (mostly)
+    (l: string) => l.replace(/,(\d+\.\d\d),/, ',1e5,'),
+    (l: string) => l.replace(/,(\d+\.\d\d),/, ',100000000.001,'),
+    (l: string) => l.replace(/,(\d+\.\d\d),/, ', 12.345 ,'), // spaces and a third decimal: valid
+    (l: string) => l.replace(/,(\d+\.\d\d),/, ',"1,234.5",'),
+    (l: string) => l.replace(/^([^,]*),/, '"$1",'), // quoted claim id: valid
+    (l: string) => l.replace(/,(township|county|city|province),/, ',县级,'),
+    (l: string) => l.replace(/,(luan|linyi|xixiu),/, (m, c) => `,${{ luan: '六安市', linyi: '临沂', xixiu: '西秀区' }[c as string]},`),
+    (l: string) => l.replace(/,ordinary,/, ',普通居民,').replace(/,dibao,/, ',低保,'),
+    (l: string) => l.replace(/^[^,]*,/, '=cmd,'),
+    (l: string) => l.replace(/^[^,]*,/, '"a,b""c",'),
+    (l: string) => l.replace(/,P/, ',\u3000P'), // ideographic space around a person id
+    (l: string) => '   ',
+    (l: string) => '',
+    (l: string) => l.replace(/^[^,]*,/, '"multi\nline",'),
+    (l: string) => l.replace(/^([^,]*),[^,]*,/, '$1,P-elsewhere,'), // a claim_id seen before, on another person
+  ];
+  const out: string[] = [];
+  for (const l of lines) {
+    out.push(l);
+    const r = rnd();
+    if (r < 0.03) out.push(pick()); // duplicate claim id (a later row)
+    else if (r < 0.12) out.push(bad[Math.floor(rnd() * bad.length)](pick()));
+  }
+  return [header, ...out].join(rnd() < 0.5 ? '\n' : '\r\n') + '\n';
+}
+
