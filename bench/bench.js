@@ -28,14 +28,19 @@ function timed(cmd, args) {
   return { s: Number(m[1]), mb: Number(m[2]) / 1024 };
 }
 
-const yibao = (input, out, threads) => {
-  if (threads) process.env.YIBAO_BULK_THREADS = String(threads);
+/** yibao settle with these environment settings (YIBAO_BULK_THREADS, YIBAO_MEMORY_ROWS …) for the run. */
+const yibao = (input, out, env = {}) => {
+  const saved = { ...process.env };
+  Object.assign(process.env, env);
   try {
     return timed(process.execPath, [path.join(root, 'bin/yibao.js'), 'settle', input, '--out', out]);
   } finally {
-    delete process.env.YIBAO_BULK_THREADS;
+    process.env = saved;
   }
 };
+// cli/partition.ts partitionsFor: ledgers of more than YIBAO_MEMORY_ROWS (estimated as bytes / 80) go in partitions
+const memoryRows = Number(process.env.YIBAO_MEMORY_ROWS) > 0 ? Number(process.env.YIBAO_MEMORY_ROWS) : 1_500_000;
+const partitioned = (file) => fs.statSync(file).size / 80 > memoryRows;
 const duck = (input, out) => timed(process.execPath, [path.join(__dirname, 'duckdb-peer.js'), input, out]);
 const decimal = (input, out) => timed(process.execPath, ['--max-old-space-size=16000', path.join(__dirname, 'decimal-child.js'), input, out]);
 
@@ -71,27 +76,32 @@ for (const n of sizes) {
   const file = ledger(n);
   const out = path.join(dir, `out-${n}`);
   const y = yibao(file, `${out}.yibao.csv`);
-  const y1 = yibao(file, `${out}.yibao1.csv`, 1);
+  const y1 = yibao(file, `${out}.yibao1.csv`, { YIBAO_BULK_THREADS: '1' });
   const oneSame = same(`${out}.yibao.csv`, `${out}.yibao1.csv`);
+  // the other way: in partitions what fits in memory, in memory what is partitioned (at 10,000,000: the memory it saves)
+  const inParts = partitioned(file);
+  const other = yibao(file, `${out}.other.csv`, inParts ? { YIBAO_MEMORY_ROWS: '1000000000' } : { YIBAO_MEMORY_ROWS: '1' });
+  const otherSame = same(`${out}.yibao.csv`, `${out}.other.csv`);
   const d = duck(file, `${out}.duckdb.csv`);
   const identical = same(`${out}.yibao.csv`, `${out}.duckdb.csv`);
   const dec = n <= decimalMax ? decimal(file, `${out}.decimal.csv`) : null;
   const decSame = dec ? same(`${out}.yibao.csv`, `${out}.decimal.csv`) : null;
-  rows.push({ n, y, y1, d, dec, identical: identical && oneSame, decSame });
+  rows.push({ n, y, y1, other, inParts, d, dec, identical: identical && oneSame && otherSame, decSame });
   console.log(`\n${n.toLocaleString('en-US')} claims (${(fs.statSync(file).size / 2 ** 20).toFixed(0)} MB CSV)`);
-  console.log(`  yibao settle (bulk, fast path): ${y.s.toFixed(2)} s  ${rate(n, y.s)} claims/s  peak RSS ${y.mb.toFixed(0)} MB`);
-  console.log(`  yibao settle, one thread:       ${y1.s.toFixed(2)} s  ${rate(n, y1.s)} claims/s  peak RSS ${y1.mb.toFixed(0)} MB  (reader thread saves ${(100 * (1 - y.s / y1.s)).toFixed(0)}%)`);
+  console.log(`  yibao settle (bulk, fast path): ${y.s.toFixed(2)} s  ${rate(n, y.s)} claims/s  peak RSS ${y.mb.toFixed(0)} MB  (${inParts ? 'in partitions' : 'in memory'})`);
+  console.log(`  yibao settle, one thread:       ${y1.s.toFixed(2)} s  ${rate(n, y1.s)} claims/s  peak RSS ${y1.mb.toFixed(0)} MB  (the second thread saves ${(100 * (1 - y.s / y1.s)).toFixed(0)}%)`);
+  console.log(`  yibao settle, ${inParts ? 'all in memory:  ' : 'in partitions:  '} ${other.s.toFixed(2)} s  ${rate(n, other.s)} claims/s  peak RSS ${other.mb.toFixed(0)} MB  (same results: ${otherSame ? 'yes' : 'NO'})`);
   console.log(`  DuckDB SQL peer:                ${d.s.toFixed(2)} s  ${rate(n, d.s)} claims/s  peak RSS ${d.mb.toFixed(0)} MB  (same results: ${identical ? 'yes' : 'NO'})`);
   console.log(`  throughput ratio yibao / DuckDB: ${(d.s / y.s).toFixed(2)}×  (goal at 2,000,000: ≥ 2×, peak RSS < 300 MB)`);
   if (dec) console.log(`  exact decimal path (settleLedger): ${dec.s.toFixed(2)} s  ${rate(n, dec.s)} claims/s  peak RSS ${dec.mb.toFixed(0)} MB  → fast path ${(dec.s / y.s).toFixed(1)}× faster (same results: ${decSame ? 'yes' : 'NO'})`);
-  for (const f of [`${out}.yibao.csv`, `${out}.yibao1.csv`, `${out}.duckdb.csv`, `${out}.decimal.csv`]) fs.rmSync(f, { force: true });
+  for (const f of [`${out}.yibao.csv`, `${out}.yibao1.csv`, `${out}.other.csv`, `${out}.duckdb.csv`, `${out}.decimal.csv`]) fs.rmSync(f, { force: true });
   if (process.env.BENCH_KEEP !== '1' && n > 100_000) fs.rmSync(file, { force: true });
 }
 
 console.log('\ngrowth (time and peak RSS by size):');
-console.log('  claims        yibao s   yibao MB   1 thread s   DuckDB s   DuckDB MB   decimal s   decimal MB');
+console.log('  claims        mode        yibao s   yibao MB   1 thread s   other mode s   other MB   DuckDB s   DuckDB MB   decimal s   decimal MB');
 for (const r of rows) {
-  console.log(`  ${String(r.n).padEnd(12)}  ${r.y.s.toFixed(2).padStart(7)}   ${r.y.mb.toFixed(0).padStart(8)}   ${r.y1.s.toFixed(2).padStart(10)}   ${r.d.s.toFixed(2).padStart(8)}   ${r.d.mb.toFixed(0).padStart(9)}   ${r.dec ? r.dec.s.toFixed(2).padStart(9) : '        —'}   ${r.dec ? r.dec.mb.toFixed(0).padStart(10) : '         —'}`);
+  console.log(`  ${String(r.n).padEnd(12)}  ${(r.inParts ? 'partitions' : 'memory').padEnd(10)}  ${r.y.s.toFixed(2).padStart(7)}   ${r.y.mb.toFixed(0).padStart(8)}   ${r.y1.s.toFixed(2).padStart(10)}   ${r.other.s.toFixed(2).padStart(12)}   ${r.other.mb.toFixed(0).padStart(8)}   ${r.d.s.toFixed(2).padStart(8)}   ${r.d.mb.toFixed(0).padStart(9)}   ${r.dec ? r.dec.s.toFixed(2).padStart(9) : '        —'}   ${r.dec ? r.dec.mb.toFixed(0).padStart(10) : '         —'}`);
 }
 console.log(`\n(bench took ${((Date.now() - t0) / 1000).toFixed(0)} s; ledgers in ${path.relative(root, dir)})`);
 const bad = rows.filter((r) => !r.identical || r.decSame === false);

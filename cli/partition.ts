@@ -1,6 +1,6 @@
 // The bulk path in bounded memory on one machine (engine/bulk/partition.ts): the partitions live in a
 // temporary folder under the system's (TMPDIR), removed at the end whatever happens; partitions are
-// settled on two worker threads where the machine has two cores.
+// settled on this thread and a worker where the machine has two cores.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -17,9 +17,9 @@ function envCount(name: string, fallback: number): number {
 
 /**
  * How many partitions a ledger file needs: 0 when it is settled in memory at once (up to
- * YIBAO_MEMORY_ROWS rows, 2,500,000 by default: under 300 MB, and fastest), else enough for about
- * YIBAO_PART_ROWS rows each (250,000 by default: about 250 MB whatever the ledger's size). Rows are
- * estimated from the file's size.
+ * YIBAO_MEMORY_ROWS rows, 1,500,000 by default: below that it is faster, and takes at most about
+ * 250 MB), else enough for about YIBAO_PART_ROWS rows each (250,000 by default: about 250 MB whatever
+ * the ledger's size). Rows are estimated from the file's size (80 bytes a row).
  */
 export function partitionsFor(file: string): number {
   let rows: number;
@@ -28,7 +28,7 @@ export function partitionsFor(file: string): number {
   } catch {
     return 0; // the reader says why it cannot read the file
   }
-  if (rows <= envCount('YIBAO_MEMORY_ROWS', 2_500_000)) return 0;
+  if (rows <= envCount('YIBAO_MEMORY_ROWS', 1_500_000)) return 0;
   // at most 1,024: the merge keeps a read buffer per partition
   return Math.min(1024, Math.ceil(rows / envCount('YIBAO_PART_ROWS', 250_000)));
 }
