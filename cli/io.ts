@@ -46,16 +46,26 @@ function alive(pid: number): boolean {
   }
 }
 
+/** Whether a folder was left by a run that is gone: its process is not alive and it has not changed for an hour. */
+function left(dir: string, pid: number): boolean {
+  if (pid === process.pid || alive(pid)) return false;
+  try {
+    return Date.now() - fs.statSync(dir).mtimeMs > 3_600_000; // a pid of another container sharing the folder may look dead
+  } catch {
+    return false;
+  }
+}
+
 /**
  * A temporary folder for a run's working files (they hold claims: personal data). Removed by
  * remove(), on Ctrl-C or SIGTERM; a run killed outright leaves it, so each new one first removes the
- * folders of runs that are no longer alive.
+ * folders that runs no longer alive left.
  */
 export function runTempDir(kind: 'parts' | 'stdin'): { dir: string; remove: () => void } {
   const root = os.tmpdir();
   for (const name of fs.readdirSync(root)) {
     const m = TEMP.exec(name);
-    if (m && Number(m[1]) !== process.pid && !alive(Number(m[1]))) fs.rmSync(path.join(root, name), { recursive: true, force: true });
+    if (m && left(path.join(root, name), Number(m[1]))) fs.rmSync(path.join(root, name), { recursive: true, force: true });
   }
   const dir = fs.mkdtempSync(path.join(root, `yibao-${kind}-${process.pid}-`));
   const onSignal = (signal: NodeJS.Signals) => {

@@ -136,7 +136,11 @@ describe('yibao settle in partitions (built CLI, two threads)', () => {
     fs.writeFileSync(input, text);
     const tmp = path.join(dir, 'tmp');
     fs.mkdirSync(tmp);
-    fs.mkdirSync(path.join(tmp, 'yibao-parts-999999999-left')); // a run killed outright (no such process)
+    // folders of runs killed outright (no such process): removed once an hour old, kept while recent
+    const old = path.join(tmp, 'yibao-parts-999999999-old');
+    fs.mkdirSync(old);
+    fs.utimesSync(old, new Date(Date.now() - 7_200_000), new Date(Date.now() - 7_200_000));
+    fs.mkdirSync(path.join(tmp, 'yibao-parts-999999998-recent'));
     // about 25,000 rows estimated from the size: over 5,000 in memory, so 9 partitions of 3,000
     const env = { ...process.env, YIBAO_MEMORY_ROWS: '5000', YIBAO_PART_ROWS: '3000', YIBAO_BULK_THREADS: '2', TMPDIR: tmp };
     const want = viaEngine(text);
@@ -150,7 +154,7 @@ describe('yibao settle in partitions (built CLI, two threads)', () => {
     expect(piped.status).toBe(3);
     expect(piped.stdout).toBe(want.results);
     expect(piped.stderr.endsWith(want.summary)).toBe(true);
-    expect(fs.readdirSync(tmp)).toEqual([]);
+    expect(fs.readdirSync(tmp)).toEqual(['yibao-parts-999999998-recent']);
   });
 
   test('stopped with SIGTERM while it works: no results file, no temporary files', async () => {
