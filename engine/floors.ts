@@ -77,7 +77,7 @@ function term(t: string, ctx: Ctx): Operand {
 function termOrThrow(t: string, ctx: Ctx): Operand {
   if (/^\d+(\.\d+)?$/.test(t)) return new Decimal(t);
   if (t === 'none') return null;
-  if (t === 'contribution') return contributionFor(ctx.book, ctx.year, ctx.scenario).value as DecimalBase;
+  if (t === 'contribution') return contributionFor(ctx.book, ctx.year, ctx.scenario, ctx.city.id).value as DecimalBase;
   if (t.startsWith('subsidy:')) {
     const cat = t.slice('subsidy:'.length) as CategoryId;
     if (!ctx.city.categories.includes(cat)) return undefined;

@@ -30,7 +30,7 @@ export interface SubsidySplit {
 export function subsidyFor(book: Book, city: CityDef, category: CategoryId, year: number, scenario?: Scenario, date = `${year}-12-31`): SubsidySplit {
   if (!Number.isInteger(year) || year < 2000 || year > 2100) throw new YibaoError(`年度 ${year} 无效`, `year ${year} is invalid`, 'year');
   const params = paramsAt(book, city, date, scenario);
-  const contributionEntry = contributionFor(book, year, scenario);
+  const contributionEntry = contributionFor(book, year, scenario, city.id);
   const contribution = contributionEntry.value as DecimalBase;
   const rate = params.get(`subsidy.${category}.rate`);
   const amount = params.get(`subsidy.${category}.amount`);

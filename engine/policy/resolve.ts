@@ -57,10 +57,14 @@ export function paramsAt(book: Book, city: CityDef, date: string, scenario?: Sce
   return params;
 }
 
-/** The individual contribution standard for a benefit year, under a scenario. */
-export function contributionFor(book: Book, year: number, scenario?: Scenario): ParamEntry {
+/**
+ * The individual contribution standard for a benefit year, under a scenario. The standard is
+ * national, but a scenario for one city overrides it for that city only (no city given: any).
+ */
+export function contributionFor(book: Book, year: number, scenario?: Scenario, city?: string): ParamEntry {
   const base = book.contribution.get(year);
-  const override = scenario?.overrides.get('contribution.individual');
+  const applies = scenario !== undefined && (scenario.city === undefined || city === undefined || scenario.city === city);
+  const override = applies ? scenario.overrides.get('contribution.individual') : undefined;
   if (override !== undefined) {
     return { name: 'contribution.individual', value: override, status: base?.status ?? 'assumed', source: `情景 ${scenario!.name} (scenario)`, effective: `${year}-01-01`, file: scenario!.name, overrides: base, scenario: scenario!.name };
   }

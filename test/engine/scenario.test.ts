@@ -118,6 +118,11 @@ describe('enrolment subsidy split', () => {
     const s = scenarioFrom(book, { overrides: { 'contribution.individual': 420 } });
     expect(subsidyFor(book, linyi, 'dibao', 2030, s).county_finance.toFixed(2)).toBe('270.00');
   });
+  test('a scenario for one city sets the contribution standard of that city only', () => {
+    const s = scenarioFrom(book, { city: 'linyi', overrides: { 'contribution.individual': 500 } });
+    expect(subsidyFor(book, linyi, 'ordinary', 2024, s).individual.toFixed(2)).toBe('500.00');
+    expect(subsidyFor(book, xixiu, 'ordinary', 2024, s).individual.toFixed(2)).toBe('380.00'); // the pack's 2024 standard, as for Linyi above
+  });
 });
 
 describe('explanations', () => {
