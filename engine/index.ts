@@ -4,7 +4,7 @@ import type DecimalBase from 'decimal.js';
 import { library } from '../policy';
 import { loadBook, type Book, type ParamEntry } from './policy/load';
 import { resolveCategory, resolveCity } from './catalog';
-import { paramsAt, rulesFor } from './policy/resolve';
+import { paramsAt, rulesFor, contributionFor } from './policy/resolve';
 import { valueText } from './policy/schema';
 import { amountFrom, ZERO } from './money';
 import { bandedF, increment, linearF } from './tiers';
@@ -128,7 +128,14 @@ export function parameterTable(cityIn: unknown, date?: string, scenario?: Scenar
   const city = resolveCity(book, cityIn);
   const d = parseDate(date ?? todayInChina());
   const params = paramsAt(book, city, d, scenario);
-  return [...params.values()]
+  const entries = [...params.values()];
+  // the contribution standard is national and by year (policy/contribution.json): the date's year
+  try {
+    entries.push(contributionFor(book, Number(d.slice(0, 4)), scenario, city.id));
+  } catch (e) {
+    if (!(e instanceof YibaoError)) throw e; // no standard for that year: nothing to show
+  }
+  return entries
     .sort((a, b) => a.name.localeCompare(b.name))
     .map((e) => ({
       name: e.name,

@@ -1,6 +1,6 @@
 // Policy packs: validated on load (file, parameter, problem), dated values, and the section 2 band check.
 import { library } from '../../policy';
-import { loadBook, defaultBook, paramsAt, resolveCity, settleLedger, csvLedgerRows, parameterTable, versionsOf, subsidyFor, YibaoError } from '../../engine';
+import { loadBook, defaultBook, paramsAt, resolveCity, settleLedger, csvLedgerRows, parameterTable, versionsOf, subsidyFor, scenarioFrom, YibaoError } from '../../engine';
 import { HEADER } from '../helpers';
 
 const clone = <T>(x: T): T => JSON.parse(JSON.stringify(x));
@@ -59,6 +59,16 @@ describe('effective dating', () => {
         expect(p.source.length).toBeGreaterThan(3);
       }
     }
+  });
+
+  test('the table shows the contribution standard of the date\'s year, as assumed, and a scenario for the city over it', () => {
+    const row = parameterTable('linyi', '2024-06-30').find((p) => p.name === 'contribution.individual')!;
+    expect([row.value, row.status]).toEqual(['380', 'assumed']);
+    const s = scenarioFrom(book, { city: 'linyi', overrides: { 'contribution.individual': 500 } });
+    const over = parameterTable('linyi', '2024-06-30', s).find((p) => p.name === 'contribution.individual')!;
+    expect([over.value, over.status, over.was]).toEqual(['500', 'scenario', '380 (assumed)']);
+    expect(parameterTable('luan', '2024-06-30', s).find((p) => p.name === 'contribution.individual')!.value).toBe('380');
+    expect(parameterTable('linyi', '2035-06-30').some((p) => p.name === 'contribution.individual')).toBe(false);
   });
 
   test("a subsidy asked for on a date before Linyi's subsidy rules says there is none rather than guessing", () => {
