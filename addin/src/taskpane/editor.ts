@@ -1,7 +1,7 @@
 // The scenario editor's logic, free of the DOM so tests can drive it: parameter values as text (the
 // engine's valueText) back to scenario JSON, each edit checked by the engine's scenarioFrom, and the
 // whole scenario against the floors of spec section 8 by the engine's checkPolicy.
-import { defaultBook, parameterTable, scenarioFrom, checkPolicy, resolveCity, contributionFor, valueText, YibaoError, type Scenario, type Violation, type ParamRow } from '../../../engine';
+import { defaultBook, parameterTable, scenarioFrom, checkPolicy, resolveCity, YibaoError, type Scenario, type Violation, type ParamRow } from '../../../engine';
 
 /** Text typed in the editor → the raw JSON value a scenario file would hold. */
 export function parseValueText(text: string): unknown {
@@ -23,19 +23,11 @@ export function parseValueText(text: string): unknown {
 export interface EditorRow extends ParamRow { base: string }
 
 /**
- * Every parameter of the city on the date, as the pack has it (no scenario), and the year's
- * individual contribution (national, so not in the city's table), which the subsidies depend on.
+ * Every parameter of the city on the date, as the pack has it (no scenario), the year's individual
+ * contribution (which the subsidies depend on) among them.
  */
 export function baseRows(city: string, date: string): EditorRow[] {
-  const rows: EditorRow[] = parameterTable(city, date).map((r) => ({ ...r, base: r.value }));
-  try {
-    const c = contributionFor(defaultBook(), Number(date.slice(0, 4)));
-    const value = valueText(c.value);
-    rows.push({ name: c.name, value, base: value, status: c.status, source: c.source, effective: c.effective, quote: c.quote, note: c.note, file: c.file });
-  } catch (e) {
-    if (!(e instanceof YibaoError)) throw e; // a year without a contribution standard: nothing to edit
-  }
-  return rows;
+  return parameterTable(city, date).map((r) => ({ ...r, base: r.value }));
 }
 
 export interface Checked {
