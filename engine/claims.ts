@@ -4,7 +4,7 @@ import type DecimalBase from 'decimal.js';
 import { YibaoError, echo } from './errors';
 import { parseAmount } from './money';
 import { resolveCategory, resolveCity, normalizeName } from './catalog';
-import { isIsoDate, type Book } from './policy/load';
+import { isIsoDate, type Book, type CityDef } from './policy/load';
 import { paramsAt, rulesFor, type CategoryRules, type Params } from './policy/resolve';
 import type { Scenario } from './scenario';
 import type { Claim, ClaimKind, HospitalLevel } from './types';
@@ -45,6 +45,19 @@ export function parseDate(text: string): string {
   return s;
 }
 
+/** The amounts of one claim agree with each other (total ≥ compliant ≥ basic_paid). */
+export function checkAmounts(total: DecimalBase, compliant: DecimalBase, basic_paid: DecimalBase | undefined): void {
+  if (compliant.gt(total)) throw new YibaoError(`合规费用 ${compliant.toFixed(2)} 大于医疗总费用 ${total.toFixed(2)}`, `compliant ${compliant.toFixed(2)} exceeds total ${total.toFixed(2)}`, 'amount');
+  if (basic_paid && basic_paid.gt(compliant)) throw new YibaoError(`基本医保支付 ${basic_paid.toFixed(2)} 大于合规费用 ${compliant.toFixed(2)}`, `basic_paid ${basic_paid.toFixed(2)} exceeds compliant ${compliant.toFixed(2)}`, 'amount');
+}
+
+/** A special-drug claim needs a city with that track (Linyi). */
+export function checkKind(city: CityDef, kind: ClaimKind, rules: CategoryRules): void {
+  if (kind === 'special_drug' && !rules.specialDrug) {
+    throw new YibaoError(`${city.zh}没有大病特药（special_drug）政策`, `${city.en} has no special-drug track (special_drug)`, 'kind');
+  }
+}
+
 export interface ValidClaim { claim: Claim; rules: CategoryRules; params: Params }
 
 /**
@@ -66,13 +79,10 @@ export function validateClaim(book: Book, row: Record<string, string | undefined
   const compliant = parseAmount(text('compliant'), 'compliant 合规费用');
   const basicText = text('basic_paid');
   const basic_paid: DecimalBase | undefined = basicText === '' ? undefined : parseAmount(basicText, 'basic_paid 基本医保支付');
-  if (compliant.gt(total)) throw new YibaoError(`合规费用 ${compliant.toFixed(2)} 大于医疗总费用 ${total.toFixed(2)}`, `compliant ${compliant.toFixed(2)} exceeds total ${total.toFixed(2)}`, 'amount');
-  if (basic_paid && basic_paid.gt(compliant)) throw new YibaoError(`基本医保支付 ${basic_paid.toFixed(2)} 大于合规费用 ${compliant.toFixed(2)}`, `basic_paid ${basic_paid.toFixed(2)} exceeds compliant ${compliant.toFixed(2)}`, 'amount');
+  checkAmounts(total, compliant, basic_paid);
   const params = paramsAt(book, city, date, scenario);
   const rules = rulesFor(city, params, category);
-  if (kind === 'special_drug' && !rules.specialDrug) {
-    throw new YibaoError(`${city.zh}没有大病特药（special_drug）政策`, `${city.en} has no special-drug track (special_drug)`, 'kind');
-  }
+  checkKind(city, kind, rules);
   return {
     claim: { claim_id, person_id, category, city: city.id, date, kind, hospital_level, total, compliant, basic_paid, seq },
     rules,

@@ -9,7 +9,7 @@ import { valueText } from './policy/schema';
 import { amountFrom, ZERO } from './money';
 import { bandedF, increment, linearF } from './tiers';
 import { settleClaim, newYearState } from './settle';
-import { parseKind, parseDate } from './claims';
+import { parseKind, parseDate, checkAmounts, checkKind } from './claims';
 import { YibaoError } from './errors';
 import type { Scenario } from './scenario';
 import type { CategoryId, ClaimResult } from './types';
@@ -76,12 +76,11 @@ export function settleOne(input: OneClaimInput, scenario?: Scenario, book: Book 
   const compliant = amountFrom(input.compliant, 'compliant 合规费用');
   const total = input.total === undefined || input.total === null ? compliant : amountFrom(input.total, 'total 医疗总费用');
   const basic_paid = input.basic_paid === undefined || input.basic_paid === null ? undefined : amountFrom(input.basic_paid, 'basic_paid 基本医保支付');
-  if (compliant.gt(total)) throw new YibaoError('合规费用大于医疗总费用', 'compliant exceeds total', 'amount');
-  if (basic_paid && basic_paid.gt(compliant)) throw new YibaoError('基本医保支付大于合规费用', 'basic_paid exceeds compliant', 'amount');
+  checkAmounts(total, compliant, basic_paid);
   const kind = input.kind ? parseKind(input.kind) : 'inpatient';
   const params = paramsAt(book, city, date, scenario);
   const rules = rulesFor(city, params, category);
-  if (kind === 'special_drug' && !rules.specialDrug) throw new YibaoError(`${city.zh}没有大病特药政策`, `${city.en} has no special-drug track`, 'kind');
+  checkKind(city, kind, rules);
   return settleClaim({ claim_id: '1', person_id: '1', category, city: city.id, date, kind, total, compliant, basic_paid, seq: 0 }, rules, params, newYearState());
 }
 
