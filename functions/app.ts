@@ -8,8 +8,9 @@ import { compareHandler } from './handlers/compare';
 import { policiesHandler } from './handlers/policies';
 import { startJobHandler, jobStatusHandler } from './handlers/jobs';
 import { monthlyHandler } from './handlers/monthly';
-import { ledgerJobHandler, ORCHESTRATOR, SPLIT, SETTLE_SHARD, MERGE } from './jobs/orchestrator';
-import { splitLedger, settleShard, mergeResults, type SplitInput, type ShardInput, type MergeInput } from './jobs/shard';
+import { ledgerJobHandler, ORCHESTRATOR, SPLIT, DEDUPE, SETTLE_PART, MERGE_PARTS, SETTLE_SHARD, MERGE, CLEANUP } from './jobs/orchestrator';
+import { settleShard, mergeResults, type ShardInput, type MergeInput } from './jobs/shard';
+import { splitJob, findDuplicates, settlePartition, mergePartitions, cleanupJob, type JobSplitInput, type DedupeInput, type PartInput, type MergePartsInput, type CleanupInput } from './jobs/bulk';
 import { container } from './storage';
 import { jobsContainer, monthlySchedule } from './settings';
 
@@ -29,9 +30,15 @@ export function registerAll(): void {
   app.http('jobStatus', { route: 'jobs/{id}', methods: ['GET'], authLevel: 'function', extraInputs: [client], handler: jobStatusHandler });
 
   df.app.orchestration(ORCHESTRATOR, ledgerJobHandler);
-  df.app.activity(SPLIT, { handler: async (input: unknown) => splitLedger(await container(jobsContainer()), input as SplitInput) });
+  df.app.activity(SPLIT, { handler: async (input: unknown) => splitJob(await container(jobsContainer()), input as JobSplitInput) });
+  // the bulk path (functions/jobs/bulk.ts)
+  df.app.activity(DEDUPE, { handler: async (input: unknown) => findDuplicates(await container(jobsContainer()), input as DedupeInput) });
+  df.app.activity(SETTLE_PART, { handler: async (input: unknown) => settlePartition(await container(jobsContainer()), input as PartInput) });
+  df.app.activity(MERGE_PARTS, { handler: async (input: unknown) => mergePartitions(await container(jobsContainer()), input as MergePartsInput) });
+  // the row path (functions/jobs/shard.ts)
   df.app.activity(SETTLE_SHARD, { handler: async (input: unknown) => settleShard(await container(jobsContainer()), input as ShardInput) });
   df.app.activity(MERGE, { handler: async (input: unknown) => mergeResults(await container(jobsContainer()), input as MergeInput) });
+  df.app.activity(CLEANUP, { handler: async (input: unknown) => cleanupJob(await container(jobsContainer()), input as CleanupInput) });
 
   app.timer('monthlyRun', { schedule: monthlySchedule(), runOnStartup: false, useMonitor: true, handler: monthlyHandler });
 }

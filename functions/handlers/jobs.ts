@@ -1,7 +1,9 @@
 // POST /api/jobs: the ledger goes to Blob Storage as it arrives, then a Durable orchestration splits
-// it by person, settles the shards in parallel and merges the results (functions/jobs/). Answers 202
-// with status URLs (the Durable async pattern). GET /api/jobs/{id}: progress (shards done of total)
-// and, at the end, where the results are. The status URLs carry a key: treat them as secrets.
+// it by person into partitions, settles them in parallel and merges the results (functions/jobs/:
+// the engine's bulk path in partitions, or settleLedger on shards of rows for what the bulk path
+// cannot take). Answers 202 with status URLs (the Durable async pattern). GET /api/jobs/{id}:
+// progress (partitions done of total) and, at the end, where the results are. The status URLs carry
+// a key: treat them as secrets.
 import { randomUUID } from 'node:crypto';
 import { HttpResponse, type HttpRequest, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';

@@ -1,15 +1,18 @@
-// The work of a large job, over Blob Storage, in three steps that pass blob names and small totals:
+// The row path of a large job (the fallback of bulk.ts, for what the bulk path cannot take: NDJSON
+// input, the national platform's column names, ?city= / ?category_column=, an over-long id), over
+// Blob Storage, in three steps that pass blob names and small totals:
 //   split:  input blob → shard blobs (NDJSON rows), persons spread by a hash of person_id, so that all
 //           of a person's claims are in one shard (deductibles and caps run per person and year);
 //   settle: one shard blob → its result blob (rows keyed by input line) + the shard's totals;
 //   merge:  the result blobs, merged by line, → results.csv and rejected.csv.
 // The merged answer equals settleLedger on the whole ledger: rows keep their input order within a
 // shard, and a repeated claim_id goes to the shard of its first row, which then rejects it as the
-// whole ledger would.
+// whole ledger would. The split keeps a map of every claim_id (memory grows with the ledger): the bulk
+// path does not.
 import type { ContainerClient } from '@azure/storage-blob';
 import {
   defaultBook, settleLedger, resultCells, nhsaResultsTable, RESULT_COLUMNS, REJECTED_COLUMNS, csvLine, fmt, parseScenario,
-  YibaoError, TOTAL_FIELDS, Decimal, type LedgerRow, type Convention, type Message,
+  YibaoError, TOTAL_FIELDS, Decimal, type LedgerRow, type Convention, type Message, type Violation,
 } from '../../engine';
 import { readCsvStream } from '../../engine/csv-stream';
 import { pipeCsvRows, ndjsonRows, textLines, type LedgerFormat } from '../body';
@@ -120,7 +123,7 @@ export async function settleShard(client: ContainerClient, input: ShardInput): P
   const s = o.summary;
   return {
     shard: input.shard, read: s.read, settled: s.settled, rejected: s.rejected, warnings: s.warnings, totals,
-    violations: o.policyViolations.map((v) => `${v.city}${v.category ? `/${v.category}` : ''}: ${v.zh} (${v.en})`),
+    violations: o.policyViolations.map(violationText),
   };
 }
 
@@ -167,8 +170,23 @@ export async function mergeResults(client: ContainerClient, input: MergeInput): 
   return { results: resultsBlob(input.jobId), rejected: rejectedName, resultRows, rejectedRows };
 }
 
+/** A floor the policy in force breaks, as the job's summary lists it. */
+export function violationText(v: Violation): string {
+  return `${v.city}${v.category ? `/${v.category}` : ''}: ${v.zh} (${v.en})`;
+}
+
+/** The job's summary (either path): counts, the eight totals in yuan, the floors broken. */
+export interface JobSummary {
+  read: number;
+  settled: number;
+  rejected: number;
+  warnings: number;
+  totals: Record<string, string>;
+  violations: string[];
+}
+
 /** Shard totals added up (exact decimals), for the job's summary. */
-export function addShardTotals(parts: ShardTotals[]) {
+export function addShardTotals(parts: ShardTotals[]): JobSummary {
   const sum: Record<string, string> = {};
   for (const f of TOTAL_FIELDS) sum[f] = fmt(parts.reduce((t, p) => t.plus(p.totals[f]), new Decimal(0)));
   return {

@@ -3,12 +3,18 @@
 // with df stubbed) and run end to end by an in-test driver of the generator (no Durable runtime is
 // installed: @microsoft/durabletask-js is not a dependency).
 import { DummyOrchestrationContext } from 'durable-functions';
-import { BlobServiceClient } from '@azure/storage-blob';
+import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
+import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { defaultBook, settleLedger, csvLedgerRows, resultsTable, rejectedTable, toCsv } from '../../engine';
-import { ledgerJob, SPLIT, SETTLE_SHARD, MERGE, type JobOutput } from '../../functions/jobs/orchestrator';
-import { splitLedger, settleShard, mergeResults, shardOf, resultsBlob, rejectedBlob } from '../../functions/jobs/shard';
+import { defaultBook, settleLedger, csvLedgerRows, resultsTable, rejectedTable, nhsaResultsTable, toCsv, parseScenario, fmt, TOTAL_FIELDS, type LedgerOutcome, type LedgerRow } from '../../engine';
+import { ledgerJob, SPLIT, DEDUPE, SETTLE_PART, MERGE_PARTS, SETTLE_SHARD, MERGE, CLEANUP, type JobInput, type JobOutput } from '../../functions/jobs/orchestrator';
+import { settleShard, mergeResults, resultsBlob, rejectedBlob, inputBlob, violationText } from '../../functions/jobs/shard';
+import { splitJob, findDuplicates, settlePartition, mergePartitions, cleanupJob, type JobSplitOutput } from '../../functions/jobs/bulk';
+import { BytesBlobWriter, Uploads, blobSource, deleteUnder } from '../../functions/jobs/blobs';
+import { ndjsonRows } from '../../functions/body';
+import { generateLedger } from '../oracle/gen-ledger';
+import { withBadRows } from '../bulk/ledgers';
 import { startJobHandler, jobStatusHandler, durableClients } from '../../functions/handlers/jobs';
 import { monthlyHandler, monthlyRun } from '../../functions/handlers/monthly';
 import { request, context, startAzurite, ROOT, SPEC_HEADER } from './helpers';
@@ -55,17 +61,40 @@ function bigLedger(): string {
   return lines.join('\r\n') + '\r\n';
 }
 
+/** host.json's durableTask.maxConcurrentActivityFunctions: how many activities an instance runs at once. */
+const ACTIVITY_SLOTS = (JSON.parse(fs.readFileSync(path.join(ROOT, 'host.json'), 'utf8')) as { extensions: { durableTask: { maxConcurrentActivityFunctions: number } } }).extensions.durableTask.maxConcurrentActivityFunctions;
+
 /**
  * A faithful driver of a Durable orchestrator generator, in memory: activities scheduled when the
- * generator yields them, Task.any answered with the first to finish, inputs and outputs passed
- * through JSON as the history stores them. Returns the output, the custom statuses and the history.
+ * generator yields them and run at most ACTIVITY_SLOTS at a time (as one host instance runs them),
+ * Task.any answered with the first to finish, inputs and outputs passed through JSON as the history
+ * stores them. Returns the output, the custom statuses and the history.
  */
 async function drive(input: unknown, activities: Record<string, (i: unknown) => Promise<unknown>>) {
   type T = { kind: 'activity'; name: string; input: unknown; isCompleted: boolean; isFaulted: boolean; result?: unknown; promise?: Promise<void> } | { kind: 'any'; tasks: T[] };
   const history: { name: string; input: string; output: string }[] = [];
   const statuses: unknown[] = [];
+  let free = ACTIVITY_SLOTS;
+  const waiting: (() => void)[] = [];
+  const slot = async () => {
+    if (free > 0) free--;
+    else await new Promise<void>((resolve) => waiting.push(resolve));
+  };
+  const release = () => {
+    const next = waiting.shift();
+    if (next) next();
+    else free++;
+  };
+  const run = async (t: T & { kind: 'activity' }) => {
+    await slot();
+    try {
+      return await activities[t.name](JSON.parse(JSON.stringify(t.input)));
+    } finally {
+      release();
+    }
+  };
   const start = (t: T & { kind: 'activity' }) => {
-    t.promise ??= activities[t.name](JSON.parse(JSON.stringify(t.input))).then(
+    t.promise ??= run(t).then(
       (out) => { const s = JSON.stringify(out); history.push({ name: t.name, input: JSON.stringify(t.input), output: s }); t.result = JSON.parse(s); t.isCompleted = true; },
       (err) => { t.result = err; t.isCompleted = true; t.isFaulted = true; },
     );
@@ -95,25 +124,60 @@ async function drive(input: unknown, activities: Record<string, (i: unknown) => 
   return { output: JSON.parse(JSON.stringify(step.value)) as JobOutput, statuses, history };
 }
 
+/** Every activity of the app, on the jobs container (as functions/app.ts registers them). */
+function activitiesOn(jobs: ContainerClient, over: Record<string, (i: unknown) => Promise<unknown>> = {}): Record<string, (i: unknown) => Promise<unknown>> {
+  return {
+    [SPLIT]: (i) => splitJob(jobs, i as never),
+    [DEDUPE]: (i) => findDuplicates(jobs, i as never),
+    [SETTLE_PART]: (i) => settlePartition(jobs, i as never),
+    [MERGE_PARTS]: (i) => mergePartitions(jobs, i as never),
+    [SETTLE_SHARD]: (i) => settleShard(jobs, i as never),
+    [MERGE]: (i) => mergeResults(jobs, i as never),
+    [CLEANUP]: (i) => cleanupJob(jobs, i as never),
+    ...over,
+  };
+}
+
+/** A job run over Azurite as the app runs it: the input blob stored, the orchestration driven to its end. */
+async function runJob(input: string | Buffer, opts: Partial<JobInput> = {}, over: Record<string, (i: unknown) => Promise<unknown>> = {}) {
+  const jobs = service.getContainerClient('yibao-jobs');
+  await jobs.createIfNotExists();
+  const jobId = randomUUID();
+  const format = opts.format ?? 'csv';
+  const bytes = typeof input === 'string' ? Buffer.from(input) : input;
+  await jobs.getBlockBlobClient(inputBlob(jobId, format)).upload(bytes, bytes.length);
+  const run = await drive({ jobId, format, shards: 4, container: 'yibao-jobs', ...opts }, activitiesOn(jobs, over));
+  const split = run.history.filter((h) => h.name === SPLIT).map((h) => JSON.parse(h.output) as JobSplitOutput);
+  const blob = async (name: string | null | undefined) => (name ? blobText('yibao-jobs', name) : null);
+  return { ...run, jobId, split, results: await blob(run.output.results), rejected: await blob(run.output.rejected) };
+}
+
+/** The job's summary as settleLedger's outcome gives it. */
+function summaryOf(o: LedgerOutcome) {
+  const totals: Record<string, string> = {};
+  for (const f of TOTAL_FIELDS) totals[f] = fmt(o.summary.totals[f]);
+  return { read: o.summary.read, settled: o.summary.settled, rejected: o.summary.rejected, warnings: o.summary.warnings, totals, violations: o.policyViolations.map(violationText) };
+}
+
 async function blobText(container: string, name: string): Promise<string> {
   return (await service.getContainerClient(container).getBlobClient(name).downloadToBuffer()).toString('utf8');
 }
 
 describe('the large-job orchestrator', () => {
-  test('step by step: split, one activity per shard, shards done of total, merge, result location', () => {
+  test('step by step, the row path: split, one activity per shard, shards done of total, merge, cleanup, result location', () => {
     const ctx = new DummyOrchestrationContext('yibaoLedgerJob', 'job-x');
     const calls: { name: string; input: Record<string, unknown> }[] = [];
     const statuses: { stage: string; shards_done: number; shards_total: number }[] = [];
     (ctx as unknown as { df: unknown }).df = {
-      getInput: () => ({ jobId: 'job-x', format: 'csv', shards: 4, container: 'c' }),
+      getInput: () => ({ jobId: 'job-x', format: 'ndjson', shards: 4, container: 'c' }),
       setCustomStatus: (s: never) => statuses.push(s),
       callActivity: (name: string, input: Record<string, unknown>) => { const t = { name, input }; calls.push(t); return t; },
       Task: { any: (tasks: unknown[]) => ({ any: tasks }) },
     };
     const gen = ledgerJob(ctx as never);
     let s = gen.next();
-    expect(s.value).toEqual({ name: SPLIT, input: { jobId: 'job-x', format: 'csv', shards: 4 } });
-    s = gen.next({ read: 10, convention: 'spec', shards: [{ shard: 0, rows: 6 }, { shard: 2, rows: 4 }] });
+    expect(s.value).toEqual({ name: SPLIT, input: { jobId: 'job-x', format: 'ndjson', shards: 4 } });
+    s = gen.next({ path: 'rows', reason: 'NDJSON input', read: 10, convention: 'spec', shards: [{ shard: 0, rows: 6 }, { shard: 2, rows: 4 }] });
     expect(calls.slice(1).map((c) => [c.name, c.input.shard])).toEqual([[SETTLE_SHARD, 0], [SETTLE_SHARD, 2]]);
     expect((s.value as unknown as { any: unknown[] }).any).toHaveLength(2);
     expect(statuses.at(-1)).toEqual({ stage: 'settle', shards_done: 0, shards_total: 2 });
@@ -126,9 +190,85 @@ describe('the large-job orchestrator', () => {
     s = gen.next(Object.assign(calls[1], { isFaulted: false, isCompleted: true, result: totals(0, 6) }));
     expect(s.value).toEqual({ name: MERGE, input: { jobId: 'job-x', shards: [0, 2], convention: 'spec' } });
     s = gen.next({ results: 'job-x/results.csv', rejected: null, resultRows: 10, rejectedRows: 0 });
+    expect(s.value).toEqual({ name: CLEANUP, input: { jobId: 'job-x' } });
+    s = gen.throw(new Error('storage is busy')); // a failed cleanup does not fail the job
     expect(s.done).toBe(true);
-    expect(s.value).toMatchObject({ status: 'completed', container: 'c', results: 'job-x/results.csv', summary: { read: 10, settled: 10, totals: { total: '20.00', assistance: '1.00' } } });
+    expect(s.value).toMatchObject({ status: 'completed', path: 'rows', container: 'c', results: 'job-x/results.csv', summary: { read: 10, settled: 10, totals: { total: '20.00', assistance: '1.00' } } });
     expect(statuses.at(-1)).toEqual({ stage: 'done', shards_done: 2, shards_total: 2 });
+  });
+
+  test('step by step, the bulk path: split, dedupe, one activity per partition, merge with one combined summary, cleanup', () => {
+    const ctx = new DummyOrchestrationContext('yibaoLedgerJob', 'job-b');
+    const calls: { name: string; input: Record<string, unknown> }[] = [];
+    const statuses: { stage: string; shards_done: number; shards_total: number }[] = [];
+    (ctx as unknown as { df: unknown }).df = {
+      getInput: () => ({ jobId: 'job-b', format: 'csv', shards: 3, scenario: '{"name":"s"}', container: 'c' }),
+      setCustomStatus: (s: never) => statuses.push(s),
+      callActivity: (name: string, input: Record<string, unknown>) => { const t = { name, input }; calls.push(t); return t; },
+      Task: { any: (tasks: unknown[]) => ({ any: tasks }) },
+    };
+    const gen = ledgerJob(ctx as never);
+    let s = gen.next();
+    expect(s.value).toEqual({ name: SPLIT, input: { jobId: 'job-b', format: 'csv', shards: 3, scenario: '{"name":"s"}' } });
+    s = gen.next({ path: 'bulk', read: 12, parts: [{ part: 0, rows: 4 }, { part: 2, rows: 6 }], idParts: [0, 1, 2], rejected: 2 });
+    expect(s.value).toEqual({ name: DEDUPE, input: { jobId: 'job-b', idParts: [0, 1, 2] } });
+    expect(statuses.at(-1)).toEqual({ stage: 'dedupe', shards_done: 0, shards_total: 2 });
+    s = gen.next({ duplicates: 1 });
+    expect(calls.slice(2).map((c) => [c.name, c.input])).toEqual([
+      [SETTLE_PART, { jobId: 'job-b', part: 0, scenario: '{"name":"s"}', duplicates: 1 }],
+      [SETTLE_PART, { jobId: 'job-b', part: 2, scenario: '{"name":"s"}', duplicates: 1 }],
+    ]);
+    expect(statuses.at(-1)).toEqual({ stage: 'settle', shards_done: 0, shards_total: 2 });
+    const finding = { rule: 'r', source: 's', zh: '规则', en: 'rule', check: 'c', left: '1', right: '2', city: 'linyi' };
+    const part = (k: number, settled: number, rejected: number, line: number, total: string) => ({
+      part: k, rejected, settled, warnings: 1, totals: [total, '5.00', '1.00', '0.00', '0.50', '0.00', '3.50', '8.50'], findings: 1, firstFinding: { ...finding, rule: `r${k}` }, firstFindingLine: line,
+      years: [{ city: 'linyi', year: '2023', line: line + 1 }, { city: 'xixiu', year: '2024', line: 2 * line }], decimalGroups: 0,
+    });
+    s = gen.next(Object.assign(calls[3], { isFaulted: false, isCompleted: true, result: part(2, 5, 1, 3, '10.05') }));
+    expect(statuses.at(-1)).toEqual({ stage: 'settle', shards_done: 1, shards_total: 2 });
+    s = gen.next(Object.assign(calls[2], { isFaulted: false, isCompleted: true, result: part(0, 4, 0, 7, '0.95') }));
+    expect(statuses.at(-1)).toEqual({ stage: 'merge', shards_done: 2, shards_total: 2 });
+    expect(s.value).toEqual({
+      name: MERGE_PARTS,
+      input: {
+        jobId: 'job-b', parts: [0, 2], rejectedParts: [2], splitRejected: 2, read: 12, scenario: '{"name":"s"}',
+        combined: {
+          settled: 9, warnings: 2, totals: ['11.00', '10.00', '2.00', '0.00', '1.00', '0.00', '7.00', '17.00'], rejections: [], findings: 2,
+          firstFinding: { ...finding, rule: 'r2' }, firstFindingLine: 3, decimalGroups: 0,
+          // each city and year once, at its first line, in line order
+          years: [{ city: 'linyi', year: '2023', line: 4 }, { city: 'xixiu', year: '2024', line: 6 }],
+        },
+      },
+    });
+    const summary = { read: 12, settled: 9, rejected: 3, warnings: 2, totals: {}, violations: [] };
+    s = gen.next({ results: 'job-b/results.csv', rejected: 'job-b/rejected.csv', resultRows: 9, rejectedRows: 3, summary });
+    expect(s.value).toEqual({ name: CLEANUP, input: { jobId: 'job-b' } });
+    s = gen.next({ deleted: 12 });
+    expect(s.done).toBe(true);
+    expect(s.value).toEqual({ status: 'completed', path: 'bulk', container: 'c', results: 'job-b/results.csv', rejected: 'job-b/rejected.csv', summary });
+    expect(statuses.at(-1)).toEqual({ stage: 'done', shards_done: 2, shards_total: 2 });
+  });
+
+  test('a partition the bulk path cannot settle sends the whole job down the row path, saying why', () => {
+    const ctx = new DummyOrchestrationContext('yibaoLedgerJob', 'job-f');
+    const calls: { name: string; input: Record<string, unknown> }[] = [];
+    (ctx as unknown as { df: unknown }).df = {
+      getInput: () => ({ jobId: 'job-f', format: 'csv', shards: 2, container: 'c' }),
+      setCustomStatus: () => undefined,
+      callActivity: (name: string, input: Record<string, unknown>) => { const t = { name, input }; calls.push(t); return t; },
+      Task: { any: (tasks: unknown[]) => ({ any: tasks }) },
+    };
+    const gen = ledgerJob(ctx as never);
+    gen.next();
+    gen.next({ path: 'bulk', read: 3, parts: [{ part: 0, rows: 1 }, { part: 1, rows: 2 }], idParts: [1], rejected: 0 });
+    gen.next({ duplicates: 0 });
+    const none = { rejected: 0, settled: 0, warnings: 0, totals: [], findings: 0, firstFindingLine: -1, years: [], decimalGroups: 0 };
+    gen.next(Object.assign(calls[2], { isFaulted: false, isCompleted: true, result: { part: 0, ...none, unsupported: 'too many distinct notes' } }));
+    let s = gen.next(Object.assign(calls[3], { isFaulted: false, isCompleted: true, result: { part: 1, ...none, settled: 2 } }));
+    expect(s.value).toEqual({ name: SPLIT, input: { jobId: 'job-f', format: 'csv', shards: 2, fallback: 'bulk path, partition 0: too many distinct notes' } });
+    s = gen.next({ path: 'rows', reason: 'bulk path, partition 0: too many distinct notes', read: 3, convention: 'spec', shards: [{ shard: 1, rows: 3 }] });
+    expect(calls.at(-1)).toEqual({ name: SETTLE_SHARD, input: { jobId: 'job-f', shard: 1, convention: 'spec' } });
+    expect(calls.filter((c) => c.name === MERGE_PARTS)).toEqual([]);
   });
 
   test('a ledger that cannot be read fails the job with the reason, without settling', () => {
@@ -137,7 +277,7 @@ describe('the large-job orchestrator', () => {
     (ctx as unknown as { df: unknown }).df = { getInput: () => ({ jobId: 'j', format: 'csv', shards: 2 }), setCustomStatus: () => undefined, callActivity: (n: string) => { names.push(n); return {}; }, Task: { any: () => ({}) } };
     const gen = ledgerJob(ctx as never);
     gen.next();
-    const s = gen.next({ read: 0, convention: 'spec', shards: [], fatal: { zh: '缺少必需的列', en: 'missing required columns' } });
+    const s = gen.next({ path: 'bulk', read: 0, parts: [], idParts: [], rejected: 0, fatal: { zh: '缺少必需的列', en: 'missing required columns' } });
     expect(s.done).toBe(true);
     expect(s.value).toEqual({ status: 'failed', problem: { zh: '缺少必需的列', en: 'missing required columns' } });
     expect(names).toEqual([SPLIT]);
@@ -164,12 +304,9 @@ describe('the large-job orchestrator', () => {
       expect(await blobText('yibao-jobs', `${body.id}/input.csv`)).toBe(ledger);
 
       const jobs = service.getContainerClient('yibao-jobs');
-      const { output, statuses, history } = await drive(input, {
-        [SPLIT]: (i) => splitLedger(jobs, i as never),
-        [SETTLE_SHARD]: (i) => settleShard(jobs, i as never),
-        [MERGE]: (i) => mergeResults(jobs, i as never),
-      });
+      const { output, statuses, history } = await drive(input, activitiesOn(jobs));
       expect(output.status).toBe('completed');
+      expect(output.path).toBe('bulk');
       // the unsharded answer
       const whole = settleLedger(defaultBook(), csvLedgerRows(ledger).rows);
       expect(whole.rejections.length).toBeGreaterThan(5);
@@ -186,8 +323,10 @@ describe('the large-job orchestrator', () => {
         expect(h.input.length + h.output.length).toBeLessThan(3000);
         expect(h.input + h.output).not.toMatch(/P\d+/); // no person id
       }
-      // each person's claims in one shard
-      expect(new Set(Array.from({ length: 60 }, (_, p) => shardOf(`P${p}`, 5))).size).toBeGreaterThan(1);
+      // five partitions asked for, several used
+      const split = JSON.parse(history.find((h) => h.name === SPLIT)!.output) as JobSplitOutput & { path: 'bulk' };
+      expect(split.parts.length).toBeGreaterThan(1);
+      expect(split.parts.every((p) => p.part < 5)).toBe(true);
 
       // GET /api/jobs/{id}: progress, then the result location
       client.getStatus = async () => ({ runtimeStatus: 'Running', customStatus: statuses[3], output: null, createdTime: new Date(0), lastUpdatedTime: new Date(0) });
@@ -222,6 +361,164 @@ describe('the large-job orchestrator', () => {
     } finally {
       spy.mockRestore();
     }
+  });
+});
+
+describe('jobs over Azurite: either path equals settleLedger + engine/output.ts on the whole ledger', () => {
+  const book = defaultBook();
+  const whole = (text: string, scenario?: string) => settleLedger(book, csvLedgerRows(text).rows, { scenario: scenario ? parseScenario(book, scenario) : undefined });
+
+  test('the bulk path: a generated ledger with bad rows and duplicates across persons, 1, 3 and 16 partitions (one with a scenario), byte for byte', async () => {
+    // a BOM, CRLF or LF, bad rows, duplicates of another person's claim_id
+    const text = '\uFEFF' + withBadRows(generateLedger(5, 3000), 5);
+    const scenario = JSON.stringify({ name: 'low', city: 'linyi', overrides: { 'assistance.dibao.rate': '0.5', 'critical.deductible': '9000' } });
+    for (const [shards, scen] of [[1, undefined], [3, scenario], [16, undefined]] as const) {
+      const want = whole(text, scen);
+      const job = await runJob(text, { shards, scenario: scen });
+      expect(job.output.status).toBe('completed');
+      expect(job.output.path).toBe('bulk');
+      expect(job.split).toHaveLength(1);
+      expect(job.split[0]).toMatchObject({ path: 'bulk', read: want.summary.read });
+      expect(job.results).toBe(toCsv(resultsTable(want)));
+      expect(job.rejected).toBe(toCsv(rejectedTable(want)));
+      expect(job.output.summary).toEqual(summaryOf(want));
+      // one settle activity per partition with rows; the splitter rejected some rows itself
+      const split = job.split[0] as JobSplitOutput & { path: 'bulk' };
+      expect(job.history.filter((h) => h.name === SETTLE_PART)).toHaveLength(split.parts.length);
+      expect(split.parts.length).toBe(shards === 1 ? 1 : shards);
+      expect(split.rejected).toBeGreaterThan(0);
+      if (scen) expect(job.output.summary!.violations.length).toBeGreaterThan(0);
+    }
+    const dups = toCsv(rejectedTable(whole(text))).split('\n').filter((l) => l.includes('重复'));
+    expect(dups.length).toBeGreaterThan(20);
+  });
+
+  test('activities carry small totals only, on a ledger with thousands of rejected rows in 64 partitions; the intermediate blobs are removed', async () => {
+    const lines = generateLedger(9, 4000).trimEnd().split('\n');
+    const rows = lines.slice(1);
+    // every other row again (a duplicate, some on another person) and a bad date after every third
+    const out = [lines[0]];
+    rows.forEach((r, i) => {
+      out.push(r);
+      if (i % 2 === 0) out.push(i % 4 === 0 ? r : r.replace(/,P\d+,/, ',Q1,'));
+      if (i % 3 === 0) out.push(r.replace(/^[^,]*,/, `BAD${i},`).replace(/,(\d{4})-\d\d-/, ',$1-13-'));
+    });
+    const text = out.join('\n') + '\n';
+    const want = whole(text);
+    expect(want.summary.rejected).toBeGreaterThan(3000);
+    const job = await runJob(text, { shards: 64 });
+    expect(job.output.path).toBe('bulk');
+    expect(job.results).toBe(toCsv(resultsTable(want)));
+    expect(job.rejected).toBe(toCsv(rejectedTable(want)));
+    expect(job.output.summary).toEqual(summaryOf(want));
+    expect(job.history.filter((h) => h.name === SETTLE_PART)).toHaveLength(64);
+    // only the lists of partitions grow with their number: under 16 KB at 64, under 64 KB at the most (256)
+    const largest = Math.max(...job.history.flatMap((h) => [Buffer.byteLength(h.input), Buffer.byteLength(h.output)]));
+    expect(largest).toBeLessThan(16 * 1024);
+    for (const h of job.history) {
+      expect(h.input + h.output).not.toMatch(/P\d{6}|Q1/); // no person id
+      expect(h.input + h.output).not.toMatch(/重复|duplicate claim_id|无效/); // no rejection
+    }
+    const left: string[] = [];
+    for await (const b of service.getContainerClient('yibao-jobs').listBlobsFlat({ prefix: `${job.jobId}/` })) left.push(b.name);
+    expect(left.sort()).toEqual([`${job.jobId}/input.csv`, `${job.jobId}/rejected.csv`, `${job.jobId}/results.csv`]);
+    expect(job.history.find((h) => h.name === CLEANUP)!.output).toMatch(/"deleted":\d{3,}/);
+  });
+
+  test('the row path still takes what the bulk path cannot: an export under the platform\'s names, NDJSON, ?city=, an over-long claim id', async () => {
+    // the national platform's names: BulkUnsupported at the header
+    const nhsa = fs.readFileSync(path.join(ROOT, 'samples', 'nhsa-export.csv'), 'utf8');
+    const wantNhsa = settleLedger(book, csvLedgerRows(nhsa).rows);
+    let job = await runJob(nhsa, { shards: 3 });
+    expect(job.output).toMatchObject({ status: 'completed', path: 'rows' });
+    expect(job.split).toEqual([expect.objectContaining({ path: 'rows', reason: "bulk path: the national platform's column names", convention: 'nhsa' })]);
+    expect(job.results).toBe(toCsv(nhsaResultsTable(wantNhsa)));
+    expect(job.rejected).toBe(wantNhsa.rejections.length ? toCsv(rejectedTable(wantNhsa)) : null);
+    expect(job.output.summary).toMatchObject({ read: wantNhsa.summary.read, settled: wantNhsa.summary.settled });
+
+    // NDJSON: the rows as JSON objects, one of them broken
+    const sample = fs.readFileSync(path.join(ROOT, 'samples', 'claims.csv'), 'utf8');
+    const [head, ...body] = sample.trimEnd().split(/\r?\n/);
+    const cols = head.split(',');
+    const ndjson = body.map((l) => (l.includes('"') ? '{"claim_id": 1' : JSON.stringify(Object.fromEntries(l.split(',').map((c, i) => [cols[i], c]))))).join('\n') + '\n';
+    const rowsNd: LedgerRow[] = [];
+    for await (const r of ndjsonRows((async function* () { yield ndjson; })())) rowsNd.push(r);
+    const wantNd = settleLedger(book, rowsNd);
+    expect(wantNd.rejections.length).toBeGreaterThan(0);
+    job = await runJob(ndjson, { format: 'ndjson', shards: 2 });
+    expect(job.split).toEqual([expect.objectContaining({ path: 'rows', reason: 'NDJSON input' })]);
+    expect(job.results).toBe(toCsv(resultsTable(wantNd)));
+    expect(job.rejected).toBe(toCsv(rejectedTable(wantNd)));
+
+    // ?city= for a ledger without a city column (a header option the splitter does not take)
+    const noCity = sample.split(/\r?\n/).filter((l, i) => i === 0 || l.includes(',linyi,')).map((l) => l.split(',').filter((_, i) => i !== 3).join(',')).join('\n');
+    const wantCity = settleLedger(book, csvLedgerRows(noCity, { city: 'linyi' }).rows);
+    job = await runJob(noCity, { shards: 2, city: 'linyi' });
+    expect(job.split).toEqual([expect.objectContaining({ path: 'rows', reason: 'header options (city, category_column)' })]);
+    expect(job.results).toBe(toCsv(resultsTable(wantCity)));
+    expect(job.output.summary).toMatchObject({ read: wantCity.summary.read, settled: wantCity.summary.settled });
+
+    // an id the bulk path cannot hold, far into the file: the split starts again on the row path
+    const long = withBadRows(generateLedger(6, 1500), 6).replace(/\n(C[^,]*),/, (_m, id: string) => `\n${id}${'x'.repeat(5000)},`);
+    const wantLong = whole(long);
+    job = await runJob(long, { shards: 3 });
+    expect(job.split).toEqual([expect.objectContaining({ path: 'rows', reason: 'bulk path: claim_id too long' })]);
+    expect(job.results).toBe(toCsv(resultsTable(wantLong)));
+    expect(job.rejected).toBe(toCsv(rejectedTable(wantLong)));
+    expect(job.output.summary).toEqual(summaryOf(wantLong));
+  });
+
+  test('a partition the bulk path cannot settle: the job is done again on the row path, with the same answer', async () => {
+    const text = withBadRows(generateLedger(8, 1200), 8);
+    const want = whole(text);
+    const jobs = service.getContainerClient('yibao-jobs');
+    let asked = 0;
+    const job = await runJob(text, { shards: 4 }, {
+      // as settlePartition answers a BulkUnsupported (e.g. more distinct notes than the bulk path holds)
+      [SETTLE_PART]: async (i) => (++asked === 2 ? { ...((await settlePartition(jobs, i as never)) as object), unsupported: 'too many distinct notes' } : settlePartition(jobs, i as never)),
+    });
+    expect(job.split.map((s) => s.path)).toEqual(['bulk', 'rows']);
+    expect(job.split[1]).toMatchObject({ reason: expect.stringMatching(/^bulk path, partition \d+: too many distinct notes$/) });
+    expect(job.output.path).toBe('rows');
+    expect(job.results).toBe(toCsv(resultsTable(want)));
+    expect(job.rejected).toBe(toCsv(rejectedTable(want)));
+    expect(job.history.some((h) => h.name === MERGE_PARTS)).toBe(false);
+  });
+});
+
+describe('blob helpers of the bulk path', () => {
+  test('a blob written in many small blocks, three uploading at once, reads back whole and in order; ranged reads of it and of an empty blob', async () => {
+    const c = service.getContainerClient('yibao-jobs');
+    await c.createIfNotExists();
+    let seed = 3;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const pieces = Array.from({ length: 150 }, (_, i) => Buffer.alloc(Math.floor(rnd() * 700), String.fromCharCode(33 + (i % 90))));
+    const w = new BytesBlobWriter(c, 'helpers/many-blocks', 1000, undefined, new Uploads(3));
+    for (const p of pieces) await w.write(p);
+    await w.close();
+    const want = Buffer.concat(pieces);
+    expect(await c.getBlobClient('helpers/many-blocks').downloadToBuffer()).toEqual(want);
+    const blocks = await c.getBlockBlobClient('helpers/many-blocks').getBlockList('committed');
+    expect(blocks.committedBlocks!.length).toBeGreaterThan(40);
+    // read back in ranges of 1,000 bytes
+    const source = blobSource(c, 'helpers/many-blocks', 1000);
+    const got: Uint8Array[] = [];
+    for (let b = await source(); b !== null; b = await source()) got.push(b);
+    expect(got.every((b) => b.length <= 1000)).toBe(true);
+    expect(Buffer.concat(got)).toEqual(want);
+    // an empty blob (one upload) reads as nothing
+    const e = new BytesBlobWriter(c, 'helpers/empty', 1000);
+    await e.close();
+    expect(await blobSource(c, 'helpers/empty', 1000)()).toBeNull();
+    // a failed upload is not lost: the writer's close throws it
+    const lost = new BytesBlobWriter(service.getContainerClient('no-such-container'), 'x', 100, undefined, new Uploads(2));
+    await expect((async () => {
+      for (let i = 0; i < 5; i++) await lost.write(Buffer.alloc(150));
+      await lost.close();
+    })()).rejects.toThrow(/container/i);
+    // deleted under a prefix, in batches; again: nothing left to delete
+    expect(await deleteUnder(c, ['helpers/'])).toBe(2);
+    expect(await deleteUnder(c, ['helpers/'])).toBe(0);
   });
 });
 

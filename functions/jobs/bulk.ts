@@ -1,0 +1,379 @@
+// The large job on the engine's bulk path in partitions (engine/bulk/partition.ts), over Blob Storage:
+// the same four steps as the command line's cli/partition.ts, with blobs where it has files.
+//
+//   split   the input blob → per partition p: rows-p (a CSV: the header, then the records' own bytes,
+//           all of a person's claims in one partition), lines-p (int32 LE input line per record);
+//           per id partition q: ids-q (claim ids framed [line, length, bytes], by a hash of the id);
+//           split-rejected (the records the splitter could not read, framed by line).
+//   dedupe  the id partitions one at a time → duplicates (int32 LE lines whose claim_id came earlier
+//           in the whole ledger).
+//   settle  one partition: rows-p, lines-p and its own lines out of duplicates → results-p (rows
+//           framed by input line) and rejected-p (rejected rows framed by line); its PartSummary
+//           less the rejections.
+//   merge   results-p merged by line → results.csv; split-rejected and rejected-p merged by line →
+//           rejected.csv; the partitions' totals → the job's summary (mergeOutcomes).
+//
+// Activities carry blob names, counts and small totals only (Durable keeps them in the history).
+// Memory of each activity follows one partition (or a fixed budget), never the ledger: no map of claim
+// ids, no rejection list of the whole ledger.
+//
+// What the bulk path cannot take (NDJSON, the platform's column names, ?city= / ?category_column=,
+// an over-long id) goes the row path (shard.ts) instead; splitJob decides and says which.
+import type { ContainerClient } from '@azure/storage-blob';
+import {
+  defaultBook, parseScenario, csvLine, fmt, Decimal, YibaoError, REJECTED_COLUMNS, RESULT_COLUMNS, TOTAL_FIELDS,
+  type Message, type Rejection,
+} from '../../engine';
+import { BulkLedger, BulkUnsupported } from '../../engine/bulk/ledger';
+import { PartWriter, duplicateLines, linesOf, mergeOutcomes, mergeResults as mergeFramed, type PartStream, type PartSummary } from '../../engine/bulk/partition';
+import { blobChunks } from '../storage';
+import { BytesBlobWriter, Uploads, blobBytes, blobSource, deleteUnder, inParallel } from './blobs';
+import { splitLedger, inputBlob, resultsBlob, rejectedBlob, violationText, type SplitInput, type SplitOutput, type JobSummary } from './shard';
+
+const pad = (k: number) => String(k).padStart(3, '0');
+export const partsPrefix = (jobId: string) => `${jobId}/parts/`;
+export const partBlob = (jobId: string, stream: PartStream | 'results' | 'rejected', k: number) => `${partsPrefix(jobId)}${stream}-${pad(k)}`;
+export const splitRejectedBlob = (jobId: string) => `${partsPrefix(jobId)}split-rejected`;
+export const duplicatesBlob = (jobId: string) => `${partsPrefix(jobId)}duplicates`;
+
+const clamp = (x: number, lo: number, hi: number) => Math.max(lo, Math.min(hi, Math.floor(x)));
+
+// ---------------------------------------------------------------------------------------------
+// split
+
+export interface JobSplitInput extends SplitInput {
+  scenario?: string;
+  /** Take the row path whatever the input (a partition the bulk path could not settle): why. */
+  fallback?: string;
+}
+
+export interface BulkSplitOutput {
+  path: 'bulk';
+  /** Records read (the header not counted), as settleLedger counts them. */
+  read: number;
+  /** Person partitions that hold records, with their record counts. */
+  parts: { part: number; rows: number }[];
+  /** Id partitions that hold claim ids. */
+  idParts: number[];
+  /** Records the splitter rejected (in split-rejected). */
+  rejected: number;
+  fatal?: Message;
+}
+
+export type RowsSplitOutput = SplitOutput & { path: 'rows'; reason: string };
+export type JobSplitOutput = BulkSplitOutput | RowsSplitOutput;
+
+/**
+ * The split step: the bulk path where it can take the input, else the row path (shard.ts splitLedger)
+ * from the start of the blob. The output says which (`path`) and, for the row path, why.
+ */
+export async function splitJob(client: ContainerClient, input: JobSplitInput): Promise<JobSplitOutput> {
+  let reason = input.fallback
+    ?? (input.format === 'ndjson' ? 'NDJSON input'
+      : input.city !== undefined || input.categoryColumn !== undefined ? 'header options (city, category_column)' : undefined);
+  if (reason === undefined) {
+    try {
+      return await splitBulk(client, input);
+    } catch (e) {
+      if (!(e instanceof BulkUnsupported)) throw e;
+      // nothing was committed: the writers commit only at the end
+      reason = `bulk path: ${e.message}`;
+    }
+  }
+  return { path: 'rows', reason, ...(await splitLedger(client, input)) };
+}
+
+/** Rejections framed as partition.ts mergeResults reads them: [line, length] then the rejectedTable row. */
+export function framedRejections(rs: Rejection[]): Uint8Array {
+  const enc = new TextEncoder();
+  const rows = rs.map((r) => enc.encode(csvLine([String(r.line), r.claim_id ?? '', r.reason.zh, r.reason.en])));
+  const out = new Uint8Array(rows.reduce((n, b) => n + 8 + b.length, 0));
+  const view = new DataView(out.buffer);
+  let p = 0;
+  rs.forEach((r, i) => {
+    view.setInt32(p, r.line, true);
+    view.setInt32(p + 4, rows[i].length, true);
+    out.set(rows[i], p + 8);
+    p += 8 + rows[i].length;
+  });
+  return out;
+}
+
+async function splitBulk(client: ContainerClient, input: JobSplitInput): Promise<BulkSplitOutput> {
+  const book = defaultBook();
+  const scenario = input.scenario ? parseScenario(book, input.scenario) : undefined;
+  const parts = input.shards;
+  // memory: the PartWriter's buffers (2 pieces a partition), up to a block per stream and partition
+  // being filled (3·parts·block ≤ 48 MB) and 16 blocks uploading, whatever the ledger's size
+  const piece = clamp((8 << 20) / parts, 16 << 10, 64 << 10);
+  const block = clamp((16 << 20) / parts, 64 << 10, 4 << 20);
+  const uploads = new Uploads(16);
+  // the PartWriter's sink is synchronous: copies of its pieces wait here until push() returns
+  let pending: { stream: PartStream; k: number; bytes: Uint8Array }[] = [];
+  const writer = new PartWriter(parts, (stream, k, bytes) => pending.push({ stream, k, bytes: bytes.slice() }), piece);
+  const splitter = new BulkLedger(book, { role: 'splitter', scenario, split: writer });
+  const writers = new Map<string, BytesBlobWriter>();
+  const idParts = new Set<number>();
+  const rejectedOut = new BytesBlobWriter(client, splitRejectedBlob(input.jobId), 1 << 20);
+  let rejected = 0;
+  const drain = async () => {
+    const now = pending;
+    pending = [];
+    for (const p of now) {
+      const name = partBlob(input.jobId, p.stream, p.k);
+      let w = writers.get(name);
+      if (!w) writers.set(name, (w = new BytesBlobWriter(client, name, block, undefined, uploads)));
+      if (p.stream === 'ids') idParts.add(p.k);
+      await w.write(p.bytes);
+    }
+    // the splitter's rejections leave as they come (a broken export can hold millions)
+    if (splitter.rejections.length) {
+      const rs = splitter.rejections.splice(0);
+      rejected += rs.length;
+      await rejectedOut.write(framedRejections(rs));
+    }
+  };
+  try {
+    for await (const chunk of blobChunks(client, inputBlob(input.jobId, 'csv'))) {
+      splitter.push(chunk);
+      await drain();
+    }
+    splitter.end();
+    await drain();
+  } catch (e) {
+    if (e instanceof YibaoError) return { path: 'bulk', read: 0, parts: [], idParts: [], rejected: 0, fatal: e.reason };
+    throw e;
+  }
+  await inParallel([...writers.values(), ...(rejected ? [rejectedOut] : [])], 16, (w) => w.close());
+  return {
+    path: 'bulk',
+    read: splitter.read,
+    parts: writer.counts.flatMap((rows, part) => (rows > 0 ? [{ part, rows }] : [])),
+    idParts: [...idParts].sort((a, b) => a - b),
+    rejected,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// dedupe
+
+export interface DedupeInput { jobId: string; idParts: number[] }
+export interface DedupeOutput { duplicates: number }
+
+/**
+ * The lines whose claim_id came earlier in the whole ledger, one id partition at a time (memory: the
+ * one being hashed and the few downloading next), to one blob (none when there are no duplicates). One activity rather than one per id partition: the id blobs are a small
+ * part of the input (8 bytes and the id per row) and hashing them is the cheapest step; a fan-out
+ * would add as many history entries and leave the settle step a blob per id partition to read.
+ */
+export async function findDuplicates(client: ContainerClient, input: DedupeInput): Promise<DedupeOutput> {
+  const out = new BytesBlobWriter(client, duplicatesBlob(input.jobId), 1 << 20);
+  let duplicates = 0;
+  // the next id partitions download while one is hashed (memory: PREFETCH + 1 id partitions)
+  const PREFETCH = 3;
+  const fetches = input.idParts.map((q) => () => blobBytes(client, partBlob(input.jobId, 'ids', q)));
+  const ahead: Promise<Buffer>[] = [];
+  const more = () => {
+    const f = fetches.shift();
+    if (!f) return;
+    const p = f();
+    p.catch(() => undefined); // answered when awaited
+    ahead.push(p);
+  };
+  for (let i = 0; i < PREFETCH; i++) more();
+  while (ahead.length) {
+    const bytes = await ahead.shift()!;
+    more();
+    const lines = duplicateLines(bytes);
+    if (!lines.length) continue;
+    duplicates += lines.length;
+    await out.write(new Uint8Array(Int32Array.from(lines).buffer));
+  }
+  if (duplicates) await out.close();
+  return { duplicates };
+}
+
+/** The duplicate lines that are this partition's (its `lines`, ascending), sorted; the blob streamed. */
+async function duplicatesOf(client: ContainerClient, jobId: string, lines: Int32Array): Promise<Int32Array> {
+  const mine: number[] = [];
+  const has = (x: number) => {
+    let lo = 0, hi = lines.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (lines[mid] === x) return true;
+      if (lines[mid] < x) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return false;
+  };
+  let carry = new Uint8Array(0);
+  for await (const chunk of blobChunks(client, duplicatesBlob(jobId))) {
+    const b = carry.length ? Buffer.concat([carry, chunk]) : chunk;
+    const whole = b.length & ~3;
+    const view = new DataView(b.buffer, b.byteOffset, whole);
+    for (let p = 0; p < whole; p += 4) {
+      const x = view.getInt32(p, true);
+      if (has(x)) mine.push(x);
+    }
+    carry = Uint8Array.prototype.slice.call(b, whole);
+  }
+  if (carry.length) throw new Error('duplicates blob: a partial line number at its end');
+  return Int32Array.from(mine).sort();
+}
+
+// ---------------------------------------------------------------------------------------------
+// settle
+
+export interface PartInput { jobId: string; part: number; scenario?: string; duplicates: number }
+
+/** A partition's PartSummary less its rejections (those are in rejected-p), and how many there were. */
+export type PartOutput = Omit<PartSummary, 'rejections'> & {
+  part: number;
+  rejected: number;
+  /** The bulk path cannot settle this partition (BulkUnsupported): the job goes the row path. */
+  unsupported?: string;
+  fatal?: Message;
+};
+
+export async function settlePartition(client: ContainerClient, input: PartInput): Promise<PartOutput> {
+  const book = defaultBook();
+  const scenario = input.scenario ? parseScenario(book, input.scenario) : undefined;
+  const lines = linesOf(await blobBytes(client, partBlob(input.jobId, 'lines', input.part)));
+  const duplicates = input.duplicates > 0 ? await duplicatesOf(client, input.jobId, lines) : new Int32Array(0);
+  const pieces: Uint8Array[] = [];
+  let summary: PartSummary;
+  try {
+    const ledger = new BulkLedger(book, { scenario, lines, duplicates, rowsHint: lines.length });
+    for await (const chunk of blobChunks(client, partBlob(input.jobId, 'rows', input.part))) ledger.push(chunk);
+    ledger.end();
+    // writeFramed's sink is synchronous: the partition's framed results (about 70 bytes a row, less
+    // than its columns) are kept until it returns, then staged a piece (one block) at a time
+    ledger.writeFramed((bytes) => pieces.push(bytes.slice()), clamp(lines.length * 100, 64 << 10, 4 << 20));
+    summary = ledger.partSummary();
+  } catch (e) {
+    const none = { part: input.part, rejected: 0, settled: 0, warnings: 0, totals: [], findings: 0, firstFinding: undefined, firstFindingLine: -1, years: [], decimalGroups: 0 };
+    if (e instanceof BulkUnsupported) return { ...none, unsupported: e.message };
+    if (e instanceof YibaoError) return { ...none, fatal: e.reason };
+    throw e;
+  }
+  const results = new BytesBlobWriter(client, partBlob(input.jobId, 'results', input.part), 4 << 20, undefined, new Uploads(4));
+  while (pieces.length) await results.write(pieces.shift()!);
+  await results.close();
+  const { rejections, ...rest } = summary;
+  if (rejections.length) {
+    const rejectedOut = new BytesBlobWriter(client, partBlob(input.jobId, 'rejected', input.part), 4 << 20);
+    await rejectedOut.write(framedRejections([...rejections].sort((a, b) => a.line - b.line)));
+    await rejectedOut.close();
+  }
+  return { part: input.part, rejected: rejections.length, ...rest };
+}
+
+/**
+ * The partitions' summaries as one (for the merge step's input: one summary, not one per partition):
+ * what mergeOutcomes makes of them all is what it makes of this one.
+ */
+export function combineParts(parts: PartOutput[]): PartSummary {
+  const years = new Map<string, { city: string; year: string; line: number }>();
+  let first: PartOutput | undefined;
+  for (const p of parts) {
+    for (const y of p.years) {
+      const key = `${y.city}:${y.year}`;
+      const had = years.get(key);
+      if (!had || y.line < had.line) years.set(key, y);
+    }
+    if (p.firstFinding && (!first || p.firstFindingLine < first.firstFindingLine)) first = p;
+  }
+  const sum = (f: (p: PartOutput) => number) => parts.reduce((t, p) => t + f(p), 0);
+  return {
+    settled: sum((p) => p.settled),
+    warnings: sum((p) => p.warnings),
+    totals: TOTAL_FIELDS.map((_, i) => fmt(parts.reduce((t, p) => t.plus(p.totals[i]), new Decimal(0)))),
+    rejections: [],
+    findings: sum((p) => p.findings),
+    firstFinding: first?.firstFinding,
+    firstFindingLine: first?.firstFindingLine ?? -1,
+    years: [...years.values()].sort((a, b) => a.line - b.line),
+    decimalGroups: sum((p) => p.decimalGroups),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// merge
+
+export interface MergePartsInput {
+  jobId: string;
+  /** The partitions with settled rows (results-p). */
+  parts: number[];
+  /** Those of them with rejected rows (rejected-p). */
+  rejectedParts: number[];
+  /** Records the splitter rejected (split-rejected). */
+  splitRejected: number;
+  read: number;
+  scenario?: string;
+  /** combineParts of the partitions' outputs. */
+  combined: PartSummary;
+}
+
+export interface MergePartsOutput { results: string; rejected: string | null; resultRows: number; rejectedRows: number; summary: JobSummary }
+
+/** A sink that drops the first `skip` bytes it is handed (mergeResults' results header), then writes copies. */
+function skipping(skip: number, w: BytesBlobWriter) {
+  return async (bytes: Uint8Array) => {
+    const n = Math.min(skip, bytes.length);
+    skip -= n;
+    if (n < bytes.length) await w.write(bytes.slice(n));
+  };
+}
+
+export async function mergePartitions(client: ContainerClient, input: MergePartsInput): Promise<MergePartsOutput> {
+  const book = defaultBook();
+  const scenario = input.scenario ? parseScenario(book, input.scenario) : undefined;
+  // memory: two read ranges (and the merge's two buffers) per partition, about 32 MB in all
+  const range = (sources: number) => clamp((8 << 20) / Math.max(1, sources), 64 << 10, 1 << 20);
+
+  // the merge goes on while the last blocks upload (4 blocks of 4 MB in flight)
+  const results = new BytesBlobWriter(client, resultsBlob(input.jobId), 4 << 20, 'text/csv; charset=utf-8', new Uploads(4));
+  const r = range(input.parts.length);
+  const resultRows = await mergeFramed(input.parts.map((k) => blobSource(client, partBlob(input.jobId, 'results', k), r)), (bytes) => results.write(bytes.slice()));
+  await results.close();
+
+  const rejectedNames = [...(input.splitRejected > 0 ? [splitRejectedBlob(input.jobId)] : []), ...input.rejectedParts.map((k) => partBlob(input.jobId, 'rejected', k))];
+  let rejectedRows = 0;
+  let rejected: string | null = null;
+  if (rejectedNames.length) {
+    const out = new BytesBlobWriter(client, rejectedBlob(input.jobId), 4 << 20, 'text/csv; charset=utf-8');
+    const enc = new TextEncoder();
+    await out.write(enc.encode(csvLine([...REJECTED_COLUMNS])));
+    // mergeResults writes the results header first: the rejected rows are what follows it
+    const header = enc.encode(csvLine([...RESULT_COLUMNS])).length;
+    const rr = range(rejectedNames.length);
+    rejectedRows = await mergeFramed(rejectedNames.map((n) => blobSource(client, n, rr)), skipping(header, out));
+    await out.close();
+    rejected = rejectedBlob(input.jobId);
+  }
+
+  const o = mergeOutcomes(book, scenario, input.read, [], [input.combined]);
+  // every record read is a result or a rejected row: anything else is a partition lost or counted twice
+  if (resultRows !== o.summary.settled || input.read !== resultRows + rejectedRows) {
+    throw new Error(`merge: ${resultRows} results and ${rejectedRows} rejected rows for ${input.read} read, ${o.summary.settled} settled`);
+  }
+  const totals: Record<string, string> = {};
+  for (const f of TOTAL_FIELDS) totals[f] = fmt(o.summary.totals[f]);
+  return {
+    results: resultsBlob(input.jobId),
+    rejected,
+    resultRows,
+    rejectedRows,
+    summary: { read: input.read, settled: o.summary.settled, rejected: rejectedRows, warnings: o.summary.warnings, totals, violations: o.policyViolations.map(violationText) },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// cleanup
+
+export interface CleanupInput { jobId: string }
+
+/** The job's intermediate blobs (either path's) removed; the input, results.csv and rejected.csv stay. */
+export async function cleanupJob(client: ContainerClient, input: CleanupInput): Promise<{ deleted: number }> {
+  return { deleted: await deleteUnder(client, [partsPrefix(input.jobId), `${input.jobId}/shards/`, `${input.jobId}/shard-results/`]) };
+}
