@@ -1,6 +1,9 @@
 // Request bodies read as a stream: bytes are counted against the size limit as they arrive (413 as
 // soon as it is passed, or at once from Content-Length), CSV goes through engine/csv-stream.ts and
-// NDJSON line by line, and what is kept is one compact row per claim, never the body's text.
+// NDJSON line by line, and what is kept is one compact row per claim, never the body's text. (The
+// bulk path of POST /api/settle keeps a CSV body's bytes instead, until BulkLedger has taken all of
+// them: see functions/handlers/settle.ts.)
+import { isUtf8 } from 'node:buffer';
 import type { HttpRequest } from '@azure/functions';
 import { tableLedgerRows, parseJsonData, normalizeName, YibaoError, type LedgerRow, type Convention, type LedgerHeaderOptions } from '../engine';
 import type { CsvRecord } from '../engine/csv';
@@ -80,9 +83,15 @@ export async function* utf8Text(chunks: AsyncIterable<Uint8Array>, keepBom: bool
   if (tail) yield tail;
 }
 
-/** The same bytes, checked to be UTF-8 as they pass (for input stored as it arrives). */
+/**
+ * The same bytes, checked to be UTF-8 as they pass (for input stored or settled as it arrives): the
+ * same errors, at the same chunk, as decoding them with utf8Text. A chunk that is whole UTF-8 by itself
+ * is checked by node:buffer isUtf8, without making text; the decoder takes a chunk that is not (an
+ * error, or a character cut between chunks) and those after it while it may hold part of a character.
+ */
 export async function* utf8Checked(chunks: AsyncIterable<Uint8Array>, what: Source = BODY): AsyncGenerator<Uint8Array> {
   const decoder = new TextDecoder('utf-8', { fatal: true });
+  let pending = false; // the decoder may hold the start of a character
   const check = (c?: Uint8Array): void => {
     try {
       if (c) decoder.decode(c, { stream: true });
@@ -92,25 +101,33 @@ export async function* utf8Checked(chunks: AsyncIterable<Uint8Array>, what: Sour
     }
   };
   for await (const c of chunks) {
-    check(c);
+    if (pending || !isUtf8(c)) {
+      check(c);
+      if (c.length) pending = c[c.length - 1] >= 0x80; // after an ASCII byte nothing can be pending
+    }
     yield c;
   }
-  check();
+  if (pending) check();
 }
 
 export interface ReadLedger { rows: LedgerRow[]; convention: Convention; bytes: number }
 
-const EMPTY = () => new HttpProblem(400, '请求体为空：请发送台账（CSV 表头须含 claim_id,person_id,category,city,date,kind,total,compliant）', 'the body is empty: send a ledger (the CSV header needs claim_id,person_id,category,city,date,kind,total,compliant)', 'empty');
+/** 400 for a body without even a header. */
+export const EMPTY = () => new HttpProblem(400, '请求体为空：请发送台账（CSV 表头须含 claim_id,person_id,category,city,date,kind,total,compliant）', 'the body is empty: send a ledger (the CSV header needs claim_id,person_id,category,city,date,kind,total,compliant)', 'empty');
 
 /**
  * The ledger of a request as compact rows. CSV rows go through tableLedgerRows exactly as the command
  * line's (header checks, the national platform's names, cell counts), one record at a time.
  */
 export async function readLedger(request: HttpRequest, limit: number, opts: LedgerHeaderOptions = {}): Promise<ReadLedger> {
-  const format = ledgerFormat(request);
+  return readLedgerChunks(ledgerFormat(request), bodyChunks(request, limit), opts);
+}
+
+/** readLedger on a body's bytes as they arrive (already counted against the limit). */
+export async function readLedgerChunks(format: LedgerFormat, chunks: AsyncIterable<Uint8Array>, opts: LedgerHeaderOptions = {}): Promise<ReadLedger> {
   let bytes = 0;
   const counted = async function* () {
-    for await (const c of bodyChunks(request, limit)) {
+    for await (const c of chunks) {
       bytes += c.byteLength;
       yield c;
     }
@@ -125,6 +142,38 @@ export async function readLedger(request: HttpRequest, limit: number, opts: Ledg
   const convention = await pipeCsvRows(records, opts, (row) => { rows.push(row); });
   if (convention === undefined) throw EMPTY();
   return { rows, convention, bytes };
+}
+
+/**
+ * The first record of a CSV body (its header: cells as readCsv reads them), reading only as far as
+ * it ends; every chunk read is added to `held`, and `src` is left open for the rest. Undefined for a
+ * body without a record.
+ */
+export async function firstRecord(src: AsyncIterator<Uint8Array>, held: Uint8Array[]): Promise<string[] | undefined> {
+  const view = async function* () {
+    for (;;) {
+      const n = await src.next();
+      if (n.done) return;
+      held.push(n.value);
+      yield n.value;
+    }
+  };
+  for await (const r of readCsvStream(view())) return r.cells;
+  return undefined;
+}
+
+/** The chunks already read, then the rest of `src` (closed when the reader stops). */
+export async function* replay(held: Uint8Array[], src: AsyncIterator<Uint8Array>): AsyncGenerator<Uint8Array> {
+  try {
+    while (held.length) yield held.shift()!;
+    for (;;) {
+      const n = await src.next();
+      if (n.done) return;
+      yield n.value;
+    }
+  } finally {
+    await src.return?.();
+  }
 }
 
 /**

@@ -1,9 +1,43 @@
 // App settings (environment variables on Azure, local.settings.json under Core Tools, the
 // environment under the local host). Read on each call so that tests and offices can change them.
+import * as os from 'node:os';
 
 /** Bytes a synchronous request body may have before it is refused with 413 (default 200 MB). */
 export function maxBodyBytes(): number {
   return positiveInt('YIBAO_MAX_BODY_BYTES', 200 * 1024 * 1024);
+}
+
+/**
+ * POST /api/settle: a CSV body larger than this (bytes; default 1 MB) is settled on a worker thread
+ * (functions/settle-pool.ts), so the event loop stays free for the other requests; smaller bodies
+ * are settled on the request's own thread, where starting a thread would cost more than it saves.
+ */
+export function settleWorkerBytes(): number {
+  return positiveInt('YIBAO_SETTLE_WORKER_BYTES', 1024 * 1024);
+}
+
+/**
+ * Worker threads that settle large bodies of POST /api/settle (0: none, every body is settled on the
+ * request's thread). Default: one less than the cores, at least 1 and at most 2 (each holds a ledger's
+ * columns in memory while it works).
+ */
+export function settleWorkers(): number {
+  const raw = process.env.YIBAO_SETTLE_WORKERS?.trim();
+  if (raw === '0') return 0;
+  const cores = os.availableParallelism();
+  return Math.min(8, positiveInt('YIBAO_SETTLE_WORKERS', Math.min(2, Math.max(1, cores - 1))));
+}
+
+/**
+ * Whether POST /api/settle may take the bulk path (engine/bulk, integer fen) for the bodies it can
+ * (default yes). YIBAO_SETTLE_BULK=0 sends every body through readLedger + settleLedger, as before
+ * issue 5: a switch for operators, and what the tests compare the bulk path's bytes with.
+ */
+export function settleBulkEnabled(): boolean {
+  const raw = process.env.YIBAO_SETTLE_BULK?.trim();
+  if (raw === undefined || raw === '' || raw === '1') return true;
+  if (raw === '0') return false;
+  throw new Error(`app setting YIBAO_SETTLE_BULK must be 0 or 1, not "${raw}"`);
 }
 
 /** Bytes a POST /api/jobs body may have (default 2 GB): it goes to Blob Storage, not memory. */

@@ -1,28 +1,34 @@
 // POST /api/settle: a ledger (CSV or NDJSON) in, per-claim results (CSV or NDJSON by Accept) out, or
 // with ?summary=county,category,month the totals per tier for those groups. Rejected rows are
 // answered with their line numbers, as on the command line.
+//
+// Two paths, the same bytes (x-yibao-path says which one answered):
+//  - bulk (engine/bulk/ledger.ts BulkLedger: columns, integer fen): a CSV body with the spec's column
+//    names answered as CSV or NDJSON, without ?summary=, ?city=, ?category_column= or ?format=nhsa.
+//    A body over YIBAO_SETTLE_WORKER_BYTES (1 MB) goes to a worker thread (functions/settle-pool.ts)
+//    as it arrives, so this thread keeps answering other requests; a smaller one is settled here.
+//  - ledger (readLedger + settleLedger): everything else — NDJSON bodies, ?summary= groups, the
+//    national platform's column names, the header options — and any body BulkLedger hands back
+//    (BulkUnsupported). The header is read first (the platform's names go straight to this path);
+//    later the bytes read so far are kept until BulkLedger has taken the whole body, so that this
+//    path can read it again from its first byte.
 import { HttpResponse, type HttpRequest, type InvocationContext } from '@azure/functions';
 import {
-  defaultBook, settleLedger, resultCells, nhsaResultsTable, RESULT_COLUMNS, REJECTED_COLUMNS, csvLine, fmt, summaryText,
-  keepColumns, summarize, summaryJson, summaryTable, toCsv, YibaoError, TOTAL_FIELDS, type LedgerOutcome, type Convention,
+  defaultBook, settleLedger, resultCells, nhsaResultsTable, RESULT_COLUMNS, csvLine, tableLedgerRows, scenarioData,
+  keepColumns, summarize, summaryJson, summaryTable, toCsv, YibaoError, type LedgerOutcome, type Convention, type Book, type Scenario,
 } from '../../engine';
-import { readLedger } from '../body';
+import { readLedger, readLedgerChunks, ledgerFormat, bodyChunks, utf8Checked, firstRecord, replay, EMPTY, type ReadLedger } from '../body';
 import { negotiate, oneScenario, groupsOf, headerOptions, textStream, batched, CONTENT_TYPE } from '../http';
 import { guarded } from '../problem';
-import { maxBodyBytes } from '../settings';
+import { maxBodyBytes, settleBulkEnabled, settleWorkerBytes } from '../settings';
+import { BulkRun, writeBulkAnswer, rejectedCsvLines, rejectedNdjsonLines, rejectionsJson, summaryLine, type BulkAnswer } from '../settle-answer';
+import { WorkerJob, settleWorkerAvailable, type Head } from '../settle-pool';
 
-function countHeaders(o: LedgerOutcome): Record<string, string> {
-  return { 'x-yibao-read': String(o.summary.read), 'x-yibao-settled': String(o.summary.settled), 'x-yibao-rejected': String(o.summary.rejected) };
-}
+/** Which path settled a body (the x-yibao-path header). */
+export type SettlePath = 'bulk' | 'bulk-worker' | 'ledger';
 
-function totalsJson(o: LedgerOutcome): Record<string, string> {
-  const t: Record<string, string> = {};
-  for (const f of TOTAL_FIELDS) t[f] = fmt(o.summary.totals[f]);
-  return t;
-}
-
-function rejectionsJson(o: LedgerOutcome) {
-  return o.rejections.map((r) => ({ line: r.line, claim_id: r.claim_id ?? null, reason_zh: r.reason.zh, reason_en: r.reason.en }));
+function countHeaders(o: Head): Record<string, string> {
+  return { 'x-yibao-read': String(o.read), 'x-yibao-settled': String(o.settled), 'x-yibao-rejected': String(o.rejected) };
 }
 
 /** Result rows as cells: the spec's columns, or the national platform's for a platform export. */
@@ -37,12 +43,7 @@ function* resultRows(o: LedgerOutcome, format: Convention): Generator<string[]> 
 function* csvAnswer(o: LedgerOutcome, format: Convention): Generator<string> {
   yield csvLine(format === 'nhsa' ? nhsaResultsTable({ ...o, results: [] })[0] : [...RESULT_COLUMNS]);
   for (const cells of resultRows(o, format)) yield csvLine(cells);
-  if (o.rejections.length) {
-    // A second table after one blank line: the rejected rows, as the command line's <out>.rejected.csv.
-    yield '\n';
-    yield csvLine([...REJECTED_COLUMNS]);
-    for (const r of o.rejections) yield csvLine([String(r.line), r.claim_id ?? '', r.reason.zh, r.reason.en]);
-  }
+  yield* rejectedCsvLines(o);
 }
 
 function* ndjsonAnswer(o: LedgerOutcome, format: Convention): Generator<string> {
@@ -52,9 +53,90 @@ function* ndjsonAnswer(o: LedgerOutcome, format: Convention): Generator<string> 
     columns.forEach((c, i) => (obj[c] = cells[i]));
     yield JSON.stringify(obj) + '\n';
   }
-  for (const r of rejectionsJson(o)) yield JSON.stringify({ type: 'rejected', ...r }) + '\n';
-  const s = o.summary;
-  yield JSON.stringify({ type: 'summary', read: s.read, settled: s.settled, rejected: s.rejected, warnings: s.warnings, totals: totalsJson(o), text: summaryText(o) }) + '\n';
+  yield* rejectedNdjsonLines(o);
+  yield summaryLine(o);
+}
+
+/** Pieces of bytes already made, one per read. */
+function piecesStream(pieces: Uint8Array[]): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      const p = pieces.shift();
+      if (p) controller.enqueue(p);
+      else controller.close();
+    },
+  }, { highWaterMark: 0 });
+}
+
+/**
+ * A CSV body on the bulk path: the answer, or the body's bytes from the first (those read so far,
+ * then the rest) for the ordinary path when the bulk path cannot take it.
+ */
+async function settleBulk(request: HttpRequest, context: InvocationContext, book: Book, scenario: Scenario | undefined, answer: BulkAnswer): Promise<HttpResponse | AsyncIterable<Uint8Array>> {
+  let bytes = 0;
+  const src = (async function* () {
+    for await (const c of utf8Checked(bodyChunks(request, maxBodyBytes()))) {
+      bytes += c.byteLength;
+      yield c;
+    }
+  })();
+  const respond = (head: Head, body: ReadableStream<Uint8Array>, path: SettlePath) => {
+    context.log(`settle: ${head.read} rows, ${bytes} bytes${scenario ? ', with a scenario' : ''}, ${path} path`);
+    return new HttpResponse({ status: 200, headers: { 'content-type': CONTENT_TYPE[answer], ...countHeaders(head), 'x-yibao-path': path }, body });
+  };
+  try {
+    const held: Uint8Array[] = [];
+    const header = await firstRecord(src, held);
+    if (header === undefined) throw EMPTY();
+    // the engine's errors for a header it cannot use, here and at once (as the ordinary path gives them)
+    if (tableLedgerRows(header, []).convention !== 'spec') return replay(held, src); // the national platform's names
+    // read on until the body is known to be small (settled here) or not (on a worker)
+    const small = settleWorkerBytes();
+    let heldBytes = held.reduce((n, c) => n + c.byteLength, 0);
+    let complete = false;
+    while (heldBytes <= small) {
+      const n = await src.next();
+      if (n.done) { complete = true; break; }
+      held.push(n.value);
+      heldBytes += n.value.byteLength;
+    }
+    const declared = Number(request.headers.get('content-length') ?? NaN);
+    const rowsHint = Math.min(50_000_000, Math.round((Number.isFinite(declared) ? declared : heldBytes) / 80));
+
+    if (!complete && settleWorkerAvailable()) {
+      const job = await WorkerJob.start({ scenario: scenario ? scenarioData(scenario) : null, scenarioName: scenario?.name, rowsHint, answer });
+      try {
+        for (const c of held.splice(0)) job.push(c);
+        for (;;) {
+          if (job.stopped) break; // the worker gave up (or failed): read no more for it
+          const n = await src.next();
+          if (n.done) { job.end(); break; }
+          job.push(n.value);
+        }
+        const head = await job.head();
+        if (head === 'unsupported') return replay(await job.giveBack(), src);
+        return respond(head, job.stream(), 'bulk-worker');
+      } catch (e) {
+        job.abort();
+        throw e;
+      }
+    }
+
+    const run = new BulkRun(book, scenario, rowsHint, answer);
+    for (const c of held.splice(0)) run.push(c);
+    if (!complete) {
+      for (let n = await src.next(); !n.done; n = await src.next()) run.push(n.value);
+    }
+    if (!run.end()) return replay(run.takeHeld(), src);
+    const ledger = run.settled();
+    const outcome = ledger.outcome();
+    const pieces: Uint8Array[] = [];
+    writeBulkAnswer(ledger, outcome, answer, (b) => pieces.push(b.slice()));
+    return respond(outcome.summary, piecesStream(pieces), 'bulk');
+  } catch (e) {
+    await src.return(undefined); // stop reading the body (a refused body is not read to its end)
+    throw e;
+  }
 }
 
 export async function settle(request: HttpRequest, context: InvocationContext): Promise<HttpResponse> {
@@ -66,20 +148,29 @@ export async function settle(request: HttpRequest, context: InvocationContext): 
   if (formatParam !== null && formatParam !== 'spec' && formatParam !== 'nhsa') {
     throw new YibaoError(`format 须为 nhsa 或 spec，而不是“${formatParam.slice(0, 20)}”`, `format must be nhsa or spec, not "${formatParam.slice(0, 20)}"`, 'usage');
   }
-  const read = await readLedger(request, maxBodyBytes(), headerOptions(request, book));
+  const opts = headerOptions(request, book);
+  let read: ReadLedger;
+  if (!groups && formatParam !== 'nhsa' && opts.city === undefined && opts.categoryColumn === undefined && ledgerFormat(request) === 'csv' && settleBulkEnabled()) {
+    const bulk = await settleBulk(request, context, book, scenario, answer as BulkAnswer);
+    if (bulk instanceof HttpResponse) return bulk;
+    read = await readLedgerChunks('csv', bulk, opts);
+  } else {
+    read = await readLedger(request, maxBodyBytes(), opts);
+  }
   context.log(`settle: ${read.rows.length} rows, ${read.bytes} bytes${scenario ? ', with a scenario' : ''}`);
 
   if (groups) {
     const kept = keepColumns(read.rows, ['county', 'person_id']);
     const outcome = settleLedger(book, kept.rows, { scenario });
     const s = summarize(outcome, groups, { columns: kept.columns });
+    const headers = { ...countHeaders(outcome.summary), 'x-yibao-path': 'ledger' };
     if (answer === 'csv') {
-      return new HttpResponse({ status: 200, headers: { 'content-type': CONTENT_TYPE.csv, ...countHeaders(outcome) }, body: toCsv(summaryTable(s)) });
+      return new HttpResponse({ status: 200, headers: { 'content-type': CONTENT_TYPE.csv, ...headers }, body: toCsv(summaryTable(s)) });
     }
     const sm = outcome.summary;
     return new HttpResponse({
       status: 200,
-      headers: { 'content-type': CONTENT_TYPE.json, ...countHeaders(outcome) },
+      headers: { 'content-type': CONTENT_TYPE.json, ...headers },
       jsonBody: { scenario: scenario?.name ?? null, read: sm.read, settled: sm.settled, rejected: sm.rejected, ...summaryJson(s), rejections: rejectionsJson(outcome) },
     });
   }
@@ -89,7 +180,7 @@ export async function settle(request: HttpRequest, context: InvocationContext): 
   const pieces = answer === 'ndjson' ? ndjsonAnswer(outcome, format) : csvAnswer(outcome, format);
   return new HttpResponse({
     status: 200,
-    headers: { 'content-type': CONTENT_TYPE[answer], ...countHeaders(outcome) },
+    headers: { 'content-type': CONTENT_TYPE[answer], ...countHeaders(outcome.summary), 'x-yibao-path': 'ledger' },
     body: textStream(batched(pieces)),
   });
 }

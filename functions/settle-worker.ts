@@ -1,0 +1,117 @@
+// A worker thread of POST /api/settle (functions/settle-pool.ts starts it): it settles large CSV
+// bodies on the bulk path so that the request thread's event loop stays free. The body's bytes come
+// in as they arrive (transferred), the answer goes back in pieces (transferred), at most a few ahead
+// of what the client has read (credits in shared memory). One body at a time; every message carries
+// the job's id, and a message of another job than the current one is ignored.
+import { parentPort } from 'node:worker_threads';
+import { defaultBook, scenarioFrom, YibaoError } from '../engine';
+import { BulkRun, writeBulkAnswer, type BulkAnswer } from './settle-answer';
+import type { ToWorker, FromWorker } from './settle-pool';
+
+const port = parentPort!;
+const CREDITS = 0, CANCEL = 1;
+/** Give up on a client that reads nothing for this long (the Functions host's timeout is 10 minutes). */
+const STALL_MS = 10 * 60 * 1000;
+
+class Cancelled extends Error {}
+
+let job: { id: number; run: BulkRun; ctl: Int32Array; answer: BulkAnswer; toldUnsupported: boolean } | null = null;
+
+function send(m: FromWorker, transfer: ArrayBuffer[] = []): void {
+  port.postMessage(m, transfer);
+}
+
+function fail(id: number, e: unknown): void {
+  if (e instanceof YibaoError) send({ t: 'error', id, zh: e.zh, en: e.en, code: e.code });
+  else send({ t: 'crash', id, message: e instanceof Error ? `${e.name}: ${e.message}\n${e.stack ?? ''}` : String(e) });
+}
+
+function tellUnsupported(): void {
+  if (!job || job.toldUnsupported || job.run.unsupported === null) return;
+  job.toldUnsupported = true;
+  send({ t: 'unsupported', id: job.id, reason: job.run.unsupported });
+}
+
+/** Wait until the request thread lets another piece go (the client read one), or the client is gone. */
+function takeCredit(ctl: Int32Array): void {
+  let waited = 0;
+  while (Atomics.load(ctl, CREDITS) <= 0) {
+    if (Atomics.load(ctl, CANCEL)) throw new Cancelled();
+    Atomics.wait(ctl, CREDITS, 0, 1000);
+    if ((waited += 1000) > STALL_MS && Atomics.load(ctl, CREDITS) <= 0) throw new Cancelled();
+  }
+  if (Atomics.load(ctl, CANCEL)) throw new Cancelled();
+  Atomics.sub(ctl, CREDITS, 1);
+}
+
+function finish(id: number): void {
+  const j = job!;
+  let ok: boolean;
+  try {
+    ok = j.run.end();
+  } catch (e) {
+    job = null;
+    fail(id, e);
+    return;
+  }
+  if (!ok) {
+    tellUnsupported(); // then wait for giveBack
+    return;
+  }
+  job = null;
+  try {
+    const ledger = j.run.settled();
+    const outcome = ledger.outcome();
+    send({ t: 'head', id, read: outcome.summary.read, settled: outcome.summary.settled, rejected: outcome.summary.rejected });
+    writeBulkAnswer(ledger, outcome, j.answer, (bytes) => {
+      takeCredit(j.ctl);
+      const copy = bytes.slice();
+      send({ t: 'piece', id, bytes: copy }, [copy.buffer as ArrayBuffer]);
+    });
+    send({ t: 'done', id });
+  } catch (e) {
+    if (e instanceof Cancelled) send({ t: 'cancelled', id });
+    else fail(id, e);
+  }
+}
+
+port.on('message', (m: ToWorker) => {
+  if (m.t === 'start') {
+    try {
+      const book = defaultBook();
+      const scenario = m.scenario === null ? undefined : scenarioFrom(book, m.scenario, m.scenarioName);
+      job = { id: m.id, run: new BulkRun(book, scenario, m.rowsHint, m.answer), ctl: m.ctl, answer: m.answer, toldUnsupported: false };
+    } catch (e) {
+      job = null;
+      fail(m.id, e);
+    }
+    return;
+  }
+  if (!job || job.id !== m.id) return; // a message of a job that is over
+  const id = job.id;
+  switch (m.t) {
+    case 'chunk':
+      try {
+        job.run.push(m.bytes);
+      } catch (e) {
+        job = null;
+        fail(id, e);
+        return;
+      }
+      tellUnsupported();
+      return;
+    case 'end':
+      finish(id);
+      return;
+    case 'giveBack': {
+      const chunks = job.run.takeHeld();
+      job = null;
+      send({ t: 'chunks', id, chunks }, chunks.map((c) => c.buffer as ArrayBuffer));
+      return;
+    }
+    case 'abort':
+      job = null;
+      send({ t: 'aborted', id });
+      return;
+  }
+});
