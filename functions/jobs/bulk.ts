@@ -103,11 +103,12 @@ async function splitBulk(client: ContainerClient, input: JobSplitInput): Promise
   const book = defaultBook();
   const scenario = input.scenario ? parseScenario(book, input.scenario) : undefined;
   const parts = input.shards;
-  // memory: the PartWriter's buffers (2 pieces a partition), up to a block per stream and partition
-  // being filled (3·parts·block ≤ 48 MB) and 16 blocks uploading, whatever the ledger's size
+  // memory, whatever the ledger's size: the PartWriter's buffers (2 pieces a partition, ≤ 16 MB), a
+  // block per stream and partition being filled (3·parts·block ≤ 24 MB) and the blocks uploading
+  // (≤ 32 MB)
   const piece = clamp((8 << 20) / parts, 16 << 10, 64 << 10);
-  const block = clamp((16 << 20) / parts, 64 << 10, 4 << 20);
-  const uploads = new Uploads(16);
+  const block = clamp((8 << 20) / parts, 64 << 10, 4 << 20);
+  const uploads = new Uploads(clamp((32 << 20) / block, 4, 16));
   // the PartWriter's sink is synchronous: copies of its pieces wait here until push() returns
   let pending: { stream: PartStream; k: number; bytes: Uint8Array }[] = [];
   const writer = new PartWriter(parts, (stream, k, bytes) => pending.push({ stream, k, bytes: bytes.slice() }), piece);
@@ -328,8 +329,9 @@ function skipping(skip: number, w: BytesBlobWriter) {
 export async function mergePartitions(client: ContainerClient, input: MergePartsInput): Promise<MergePartsOutput> {
   const book = defaultBook();
   const scenario = input.scenario ? parseScenario(book, input.scenario) : undefined;
-  // memory: two read ranges (and the merge's two buffers) per partition, about 32 MB in all
-  const range = (sources: number) => clamp((8 << 20) / Math.max(1, sources), 64 << 10, 1 << 20);
+  // memory: per partition two read ranges and the merge's two buffers (about 4 ranges: ≤ 16 MB in
+  // all from 4 partitions on, 64 KB ranges past 64), and 5 blocks of 4 MB of results.csv
+  const range = (sources: number) => clamp((4 << 20) / Math.max(1, sources), 64 << 10, 1 << 20);
 
   // the merge goes on while the last blocks upload (4 blocks of 4 MB in flight)
   const results = new BytesBlobWriter(client, resultsBlob(input.jobId), 4 << 20, 'text/csv; charset=utf-8', new Uploads(4));
