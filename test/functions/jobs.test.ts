@@ -468,6 +468,30 @@ describe('jobs over Azurite: either path equals settleLedger + engine/output.ts 
     expect(job.output.summary).toEqual(summaryOf(wantLong));
   });
 
+  test('the bulk path on edge inputs: a header alone, only unreadable rows, a header missing a column, a BOM alone', async () => {
+    for (const text of [`${SPEC_HEADER}\n`, `${SPEC_HEADER}\nSHORT,1\n"open,2\n`]) {
+      const want = whole(text);
+      const job = await runJob(text, { shards: 4 });
+      expect(job.output).toMatchObject({ status: 'completed', path: 'bulk' });
+      expect(job.split[0]).toMatchObject({ path: 'bulk', parts: [], rejected: want.summary.rejected });
+      expect(job.results).toBe(toCsv(resultsTable(want)));
+      expect(job.rejected).toBe(want.summary.rejected ? toCsv(rejectedTable(want)) : null);
+      expect(job.output.summary).toEqual(summaryOf(want));
+    }
+    for (const text of ['claim_id,person_id,category,city,date,kind,total\nc1,p1,dibao,linyi,2023-05-01,inpatient,10\n', '\uFEFF']) {
+      let message = '';
+      try {
+        whole(text);
+      } catch (e) {
+        message = (e as Error).message;
+      }
+      const job = await runJob(text, { shards: 2 });
+      expect(job.output.status).toBe('failed');
+      expect(`${job.output.problem!.zh} (${job.output.problem!.en})`).toBe(message);
+      expect(job.history.map((h) => h.name)).toEqual([SPLIT]);
+    }
+  });
+
   test('a partition the bulk path cannot settle: the job is done again on the row path, with the same answer', async () => {
     const text = withBadRows(generateLedger(8, 1200), 8);
     const want = whole(text);
