@@ -4,7 +4,8 @@
 //
 // Two paths, the same bytes (x-yibao-path says which one answered):
 //  - bulk (engine/bulk/ledger.ts BulkLedger: columns, integer fen): a CSV body with the spec's column
-//    names answered as CSV or NDJSON, without ?summary=, ?city=, ?category_column= or ?format=nhsa.
+//    names answered as CSV or NDJSON, without ?summary=, ?city=, ?category_column= or ?format=nhsa,
+//    of at least YIBAO_SETTLE_BULK_MIN_BYTES (4 KB: below that the ordinary path is quicker).
 //    A body over YIBAO_SETTLE_WORKER_BYTES (1 MB) goes to a worker thread (functions/settle-pool.ts)
 //    as it arrives, so this thread keeps answering other requests; a smaller one is settled here.
 //  - ledger (readLedger + settleLedger): everything else — NDJSON bodies, ?summary= groups, the
@@ -20,7 +21,7 @@ import {
 import { readLedger, readLedgerChunks, ledgerFormat, bodyChunks, utf8Checked, firstRecord, replay, EMPTY, type ReadLedger } from '../body';
 import { negotiate, oneScenario, groupsOf, headerOptions, textStream, batched, CONTENT_TYPE } from '../http';
 import { guarded } from '../problem';
-import { maxBodyBytes, settleBulkEnabled, settleWorkerBytes } from '../settings';
+import { maxBodyBytes, settleBulkEnabled, settleBulkMinBytes, settleWorkerBytes } from '../settings';
 import { BulkRun, writeBulkAnswer, rejectedCsvLines, rejectedNdjsonLines, rejectionsJson, summaryLine, type BulkAnswer } from '../settle-answer';
 import { WorkerJob, settleWorkerAvailable, type Head } from '../settle-pool';
 
@@ -100,6 +101,7 @@ async function settleBulk(request: HttpRequest, context: InvocationContext, book
       held.push(n.value);
       heldBytes += n.value.byteLength;
     }
+    if (complete && heldBytes < settleBulkMinBytes()) return replay(held, src); // a few claims: the ordinary path is quicker
     const declared = Number(request.headers.get('content-length') ?? NaN);
     const rowsHint = Math.min(50_000_000, Math.round((Number.isFinite(declared) ? declared : heldBytes) / 80));
 
@@ -150,7 +152,9 @@ export async function settle(request: HttpRequest, context: InvocationContext): 
   }
   const opts = headerOptions(request, book);
   let read: ReadLedger;
-  if (!groups && formatParam !== 'nhsa' && opts.city === undefined && opts.categoryColumn === undefined && ledgerFormat(request) === 'csv' && settleBulkEnabled()) {
+  const declared = Number(request.headers.get('content-length') ?? NaN);
+  const tiny = Number.isFinite(declared) && declared < settleBulkMinBytes(); // known at once to be a few claims
+  if (!groups && formatParam !== 'nhsa' && opts.city === undefined && opts.categoryColumn === undefined && ledgerFormat(request) === 'csv' && !tiny && settleBulkEnabled()) {
     const bulk = await settleBulk(request, context, book, scenario, answer as BulkAnswer);
     if (bulk instanceof HttpResponse) return bulk;
     read = await readLedgerChunks('csv', bulk, opts);

@@ -148,7 +148,10 @@ async function serveHttp(reg: Registration, params: Record<string, string>, req:
   response.headers.forEach((v, k) => (h[k] = v));
   res.writeHead(response.status, h);
   if (!response.body) { res.end(); return; }
-  Readable.fromWeb(response.body as never).on('error', () => res.destroy()).pipe(res);
+  const body = Readable.fromWeb(response.body as never);
+  body.on('error', () => res.destroy()).pipe(res);
+  // a client gone before the end: cancel the answer's stream (a worker thread writing it stops)
+  res.on('close', () => { if (!res.writableFinished) body.destroy(); });
 }
 
 export async function main(): Promise<void> {
