@@ -28,7 +28,7 @@ import { BulkLedger, BulkUnsupported } from '../../engine/bulk/ledger';
 import { PartWriter, duplicateLines, linesOf, mergeOutcomes, mergeResults as mergeFramed, type PartStream, type PartSummary } from '../../engine/bulk/partition';
 import { blobChunks } from '../storage';
 import { BytesBlobWriter, Uploads, blobBytes, blobSource, deleteUnder, inParallel } from './blobs';
-import { splitLedger, inputBlob, resultsBlob, rejectedBlob, violationText, type SplitInput, type SplitOutput, type JobSummary } from './shard';
+import { splitLedger, inputBlob, resultsBlob, rejectedBlob, violationText, firstYears, type SplitInput, type SplitOutput, type JobSummary } from './shard';
 
 const pad = (k: number) => String(k).padStart(3, '0');
 export const partsPrefix = (jobId: string) => `${jobId}/parts/`;
@@ -274,16 +274,8 @@ export async function settlePartition(client: ContainerClient, input: PartInput)
  * what mergeOutcomes makes of them all is what it makes of this one.
  */
 export function combineParts(parts: PartOutput[]): PartSummary {
-  const years = new Map<string, { city: string; year: string; line: number }>();
   let first: PartOutput | undefined;
-  for (const p of parts) {
-    for (const y of p.years) {
-      const key = `${y.city}:${y.year}`;
-      const had = years.get(key);
-      if (!had || y.line < had.line) years.set(key, y);
-    }
-    if (p.firstFinding && (!first || p.firstFindingLine < first.firstFindingLine)) first = p;
-  }
+  for (const p of parts) if (p.firstFinding && (!first || p.firstFindingLine < first.firstFindingLine)) first = p;
   const sum = (f: (p: PartOutput) => number) => parts.reduce((t, p) => t + f(p), 0);
   return {
     settled: sum((p) => p.settled),
@@ -293,7 +285,7 @@ export function combineParts(parts: PartOutput[]): PartSummary {
     findings: sum((p) => p.findings),
     firstFinding: first?.firstFinding,
     firstFindingLine: first?.firstFindingLine ?? -1,
-    years: [...years.values()].sort((a, b) => a.line - b.line),
+    years: firstYears(parts),
     decimalGroups: sum((p) => p.decimalGroups),
   };
 }

@@ -8,7 +8,7 @@
 //         platform's column names, header options, or a partition the bulk path could not settle)
 import type { OrchestrationContext, OrchestrationHandler, Task } from 'durable-functions';
 import type { Message, Convention } from '../../engine';
-import { addShardTotals, type ShardInput, type ShardTotals, type MergeInput, type MergeOutput, type JobSummary } from './shard';
+import { addShardTotals, firstYears, type ShardInput, type ShardTotals, type MergeInput, type MergeOutput, type JobSummary } from './shard';
 import { combineParts, type JobSplitInput, type JobSplitOutput, type BulkSplitOutput, type RowsSplitOutput, type DedupeInput, type DedupeOutput, type PartInput, type PartOutput, type MergePartsInput, type MergePartsOutput, type CleanupInput } from './bulk';
 import type { LedgerFormat } from '../body';
 
@@ -106,12 +106,13 @@ function* rowsJob(context: Ctx, input: Input, split: RowsSplitOutput): Generator
   const total = split.shards.length;
   const parts = yield* fanOut<ShardTotals>(context, split.shards.map((s) => context.df.callActivity(SETTLE_SHARD, { jobId: input.jobId, shard: s.shard, scenario: input.scenario, convention: split.convention } satisfies ShardInput)), 'shard');
   progress(context, { stage: 'merge', shards_done: total, shards_total: total });
-  const mergeIn: MergeInput = { jobId: input.jobId, shards: split.shards.map((s) => s.shard), convention: split.convention as Convention };
+  parts.sort((a, b) => a.shard - b.shard);
+  const mergeIn: MergeInput = { jobId: input.jobId, shards: split.shards.map((s) => s.shard), convention: split.convention as Convention, years: firstYears(parts), scenario: input.scenario };
   const merged = (yield context.df.callActivity(MERGE, mergeIn)) as MergeOutput;
   yield* cleanup(context, input.jobId);
   progress(context, { stage: 'done', shards_done: total, shards_total: total });
-  parts.sort((a, b) => a.shard - b.shard);
-  return { status: 'completed', path: 'rows', container: input.container, results: merged.results, rejected: merged.rejected, summary: addShardTotals(parts) };
+  const summary = addShardTotals(parts);
+  return { status: 'completed', path: 'rows', container: input.container, results: merged.results, rejected: merged.rejected, summary: { ...summary, violations: merged.violations ?? summary.violations } };
 }
 
 export function* ledgerJob(context: OrchestrationContext): Generator<Task, JobOutput, unknown> {

@@ -15,6 +15,7 @@ import {
   YibaoError, TOTAL_FIELDS, Decimal, type LedgerRow, type Convention, type Message, type Violation,
 } from '../../engine';
 import { readCsvStream } from '../../engine/csv-stream';
+import { policyViolationsOf } from '../../engine/ledger';
 import { pipeCsvRows, ndjsonRows, textLines, type LedgerFormat } from '../body';
 import { blobChunks, BlobWriter } from '../storage';
 
@@ -84,7 +85,15 @@ export async function splitLedger(client: ContainerClient, input: SplitInput): P
 }
 
 export interface ShardInput { jobId: string; shard: number; scenario?: string; convention: Convention }
-export interface ShardTotals { shard: number; read: number; settled: number; rejected: number; warnings: number; totals: Record<string, string>; violations: string[] }
+/** A city and year settled, with the first input line of its claims (the order settleLedger checks floors in). */
+export interface SettledYear { city: string; year: string; line: number }
+
+export interface ShardTotals {
+  shard: number; read: number; settled: number; rejected: number; warnings: number; totals: Record<string, string>;
+  /** The floors broken in this shard alone (the job's list comes from `years`: see mergeResults). */
+  violations: string[];
+  years?: SettledYear[];
+}
 
 async function* storedRows(client: ContainerClient, name: string): AsyncGenerator<LedgerRow> {
   for await (const { text } of textLines(blobChunks(client, name))) {
@@ -121,14 +130,37 @@ export async function settleShard(client: ContainerClient, input: ShardInput): P
   const totals: Record<string, string> = {};
   for (const f of TOTAL_FIELDS) totals[f] = fmt(o.summary.totals[f]);
   const s = o.summary;
+  const years = new Map<string, SettledYear>();
+  o.results.forEach((r, k) => {
+    const key = `${r.city}:${r.date.slice(0, 4)}`;
+    if (!years.has(key)) years.set(key, { city: r.city, year: r.date.slice(0, 4), line: settledLines[k] });
+  });
   return {
     shard: input.shard, read: s.read, settled: s.settled, rejected: s.rejected, warnings: s.warnings, totals,
-    violations: o.policyViolations.map(violationText),
+    violations: o.policyViolations.map(violationText), years: [...years.values()],
   };
 }
 
-export interface MergeInput { jobId: string; shards: number[]; convention: Convention }
-export interface MergeOutput { results: string; rejected: string | null; resultRows: number; rejectedRows: number }
+export interface MergeInput {
+  jobId: string; shards: number[]; convention: Convention;
+  /** The shards' settled years (firstYears): the job's floors broken are checked in their order. */
+  years?: SettledYear[];
+  scenario?: string;
+}
+export interface MergeOutput { results: string; rejected: string | null; resultRows: number; rejectedRows: number; violations?: string[] }
+
+/** Each city and year once, at its first line over all shards, in line order (as settleLedger meets them). */
+export function firstYears(parts: { years?: SettledYear[] }[]): SettledYear[] {
+  const first = new Map<string, SettledYear>();
+  for (const p of parts) {
+    for (const y of p.years ?? []) {
+      const key = `${y.city}:${y.year}`;
+      const had = first.get(key);
+      if (!had || y.line < had.line) first.set(key, y);
+    }
+  }
+  return [...first.values()].sort((a, b) => a.line - b.line);
+}
 
 export async function mergeResults(client: ContainerClient, input: MergeInput): Promise<MergeOutput> {
   type Line = { l: number; c?: string[]; r?: string[] };
@@ -167,7 +199,13 @@ export async function mergeResults(client: ContainerClient, input: MergeInput): 
   await results.close();
   await rejected?.close();
   const rejectedName = rejected ? rejectedBlob(input.jobId) : null;
-  return { results: resultsBlob(input.jobId), rejected: rejectedName, resultRows, rejectedRows };
+  const out: MergeOutput = { results: resultsBlob(input.jobId), rejected: rejectedName, resultRows, rejectedRows };
+  if (input.years) {
+    // the floors the whole ledger breaks, in the order settleLedger lists them
+    const book = defaultBook();
+    out.violations = policyViolationsOf(book, input.years, input.scenario ? parseScenario(book, input.scenario) : undefined).map(violationText);
+  }
+  return out;
 }
 
 /** A floor the policy in force breaks, as the job's summary lists it. */

@@ -188,7 +188,7 @@ describe('the large-job orchestrator', () => {
     expect((s.value as unknown as { any: unknown[] }).any).toEqual([calls[1]]);
     expect(calls).toHaveLength(3); // no activity scheduled twice
     s = gen.next(Object.assign(calls[1], { isFaulted: false, isCompleted: true, result: totals(0, 6) }));
-    expect(s.value).toEqual({ name: MERGE, input: { jobId: 'job-x', shards: [0, 2], convention: 'spec' } });
+    expect(s.value).toEqual({ name: MERGE, input: { jobId: 'job-x', shards: [0, 2], convention: 'spec', years: [] } });
     s = gen.next({ results: 'job-x/results.csv', rejected: null, resultRows: 10, rejectedRows: 0 });
     expect(s.value).toEqual({ name: CLEANUP, input: { jobId: 'job-x' } });
     s = gen.throw(new Error('storage is busy')); // a failed cleanup does not fail the job
@@ -492,12 +492,14 @@ describe('jobs over Azurite: either path equals settleLedger + engine/output.ts 
     }
   });
 
-  test('a partition the bulk path cannot settle: the job is done again on the row path, with the same answer', async () => {
-    const text = withBadRows(generateLedger(8, 1200), 8);
-    const want = whole(text);
+  test('a partition the bulk path cannot settle: the job is done again on the row path, with the same answer and summary (floors broken in the whole ledger\'s order)', async () => {
+    const text = withBadRows(generateLedger(31, 2500), 31);
+    const scenario = JSON.stringify({ name: 'low', overrides: { 'assistance.dibao.rate': '0.5', 'critical.deductible': '9000', 'basic.deductible': '0' } });
+    const want = whole(text, scenario);
+    expect(want.policyViolations.length).toBeGreaterThan(2);
     const jobs = service.getContainerClient('yibao-jobs');
     let asked = 0;
-    const job = await runJob(text, { shards: 4 }, {
+    const job = await runJob(text, { shards: 5, scenario }, {
       // as settlePartition answers a BulkUnsupported (e.g. more distinct notes than the bulk path holds)
       [SETTLE_PART]: async (i) => (++asked === 2 ? { ...((await settlePartition(jobs, i as never)) as object), unsupported: 'too many distinct notes' } : settlePartition(jobs, i as never)),
     });
@@ -507,6 +509,7 @@ describe('jobs over Azurite: either path equals settleLedger + engine/output.ts 
     expect(job.results).toBe(toCsv(resultsTable(want)));
     expect(job.rejected).toBe(toCsv(rejectedTable(want)));
     expect(job.history.some((h) => h.name === MERGE_PARTS)).toBe(false);
+    expect(job.output.summary).toEqual(summaryOf(want));
   });
 });
 
