@@ -46,20 +46,38 @@ export interface CompareOptions { groups?: GroupKey[]; meta?: SummaryMeta }
 export function compareLedger(book: Book, rows: LedgerRow[] | (() => Iterable<LedgerRow>), scenarios: Scenario[], opts: CompareOptions = {}): LedgerComparison {
   const read = () => (typeof rows === 'function' ? rows() : rows);
   const groups = opts.groups ?? [];
-  const base = settleLedger(book, read());
-  const baseGroups = groups.length ? summarize(base, groups, opts.meta) : undefined;
-  const out: ScenarioResult[] = scenarios.map((scenario) => {
+  const run = (scenario?: Scenario): SettledRun => {
     const o = settleLedger(book, read(), { scenario });
+    return { summary: o.summary, violations: o.policyViolations, findings: o.claimFindings.size, groups: groups.length ? summarize(o, groups, opts.meta) : undefined };
+  };
+  const base = run();
+  return comparisonOf(groups, base, scenarios.map((scenario) => ({ scenario, run: run(scenario) })));
+}
+
+/** What a comparison needs of one settled run (the bulk path gives the same without result objects). */
+export interface SettledRun {
+  summary: LedgerSummary;
+  violations: Violation[];
+  /** Claims with at least one claim-level finding. */
+  findings: number;
+  /** Totals per group (when the comparison is by group). */
+  groups?: LedgerGroups;
+}
+
+/** The comparison of runs already settled: the baseline and each scenario's (compareLedger settles them). */
+export function comparisonOf(groups: GroupKey[], base: SettledRun, scenarios: { scenario: Scenario; run: SettledRun }[]): LedgerComparison {
+  const baseGroups = groups.length ? base.groups : undefined;
+  const out: ScenarioResult[] = scenarios.map(({ scenario, run: o }) => {
     const result: ScenarioResult = {
       name: scenario.name,
       city: scenario.city,
       summary: o.summary,
       diff: subTotals(o.summary.totals, base.summary.totals),
-      violations: o.policyViolations,
-      findings: o.claimFindings.size,
+      violations: o.violations,
+      findings: o.findings,
     };
     if (baseGroups) {
-      const sg = summarize(o, groups, opts.meta);
+      const sg = o.groups!;
       const merged = new Map<string, GroupDiff>();
       for (const r of baseGroups.rows) merged.set(groupId(r.key, groups), { key: r.key, baseline: r.totals, scenario: emptyTotals(), diff: emptyTotals(), claims: r.claims });
       for (const r of sg.rows) {
@@ -72,7 +90,7 @@ export function compareLedger(book: Book, rows: LedgerRow[] | (() => Iterable<Le
     }
     return result;
   });
-  return { groups, baseline: { summary: base.summary, violations: base.policyViolations, findings: base.claimFindings.size, groups: baseGroups }, scenarios: out };
+  return { groups, baseline: { summary: base.summary, violations: base.violations, findings: base.findings, groups: baseGroups }, scenarios: out };
 }
 
 /** A difference with its sign for people to read: +545.00, -12.30, 0.00 (tables for files use plain numbers: a leading + would be quoted as a formula guard). */

@@ -305,13 +305,25 @@ export class RosterIndex {
   has(personId: string): boolean {
     return this.byPerson.has(personId);
   }
+  /** A person's entries (never empty), or undefined when the person is not on the roster. */
+  entriesOf(personId: string): RosterEntry[] | undefined {
+    return this.byPerson.get(personId);
+  }
+  /** Every person's entries (a person's list is never empty). */
+  persons(): IterableIterator<[string, RosterEntry[]]> {
+    return this.byPerson.entries();
+  }
   /** The entry in force for a person in a city on a date; undefined if none. */
   at(personId: string, city: CityId, date: string): RosterEntry | undefined {
+    return this.atIn(this.byPerson.get(personId), city, date);
+  }
+  /** at() among one person's entries (from persons()). */
+  atIn(entries: RosterEntry[] | undefined, city: CityId, date: string): RosterEntry | undefined {
     const year = Number(date.slice(0, 4));
     let f = this.favour.get(year);
     if (!f) this.favour.set(year, (f = new Favour(this.book, year)));
     let best: RosterEntry | undefined;
-    for (const e of this.byPerson.get(personId) ?? []) {
+    for (const e of entries ?? []) {
       if (e.city !== city || !inForce(e, date)) continue;
       if (!best || f.better(e, best)) best = e;
     }
@@ -319,9 +331,13 @@ export class RosterIndex {
   }
   /** The county of a person in a city: from the entry in force on the date, else any entry of theirs in the city. */
   countyOf(personId: string, city: CityId, date: string): string | undefined {
-    const e = this.at(personId, city, date);
-    if (e?.county) return e.county;
-    return (this.byPerson.get(personId) ?? []).find((x) => x.city === city && x.county)?.county;
+    const entries = this.byPerson.get(personId);
+    return this.countyIn(entries, city, this.atIn(entries, city, date));
+  }
+  /** countyOf() among one person's entries, given the one in force (atIn). */
+  countyIn(entries: RosterEntry[] | undefined, city: CityId, inForce: RosterEntry | undefined): string | undefined {
+    if (inForce?.county) return inForce.county;
+    return (entries ?? []).find((x) => x.city === city && x.county)?.county;
   }
 }
 
@@ -331,10 +347,43 @@ export class RosterIndex {
 export interface CategoryDifference { line: number; claim_id: string; ledger: string; roster: CategoryId; reason: Message }
 
 /**
+ * The roster's word on one ledger row (its city resolved, its date a valid YYYY-MM-DD, its person id
+ * trimmed and not empty): undefined when the person is not on the roster (the row keeps its
+ * category); else the category in force on the date (the most favourable entry), `ordinary` when no
+ * entry is in force then.
+ */
+export function rosterVerdict(roster: RosterIndex, person: string, city: CityId, date: string): { category: CategoryId; entry?: RosterEntry } | undefined {
+  return rosterVerdictIn(roster, roster.entriesOf(person), city, date);
+}
+
+/** rosterVerdict with the person's entries already looked up (undefined: not on the roster). */
+export function rosterVerdictIn(roster: RosterIndex, entries: RosterEntry[] | undefined, city: CityId, date: string): { category: CategoryId; entry?: RosterEntry } | undefined {
+  if (!entries) return undefined;
+  const entry = roster.atIn(entries, city, date);
+  return { category: entry ? entry.category : 'ordinary', entry };
+}
+
+/** A row settled under another category than the ledger's: `ledger` is the ledger's cell as typed (trimmed). */
+export function categoryDifference(line: number, claimId: string, ledger: string, verdict: { category: CategoryId; entry?: RosterEntry }, date: string): CategoryDifference {
+  const e = verdict.entry;
+  const cat = verdict.category;
+  return {
+    line,
+    claim_id: claimId,
+    ledger,
+    roster: cat,
+    reason: e
+      ? { zh: `花名册第 ${e.line} 行：${date} 时类别为 ${cat}`, en: `roster line ${e.line}: category ${cat} on ${date}` }
+      : { zh: `花名册中该人员 ${date} 无有效待遇期，按普通居民结算`, en: `no roster entry in force on ${date}: settled as ordinary` },
+  };
+}
+
+/**
  * Ledger rows with the category replaced by the one in force on the claim's date: the roster's
  * (most favourable if several are in force); `ordinary` for a person on the roster with no entry in
  * force then (added later, benefits not yet started, or exited). A person not on the roster keeps the
  * ledger's category and is counted in notOnRoster. Rows the ledger will reject anyway pass unchanged.
+ * (The bulk path, engine/bulk/ledger.ts, does the same row by row on bytes.)
  */
 export function rosterCategories<R extends { line: number; fields?: Record<string, string>; error?: unknown }>(book: Book, rows: Iterable<R>, roster: RosterIndex): { rows: Iterable<R>; differences: CategoryDifference[]; notOnRoster: { count: number } } {
   const differences: CategoryDifference[] = [];
@@ -348,22 +397,12 @@ export function rosterCategories<R extends { line: number; fields?: Record<strin
       const date = (f.date ?? '').trim();
       const person = (f.person_id ?? '').trim();
       if (!isIsoDate(date) || person === '') { yield row; continue; }
-      if (!roster.has(person)) { notOnRoster.count++; yield row; continue; }
-      const e = roster.at(person, city.id, date);
-      const cat: CategoryId = e ? e.category : 'ordinary';
+      const verdict = rosterVerdict(roster, person, city.id, date);
+      if (!verdict) { notOnRoster.count++; yield row; continue; }
+      const cat = verdict.category;
       let own: CategoryId | undefined;
       try { own = resolveCategory(book, city, f.category ?? ''); } catch { own = undefined; }
-      if (own !== cat) {
-        differences.push({
-          line: row.line,
-          claim_id: (f.claim_id ?? '').trim(),
-          ledger: (f.category ?? '').trim(),
-          roster: cat,
-          reason: e
-            ? { zh: `花名册第 ${e.line} 行：${date} 时类别为 ${cat}`, en: `roster line ${e.line}: category ${cat} on ${date}` }
-            : { zh: `花名册中该人员 ${date} 无有效待遇期，按普通居民结算`, en: `no roster entry in force on ${date}: settled as ordinary` },
-        });
-      }
+      if (own !== cat) differences.push(categoryDifference(row.line, (f.claim_id ?? '').trim(), (f.category ?? '').trim(), verdict, date));
       const fields = { ...f, category: cat };
       yield { ...row, fields };
     }

@@ -155,8 +155,43 @@ export function summarize(outcome: LedgerOutcome, groups: GroupKey[], meta?: Sum
       warnings++;
     }
   }
-  const rows = [...byKey.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, r]) => r);
-  return { groups, rows, claims: outcome.results.length, warnings, totals };
+  return { groups, rows: sortedRows(byKey), claims: outcome.results.length, warnings, totals };
+}
+
+/** Rows in the order of their group ids (months and years in time order). */
+function sortedRows(byKey: Map<string, SummaryRow>): SummaryRow[] {
+  return [...byKey.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, r]) => r);
+}
+
+/**
+ * One group's sums as plain data (the bulk path's exact fen sums; partitions hand them on and they
+ * are added up): the key cells in the order of the groups, the totals in TOTAL_FIELDS order as exact
+ * decimal strings. A key may come more than once: its sums are added.
+ */
+export interface GroupSum { key: string[]; claims: number; warnings: number; totals: string[] }
+
+/** What summarize gives for the same claims, from their sums per group (engine/bulk). */
+export function groupsFromSums(groups: GroupKey[], sums: Iterable<GroupSum>): LedgerGroups {
+  const byKey = new Map<string, SummaryRow>();
+  for (const s of sums) {
+    const key: Partial<Record<GroupKey, string>> = {};
+    groups.forEach((g, i) => (key[g] = s.key[i]));
+    const id = groupId(key, groups);
+    let row = byKey.get(id);
+    if (!row) byKey.set(id, (row = { key, claims: 0, warnings: 0, totals: emptyTotals() }));
+    row.claims += s.claims;
+    row.warnings += s.warnings;
+    TOTAL_FIELDS.forEach((f, i) => (row!.totals[f] = row!.totals[f].plus(s.totals[i])));
+  }
+  const rows = sortedRows(byKey);
+  let totals = emptyTotals();
+  let claims = 0, warnings = 0;
+  for (const r of rows) {
+    totals = addTotals(totals, r.totals);
+    claims += r.claims;
+    warnings += r.warnings;
+  }
+  return { groups, rows, claims, warnings, totals };
 }
 
 const ZH: Record<GroupKey, string> = { city: '城市', county: '县区', category: '类别', month: '月份', year: '年度', kind: '就医类别' };
