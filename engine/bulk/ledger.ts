@@ -16,7 +16,9 @@ import { normalizeName, resolveCategory, resolveCity } from '../catalog';
 import { parseKind, parseDate, validateClaim, type ValidClaim } from '../claims';
 import { headerPlan } from '../nhsa';
 import { tableLedgerRows, emptyTotals, policyViolationsOf, type LedgerOutcome, type Totals } from '../ledger';
-import { TOTAL_FIELDS } from '../summary';
+import { TOTAL_FIELDS, UNKNOWN_KEY, groupsFromSums, type GroupKey, type GroupSum, type LedgerGroups } from '../summary';
+import { rosterVerdictIn, categoryDifference, type RosterIndex, type RosterEntry, type CategoryDifference } from '../roster';
+import { isIsoDate } from '../policy/load';
 import { paramsAt, rulesFor, type CategoryRules, type Params } from '../policy/resolve';
 import { checkClaim, type Violation } from '../floors';
 import { newYearState, settleClaim } from '../settle';
@@ -55,7 +57,28 @@ export interface BulkOptions {
    */
   lines?: Int32Array;
   duplicates?: Int32Array;
+  /**
+   * Totals per group (engine/summary.ts GroupKey) beside the ledger's own, in exact fen: groupSums() /
+   * groupSummary(), what summarize gives for settleLedger's results. `county` is the row's county
+   * cell (the last column named county), else the roster's (opts.roster), else UNKNOWN_KEY.
+   */
+  groups?: GroupKey[];
+  /**
+   * --roster (engine/roster.ts rosterCategories, row by row): each readable record is settled under
+   * the category the roster has in force on its date. A splitter writes that category into the
+   * record it hands the partition (and, with groups by county, the county as a last column named
+   * county), so that the partitions need no roster.
+   */
+  roster?: BulkRoster;
 }
+
+export interface BulkRoster {
+  index: RosterIndex;
+  /** Each record settled under another category than the ledger's, in input order (none: not reported, e.g. a what-if run). */
+  onDifference?: (d: CategoryDifference) => void;
+}
+
+const KIND_NAMES = ['inpatient', 'special_drug', 'chronic_outpatient'] as const;
 
 /**
  * Records as the reader hands them on: the bytes, and per record its line, status (0 readable,
@@ -69,6 +92,20 @@ const META = 5;
 export type IdsExport = ReturnType<ByteInterner['exportShared']>;
 
 const COMMA = 44, LF = 10, CR = 13, QUOTE = 34;
+const COMMA_BYTES = new Uint8Array([COMMA]);
+const COUNTY_HEADING = new TextEncoder().encode('county');
+
+function concatBytes(pieces: Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of pieces) n += p.length;
+  const out = new Uint8Array(n);
+  n = 0;
+  for (const p of pieces) {
+    out.set(p, n);
+    n += p.length;
+  }
+  return out;
+}
 const CATEGORY_CHANGED = { zh: '本年度内此人类别有变化：累计基数连续计算，本次按新类别的参数支付', en: "the person's category changed this year: bases run on, this claim is paid under the new category" };
 const FIELDS = ['claim_id', 'person_id', 'category', 'city', 'date', 'kind', 'hospital_level', 'total', 'compliant', 'basic_paid'] as const;
 const F_ID = 0, F_PERSON = 1, F_CAT = 2, F_CITY = 3, F_DATE = 4, F_KIND = 5, F_LEVEL = 6, F_TOTAL = 7, F_COMPLIANT = 8, F_BASIC = 9;
@@ -131,6 +168,65 @@ class ByteCache<V> {
     this.tags.push(tag);
     this.vals.push(v);
   }
+}
+
+/** A roster's persons by the UTF-8 bytes of their ids: each one's entries, found without decoding a cell. */
+class RosterPersons {
+  private readonly keys: Uint8Array;
+  private readonly off: Int32Array;
+  private readonly lists: RosterEntry[][] = [];
+  private readonly table: Int32Array;
+
+  constructor(index: RosterIndex) {
+    const enc = new TextEncoder();
+    const ids: Uint8Array[] = [];
+    let bytes = 0;
+    for (const [id, list] of index.persons()) {
+      const b = enc.encode(id);
+      ids.push(b);
+      this.lists.push(list);
+      bytes += b.length;
+    }
+    this.keys = new Uint8Array(bytes);
+    this.off = new Int32Array(ids.length + 1);
+    let size = 1 << 10;
+    while (size < ids.length * 2) size *= 2;
+    this.table = new Int32Array(size).fill(-1);
+    const mask = size - 1;
+    let p = 0;
+    ids.forEach((b, k) => {
+      this.keys.set(b, p);
+      this.off[k] = p;
+      p += b.length;
+      this.off[k + 1] = p;
+      let slot = hashBytes(b, 0, b.length, 7) & mask;
+      while (this.table[slot] >= 0) slot = (slot + 1) & mask;
+      this.table[slot] = k;
+    });
+  }
+
+  /** The entries of the person whose id is b[s, e), or undefined when the person is not on the roster. */
+  find(b: Uint8Array, s: number, e: number): RosterEntry[] | undefined {
+    const mask = this.table.length - 1;
+    const keys = this.keys;
+    for (let slot = hashBytes(b, s, e, 7) & mask; ; slot = (slot + 1) & mask) {
+      const k = this.table[slot];
+      if (k < 0) return undefined;
+      const ks = this.off[k], ke = this.off[k + 1];
+      if (ke - ks !== e - s) continue;
+      let i = 0;
+      while (i < e - s && keys[ks + i] === b[s + i]) i++;
+      if (i === e - s) return this.lists[k];
+    }
+  }
+}
+
+const rosterPersonsOf = new WeakMap<RosterIndex, RosterPersons>();
+
+function rosterPersons(index: RosterIndex): RosterPersons {
+  let p = rosterPersonsOf.get(index);
+  if (!p) rosterPersonsOf.set(index, (p = new RosterPersons(index)));
+  return p;
 }
 
 export class BulkLedger {
@@ -207,12 +303,43 @@ export class BulkLedger {
   private findingCount = 0;
   private firstFinding: Violation | undefined;
   private firstFindingLine = -1; // a partition: the first line of the person-year with the first finding
+  /** Claims with at least one claim-level finding (settleLedger's claimFindings.size). */
+  findingClaims = 0;
+  // --- groups (opts.groups): a slot per distinct key, per valid row its slot
+  private readonly groupMask: number; // bits: city 1, county 2, category 4, month 8, year 16, kind 32
+  private readonly vSlot: I32 | null;
+  private readonly slotOfBase = new Map<number, number>();
+  private readonly baseIds = new Map<number, number>();
+  private readonly slotKeys: string[][] = [];
+  private slotSums: GroupSum[] | null = null;
+  private countyCol = -1;
+  private readonly countyCache = new ByteCache<number>(); // the county cell as it is → county number (−1: empty)
+  private readonly countyIds = new Map<string, number>();
+  private readonly countyNames: string[] = [];
+  private readonly countyCells: Uint8Array[] = [];
+  private recCounty = 0; // the current record's county number
+  // --- roster (opts.roster): the current record's city, date, person and the roster's word on them
+  /** Readable records whose person is not on the roster (they keep the ledger's category). */
+  notOnRoster = 0;
+  private readonly appendCounty: boolean;
+  private readonly rCity = new ByteCache<number>();
+  private readonly rDate = new ByteCache<string | null>();
+  private readonly rCat = new ByteCache<number>();
+  private readonly idBytes = new Map<string, Uint8Array>();
+  private recCat: CategoryId | null = null;
+  private recVerdict: { category: CategoryId; entry?: RosterEntry } | undefined;
+  private recCityIdx = -1;
+  private recEntries: RosterEntry[] = [];
 
   constructor(private readonly book: Book, private readonly opts: BulkOptions = {}) {
     this.role = opts.role ?? 'both';
     this.ids = new ByteInterner(false, this.role === 'settler' ? 0 : opts.rowsHint ?? 0, this.role === 'reader');
     this.groups = new ByteInterner(true, this.role === 'reader' ? 0 : (opts.rowsHint ?? 0) / 2);
     this.vLine = opts.lines ? new I32() : null;
+    const keys = opts.groups ?? [];
+    this.groupMask = (['city', 'county', 'category', 'month', 'year', 'kind'] as const).reduce((m, g, i) => (keys.includes(g) ? m | (1 << i) : m), 0);
+    this.vSlot = opts.groups && this.role !== 'splitter' && this.role !== 'reader' ? new I32() : null;
+    this.appendCounty = this.role === 'splitter' && opts.roster !== undefined && (this.groupMask & 2) !== 0;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -378,7 +505,7 @@ export class BulkLedger {
     if (this.header === null) {
       this.readHeader(this.cells(b));
       this.bHeader = this.header!;
-      this.opts.split?.header(b.subarray(start, end));
+      this.opts.split?.header(this.appendCounty ? this.withLastCell(b, start, end, COUNTY_HEADING) : b.subarray(start, end));
       return;
     }
     if (this.opts.lines) line = this.opts.lines[this.recIdx++];
@@ -506,7 +633,12 @@ export class BulkLedger {
     const w = this.opts.split!;
     this.trimmed(b, F_PERSON);
     if (this.te - this.ts > MAX_KEY_BYTES) throw new BulkUnsupported('person_id too long');
-    w.row(hashBytes(this.tb, this.ts, this.te, 0), b.subarray(start, end), line);
+    const hash = hashBytes(this.tb, this.ts, this.te, 0);
+    if (this.opts.roster) {
+      // the roster's category written into the record (and the county beside it): partitions need no roster
+      this.rosterRecord(b, line);
+      w.row(hash, this.rewritten(b, start, end), line);
+    } else w.row(hash, b.subarray(start, end), line);
     this.trimmed(b, F_ID);
     if (this.te - this.ts > MAX_KEY_BYTES) throw new BulkUnsupported('claim_id too long');
     if (this.te > this.ts) w.id(hashBytes(this.tb, this.ts, this.te, 1), this.tb.subarray(this.ts, this.te), line);
@@ -520,12 +652,146 @@ export class BulkLedger {
       for (const row of rows) this.rejections.push({ line, claim_id: undefined, reason: row.error!.reason });
       return;
     }
+    if (this.opts.roster) this.rosterRecord(b, line);
     if (status === 3) {
       const claimId = this.cellText(b, this.col[F_ID]).trim();
       this.rejections.push({ line, claim_id: claimId, reason: { zh: `claim_id ${claimId} 重复，以首次出现的行为准`, en: `duplicate claim_id ${claimId}: the first row stands` } });
       return;
     }
+    if (this.groupMask & 2) this.recCounty = this.countyOfRecord(b);
     if (!this.fastRow(b, seq, line, idk)) this.slowRow(b, seq, line, idk);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // --roster and the county (opts.roster, opts.groups)
+
+  /**
+   * The roster's word on the current record, as engine/roster.ts rosterCategories reads the row: its
+   * city resolved, its date a valid YYYY-MM-DD, its person id not empty, else nothing; a person not
+   * on the roster counts in notOnRoster. Sets recCat (the category to settle under, or null).
+   */
+  private rosterRecord(b: Uint8Array, line: number): void {
+    this.recCat = null;
+    this.recVerdict = undefined;
+    this.recCityIdx = -1;
+    const roster = this.opts.roster!;
+    const kc = this.col[F_CITY];
+    let cityIdx = this.rCity.get(b, this.cs[kc], this.ce[kc], 0);
+    if (cityIdx === undefined) {
+      cityIdx = this.resolve(() => this.cityIndex(resolveCity(this.book, this.cellText(b, kc))));
+      this.rCity.put(b, this.cs[kc], this.ce[kc], 0, cityIdx);
+    }
+    if (cityIdx < 0) return;
+    const kd = this.col[F_DATE];
+    let date = this.rDate.get(b, this.cs[kd], this.ce[kd], 0);
+    if (date === undefined) {
+      const t = this.cellText(b, kd).trim();
+      date = isIsoDate(t) ? t : null;
+      this.rDate.put(b, this.cs[kd], this.ce[kd], 0, date);
+    }
+    if (date === null) return;
+    // the person's entries, found by the bytes of the trimmed id (no string per row)
+    const kp = this.col[F_PERSON];
+    let ps = this.cs[kp], pe = this.ce[kp];
+    let pb = b;
+    if (this.cq[kp] || !this.plain(b, ps, pe)) {
+      pb = this.encoder.encode(this.cellText(b, kp).trim());
+      ps = 0;
+      pe = pb.length;
+    } else {
+      while (ps < pe && isSpace(b[ps])) ps++;
+      while (pe > ps && isSpace(b[pe - 1])) pe--;
+    }
+    if (pe === ps) return;
+    const entries = rosterPersons(roster.index).find(pb, ps, pe);
+    if (!entries) {
+      this.notOnRoster++;
+      return;
+    }
+    const city = this.cities[cityIdx];
+    const verdict = rosterVerdictIn(roster.index, entries, city.id, date)!;
+    this.recCityIdx = cityIdx;
+    this.recEntries = entries;
+    this.recVerdict = verdict;
+    this.recCat = verdict.category;
+    if (!roster.onDifference) return;
+    const k = this.col[F_CAT];
+    let own = this.rCat.get(b, this.cs[k], this.ce[k], cityIdx);
+    if (own === undefined) {
+      own = this.resolve(() => this.categoryIndex(resolveCategory(this.book, city, this.cellText(b, k))));
+      this.rCat.put(b, this.cs[k], this.ce[k], cityIdx, own);
+    }
+    if (own < 0 || this.categories[own] !== verdict.category) {
+      roster.onDifference(categoryDifference(line, this.cellText(b, this.col[F_ID]).trim(), this.cellText(b, k).trim(), verdict, date));
+    }
+  }
+
+  /**
+   * The current record's county number, as engine/summary.ts keyOf finds it: the county cell
+   * (trimmed) if not empty, else the roster's county for the person, city and date, else UNKNOWN_KEY.
+   */
+  private countyOfRecord(b: Uint8Array): number {
+    const k = this.countyCol;
+    if (k >= 0) {
+      let c = this.countyCache.get(b, this.cs[k], this.ce[k], 0);
+      if (c === undefined) {
+        const t = this.cellText(b, k).trim();
+        c = t === '' ? -1 : this.countyNumber(t);
+        this.countyCache.put(b, this.cs[k], this.ce[k], 0, c);
+      }
+      if (c >= 0) return c;
+    }
+    const v = this.recVerdict;
+    if (v) return this.countyNumber(this.opts.roster!.index.countyIn(this.recEntries, this.cities[this.recCityIdx].id, v.entry) || UNKNOWN_KEY);
+    return this.countyNumber(UNKNOWN_KEY);
+  }
+
+  private countyNumber(name: string): number {
+    let k = this.countyIds.get(name);
+    if (k === undefined) {
+      k = this.countyNames.push(name) - 1;
+      this.countyIds.set(name, k);
+    }
+    return k;
+  }
+
+  /** A record as a splitter hands it on under --roster: the roster's category in its cell, the county appended. */
+  private rewritten(b: Uint8Array, start: number, end: number): Uint8Array {
+    if (this.recCat === null && !this.appendCounty) return b.subarray(start, end);
+    const k = this.col[F_CAT];
+    const tail = this.ce[this.ncells - 1]; // the record's line break (if any) follows its last cell
+    const pieces: Uint8Array[] = [];
+    let p = start;
+    if (this.recCat !== null) {
+      pieces.push(b.subarray(p, this.cs[k]), this.bytesOf(this.recCat));
+      p = this.ce[k];
+    }
+    pieces.push(b.subarray(p, tail));
+    if (this.appendCounty) pieces.push(COMMA_BYTES, this.countyCell(this.countyOfRecord(b)));
+    pieces.push(b.subarray(tail, end));
+    return concatBytes(pieces);
+  }
+
+  /** The header or a record with one more cell (the header's county). */
+  private withLastCell(b: Uint8Array, start: number, end: number, cell: Uint8Array): Uint8Array {
+    const tail = this.ce[this.ncells - 1];
+    return concatBytes([b.subarray(start, tail), COMMA_BYTES, cell, b.subarray(tail, end)]);
+  }
+
+  /** A county as a CSV cell (quoted where it must be). */
+  private countyCell(k: number): Uint8Array {
+    let c = this.countyCells[k];
+    if (!c) {
+      const name = this.countyNames[k];
+      c = this.countyCells[k] = this.encoder.encode(/[",\r\n]/.test(name) ? `"${name.replace(/"/g, '""')}"` : name);
+    }
+    return c;
+  }
+
+  private bytesOf(text: string): Uint8Array {
+    let b = this.idBytes.get(text);
+    if (!b) this.idBytes.set(text, (b = this.encoder.encode(text)));
+    return b;
   }
 
   /** True when bytes[s, e) are printable ASCII with no quote (the common cell). */
@@ -544,6 +810,7 @@ export class BulkLedger {
     this.header = cells;
     this.ncols = cells.length;
     FIELDS.forEach((f, k) => (this.col[k] = columns.lastIndexOf(f)));
+    this.countyCol = columns.lastIndexOf('county');
   }
 
   /** Range of field f in the current record, trimmed of ASCII spaces; null when the cell is quoted or absent. */
@@ -579,12 +846,23 @@ export class BulkLedger {
     }
     if (cityIdx < 0) return false;
     const city = this.cities[cityIdx];
-    // category
-    if (!this.field(b, F_CAT)) return false;
-    let catIdx = this.catCache.get(b, this.fs, this.fe, cityIdx);
-    if (catIdx === undefined) {
-      catIdx = this.resolve(() => this.categoryIndex(resolveCategory(this.book, city, this.decoder.decode(b.subarray(this.fs, this.fe)))));
-      this.catCache.put(b, this.fs, this.fe, cityIdx, catIdx);
+    // category (under --roster: the roster's, read as if it were the cell)
+    let catIdx: number | undefined;
+    if (this.recCat === null) {
+      if (!this.field(b, F_CAT)) return false;
+      catIdx = this.catCache.get(b, this.fs, this.fe, cityIdx);
+      if (catIdx === undefined) {
+        catIdx = this.resolve(() => this.categoryIndex(resolveCategory(this.book, city, this.decoder.decode(b.subarray(this.fs, this.fe)))));
+        this.catCache.put(b, this.fs, this.fe, cityIdx, catIdx);
+      }
+    } else {
+      const id = this.bytesOf(this.recCat);
+      catIdx = this.catCache.get(id, 0, id.length, cityIdx);
+      if (catIdx === undefined) {
+        const text = this.recCat;
+        catIdx = this.resolve(() => this.categoryIndex(resolveCategory(this.book, city, text)));
+        this.catCache.put(id, 0, id.length, cityIdx, catIdx);
+      }
     }
     if (catIdx < 0) return false;
     // date, and with it the parameters in force
@@ -605,7 +883,7 @@ export class BulkLedger {
     if (!this.field(b, F_KIND)) return false;
     let kind = this.kindCache.get(b, this.fs, this.fe, 0);
     if (kind === undefined) {
-      kind = this.resolve(() => (parseKind(this.decoder.decode(b.subarray(this.fs, this.fe))) === 'special_drug' ? 1 : 0));
+      kind = this.resolve(() => KIND_NAMES.indexOf(parseKind(this.decoder.decode(b.subarray(this.fs, this.fe)))));
       this.kindCache.put(b, this.fs, this.fe, 0, kind);
     }
     if (kind < 0) return false;
@@ -648,7 +926,7 @@ export class BulkLedger {
     if (kind === 1 && !this.ruleSets[rule].rules.specialDrug) return false;
     const group = this.groups.intern(b, ps, pe, cityIdx * 10000 + date.year);
     if (this.groups.lastWasNew) this.groupCity[group] = cityIdx;
-    this.addValid(line, idk, group, date.day, rule, kind | (level << 1), total, compliant, basic, cityIdx, date.year);
+    this.addValid(line, idk, group, date.day, rule, (kind & 1) | (level << 1), total, compliant, basic, cityIdx, date.year, kind);
     void seq;
     return true;
   }
@@ -723,6 +1001,7 @@ export class BulkLedger {
     const cells = this.cells(b);
     const fields: Record<string, string> = Object.create(null);
     this.header!.forEach((c, i) => (fields[normalizeName(c).toLowerCase()] = cells[i]));
+    if (this.recCat !== null) fields.category = this.recCat;
     const claimId = fields.claim_id?.trim() || undefined;
     let v: ValidClaim;
     try {
@@ -744,11 +1023,12 @@ export class BulkLedger {
     if (this.groups.lastWasNew) this.groupCity[group] = cityIdx;
     const level = c.hospital_level === undefined ? 0 : LEVEL_CODES.indexOf(c.hospital_level);
     const fen = (d: DecimalBase) => Number(d.times(100).toFixed(0));
-    this.addValid(line, idk, group, Number(c.date.slice(5, 7)) * 32 + Number(c.date.slice(8, 10)), rule, (c.kind === 'special_drug' ? 1 : 0) | (level << 1), fen(c.total), fen(c.compliant), c.basic_paid === undefined ? -1 : fen(c.basic_paid), cityIdx, year);
+    this.addValid(line, idk, group, Number(c.date.slice(5, 7)) * 32 + Number(c.date.slice(8, 10)), rule, (c.kind === 'special_drug' ? 1 : 0) | (level << 1), fen(c.total), fen(c.compliant), c.basic_paid === undefined ? -1 : fen(c.basic_paid), cityIdx, year, KIND_NAMES.indexOf(c.kind));
   }
 
-  private addValid(line: number, idk: number, group: number, day: number, rule: number, kind: number, total: number, compliant: number, basic: number, cityIdx: number, year: number): void {
+  private addValid(line: number, idk: number, group: number, day: number, rule: number, kind: number, total: number, compliant: number, basic: number, cityIdx: number, year: number, kindCode: number): void {
     const v = this.nValid++;
+    if (this.vSlot) this.vSlot.set(v, this.slotOf(rule, year, day >> 5, kindCode));
     this.vLine?.set(v, line);
     this.vId.set(v, idk);
     this.vGroup.set(v, group);
@@ -805,13 +1085,86 @@ export class BulkLedger {
       if (this.firstFinding !== undefined && this.firstFindingLine < 0 && this.vLine) this.firstFindingLine = this.vLine.get(first);
     }
     this.sumTotals();
+    if (this.vSlot) this.sumGroups();
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // totals per group (opts.groups)
+
+  /** The slot of a valid row's group key (a key may have more than one slot: groupsFromSums adds them up). */
+  private slotOf(rule: number, year: number, month: number, kindCode: number): number {
+    const m = this.groupMask;
+    const rs = this.ruleSets[rule];
+    // city < 2^10, category < 2^10, year < 2^14, month < 2^4, kind < 2^2: 40 bits
+    const base = ((((m & 1 ? rs.cityIdx : 0) * 1024 + (m & 4 ? rs.catIdx : 0)) * 16384 + (m & 24 ? year : 0)) * 16 + (m & 8 ? month : 0)) * 4 + (m & 32 ? kindCode : 0);
+    let key = base;
+    if (m & 2) {
+      let id = this.baseIds.get(base);
+      if (id === undefined) this.baseIds.set(base, (id = this.baseIds.size));
+      key = id * 2 ** 32 + this.recCounty;
+    }
+    let slot = this.slotOfBase.get(key);
+    if (slot === undefined) {
+      slot = this.slotKeys.length;
+      if (slot >= 1 << 20) throw new BulkUnsupported('too many groups');
+      const y = String(year).padStart(4, '0');
+      const cells: Record<GroupKey, string> = { city: rs.city.id, county: this.countyNames[this.recCounty], category: rs.category, month: `${y}-${String(month).padStart(2, '0')}`, year: y, kind: KIND_NAMES[kindCode] };
+      this.slotKeys.push(this.opts.groups!.map((g) => cells[g]));
+      this.slotOfBase.set(key, slot);
+    }
+    return slot;
+  }
+
+  /** Fen sums per slot in exact integers (as sumTotals: each float sum flushed before 2^15 amounts). */
+  private sumGroups(): void {
+    const n = this.slotKeys.length;
+    const acc = new Float64Array(n * 8);
+    const pending = new Int32Array(n);
+    const claims = new Float64Array(n);
+    const warnings = new Float64Array(n);
+    const sums = new Array<bigint>(n * 8).fill(0n);
+    const flush = (s: number) => {
+      for (let k = s * 8; k < s * 8 + 8; k++) {
+        sums[k] += BigInt(acc[k]);
+        acc[k] = 0;
+      }
+      pending[s] = 0;
+    };
+    for (let v = 0; v < this.nValid; v++) {
+      const s = this.vSlot!.get(v);
+      const total = this.vTotal.get(v), compliant = this.vCompliant.get(v);
+      const b = this.vBasic.get(v), c = this.vCritical.get(v), a = this.vAssist.get(v), r = this.vReassist.get(v);
+      const paid = b + c + a + r;
+      const o = s * 8;
+      acc[o] += total; acc[o + 1] += compliant; acc[o + 2] += b; acc[o + 3] += c; acc[o + 4] += a; acc[o + 5] += r; acc[o + 6] += compliant - paid; acc[o + 7] += total - paid;
+      claims[s]++;
+      if (this.vWarn.get(v) === 2) warnings[s]++;
+      if (++pending[s] === 0x7fff) flush(s);
+    }
+    const yuan = (f: bigint) => `${f / 100n}.${String(f % 100n).padStart(2, '0')}`; // f ≥ 0
+    this.slotSums = this.slotKeys.map((key, s) => {
+      flush(s);
+      return { key, claims: claims[s], warnings: warnings[s], totals: sums.slice(s * 8, s * 8 + 8).map(yuan) };
+    });
+  }
+
+  /** Sums per group (opts.groups), plain data: what a partition hands on (groupsFromSums adds them up). */
+  groupSums(): GroupSum[] {
+    if (!this.opts.groups) throw new Error('groupSums: no groups asked for');
+    this.settle();
+    return this.slotSums!;
+  }
+
+  /** Totals per group: what engine/summary.ts summarize gives for settleLedger's outcome. */
+  groupSummary(): LedgerGroups {
+    return groupsFromSums(this.opts.groups!, this.groupSums());
   }
 
   private settleGroupFast(order: Int32Array, s: number, e: number, state: Float64Array, out: Float64Array): boolean {
     state.fill(0);
     if (this.basics.length < e - s) this.basics = new Float64Array(Math.max(e - s, this.basics.length * 2));
     const basics = this.basics;
-    const findingCount = this.findingCount, firstFinding = this.firstFinding;
+    const findingCount = this.findingCount, firstFinding = this.firstFinding, findingClaims = this.findingClaims;
     let firstCat = -1;
     let otherCats: number[] | null = null;
     for (let i = s; i < e; i++) {
@@ -824,6 +1177,7 @@ export class BulkLedger {
         for (let j = s; j < i; j++) this.vBasic.set(order[j], basics[j - s]);
         this.findingCount = findingCount;
         this.firstFinding = firstFinding;
+        this.findingClaims = findingClaims;
         return false;
       }
       basics[i - s] = this.vBasic.get(v);
@@ -884,12 +1238,14 @@ export class BulkLedger {
         this.findingCount++;
       }
     }
+    if (out) this.findingClaims++;
     return out;
   }
 
   private noteFindings(f: Violation[]): void {
     if (!this.firstFinding) this.firstFinding = f[0];
     this.findingCount += f.length;
+    this.findingClaims++;
   }
 
   private compileClaimRules(city: CityDef): FastClaimRule[] | null {
@@ -1126,13 +1482,15 @@ export class BulkLedger {
       firstFindingLine: this.firstFindingLine,
       years: this.settledYears(),
       decimalGroups: this.decimalGroups,
+      findingClaims: this.findingClaims,
+      groups: this.opts.groups ? this.groupSums() : undefined,
     };
   }
 
   /** Bytes held in columns (for the benchmark's report). */
   columnBytes(): number {
     const cols = [this.vId, this.vGroup, this.vDay, this.vRule, this.vKind, this.vTotal, this.vCompliant, this.vBasic, this.vCritical, this.vAssist, this.vReassist, this.vWarn, this.vNotes];
-    return cols.reduce((s, c) => s + c.bytes(), 0) + this.ids.bytes() + this.groups.bytes();
+    return cols.reduce((s, c) => s + c.bytes(), 0) + (this.vSlot?.bytes() ?? 0) + this.ids.bytes() + this.groups.bytes();
   }
 }
 

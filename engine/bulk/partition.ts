@@ -19,7 +19,7 @@ import { Decimal } from '../money';
 import { csvLine } from '../csv';
 import { RESULT_COLUMNS } from '../output';
 import { policyViolationsOf, type LedgerOutcome } from '../ledger';
-import { TOTAL_FIELDS } from '../summary';
+import { TOTAL_FIELDS, groupsFromSums, type GroupKey, type GroupSum, type LedgerGroups } from '../summary';
 import type { Book } from '../policy/load';
 import type { Scenario } from '../scenario';
 import type { Violation } from '../floors';
@@ -42,6 +42,12 @@ export interface PartSummary {
   /** The cities and years settled, with the first line of each. */
   years: { city: string; year: string; line: number }[];
   decimalGroups: number;
+  /** Claims with at least one finding (findings counts the findings). Absent: not counted. */
+  findingClaims?: number;
+  /** Sums per group when the partition was asked for them (BulkOptions.groups): see mergeGroups. */
+  groups?: GroupSum[];
+  /** The same partition settled under each what-if scenario of the run (yibao settle --compare), in order. */
+  whatIf?: PartSummary[];
 }
 
 const LF = 10, CR = 13;
@@ -317,4 +323,20 @@ export function mergeOutcomes(book: Book, scenario: Scenario | undefined, read: 
     policyViolations: policyViolationsOf(book, years, scenario),
     claimFindings,
   };
+}
+
+/** The totals per group of the whole ledger from the partitions' sums (each was settled with BulkOptions.groups). */
+export function mergeGroups(groups: GroupKey[], parts: PartSummary[]): LedgerGroups {
+  return groupsFromSums(groups, parts.flatMap((p) => {
+    if (!p.groups) throw new Error('mergeGroups: a partition without group sums');
+    return p.groups;
+  }));
+}
+
+/** Claims with at least one finding in the whole ledger (settleLedger's claimFindings.size). */
+export function mergeFindingClaims(parts: PartSummary[]): number {
+  return parts.reduce((n, p) => {
+    if (p.findingClaims === undefined) throw new Error('mergeFindingClaims: a partition without the count');
+    return n + p.findingClaims;
+  }, 0);
 }
