@@ -7,11 +7,15 @@ import * as path from 'node:path';
 import * as os from 'node:os';
 import { isUtf8 } from 'node:buffer';
 import { MessageChannel, Worker, receiveMessageOnPort } from 'node:worker_threads';
-import { rejectedTable, toCsv, summaryText, bilingual, YibaoError, type Book, type LedgerOutcome, type Scenario } from '../engine';
-import { BulkLedger, BulkUnsupported, type IdsExport, type RecordBatch } from '../engine/bulk/ledger';
+import { rejectedTable, toCsv, summaryText, bilingual, YibaoError, type Book, type Scenario } from '../engine';
+import { BulkLedger, BulkUnsupported, type BulkRoster, type IdsExport, type RecordBatch } from '../engine/bulk/ledger';
+import { PartWriter } from '../engine/bulk/partition';
+import { comparisonOf, type SettledRun } from '../engine/compare';
+import type { GroupKey } from '../engine/summary';
 import { writeAtomic, writeAll } from './io';
 import { progressBar } from './progress';
-import { partitionsFor, settlePartitioned } from './partition';
+import { partitionsFor, settlePartitioned, type MergedRun } from './partition';
+import { checkBudgetOptions, readRosterFile, printRosterRejections, printBudgetResults, RosterDifferences, type BudgetSettleOptions } from './settle-budget';
 
 const CHUNK = 1 << 20;
 
@@ -109,17 +113,20 @@ export function bulkThreads(file: string): number {
 
 const WORKER = path.join(__dirname, 'bulk-worker.js');
 
+/** What a bulk run is asked for besides its results (BulkOptions): totals per group, the roster. */
+export interface BulkExtras { groups?: GroupKey[]; roster?: BulkRoster }
+
 /** Read a ledger file into a BulkLedger and settle it; throws BulkUnsupported when the run needs settleLedger. */
-export function settleFileBulk(book: Book, file: string, scenario?: Scenario, threads = bulkThreads(file)): BulkLedger {
+export function settleFileBulk(book: Book, file: string, scenario?: Scenario, threads = bulkThreads(file), extras: BulkExtras = {}): BulkLedger {
   const rowsHint = rowsHintOf(file);
   if (threads < 2) {
-    const ledger = new BulkLedger(book, { scenario, rowsHint });
+    const ledger = new BulkLedger(book, { scenario, rowsHint, ...extras });
     readChunks(file, (chunk) => ledger.push(chunk));
     ledger.end();
     return ledger;
   }
   // Two threads: the worker reads, scans and finds duplicates; this thread validates, settles and writes.
-  const ledger = new BulkLedger(book, { scenario, rowsHint, role: 'settler' });
+  const ledger = new BulkLedger(book, { scenario, rowsHint, role: 'settler', ...extras });
   const control = new Int32Array(new SharedArrayBuffer(12)); // [batches in flight, messages sent, heartbeat]
   const { port1, port2 } = new MessageChannel();
   // a small young generation: the reader allocates little that lives, and its RSS counts in the total
@@ -176,17 +183,77 @@ async function writeAtomicBytes<T>(file: string, write: (sink: (bytes: Uint8Arra
   return result;
 }
 
-export interface BulkSettleCommand { input: string; out?: string; scenario?: Scenario }
+export interface BulkSettleCommand extends BudgetSettleOptions { input: string; out?: string; scenario?: Scenario }
+
+/** Counts of the bulk runs of this process, by kind (to see which path a run took, e.g. in tests). */
+export const bulkRuns = { memory: 0, partitioned: 0, whatIf: 0 };
+
+/**
+ * The ledger file read as the bulk path reads it, settling nothing (an error in the options or the
+ * roster is reported only after the ledger's own, as the decimal path reads the ledger first): throws
+ * the ledger's error if it has one; false when the bulk path cannot take it (the decimal path will).
+ */
+function bulkCanRead(book: Book, file: string): boolean {
+  const splitter = new BulkLedger(book, { role: 'splitter', split: new PartWriter(1, () => undefined) });
+  try {
+    for (const chunk of fileChunks(file)) splitter.push(chunk);
+    splitter.end();
+  } catch (e) {
+    if (e instanceof BulkUnsupported) return false;
+    throw e;
+  }
+  return true;
+}
+
+/** Under --compare, the run of the pack itself (the main run) and each scenario's, as a comparison takes them. */
+function settledRun(r: MergedRun): SettledRun {
+  return { summary: r.outcome.summary, violations: r.outcome.policyViolations, findings: r.findingClaims, groups: r.groups };
+}
+
+/** The ledger in memory under the run's scenario: its results written, its summary kept (the ledger is let go). */
+async function mainInMemory(book: Book, cmd: BulkSettleCommand, extras: BulkExtras, stdout: NodeJS.WritableStream): Promise<{ run: MergedRun; notOnRoster: number }> {
+  const ledger = settleFileBulk(book, cmd.input, cmd.scenario, undefined, extras);
+  bulkRuns.memory++;
+  const run = { outcome: ledger.outcome(), groups: extras.groups ? ledger.groupSummary() : undefined, findingClaims: ledger.findingClaims };
+  if (cmd.out) await writeAtomicBytes(cmd.out, (sink) => ledger.writeResults(sink));
+  else ledger.writeResults((bytes) => stdout.write(Buffer.from(bytes)));
+  return { run, notOnRoster: ledger.notOnRoster };
+}
+
+/** A ledger in memory settled under one scenario: its summary (no results written). */
+function whatIfInMemory(book: Book, file: string, scenario: Scenario, extras: BulkExtras): MergedRun {
+  const ledger = settleFileBulk(book, file, scenario, undefined, extras);
+  bulkRuns.whatIf++;
+  return { outcome: ledger.outcome(), groups: extras.groups ? ledger.groupSummary() : undefined, findingClaims: ledger.findingClaims };
+}
 
 /**
  * `yibao settle` on the bulk path: the same files, messages and exit status as cli/settle.ts runSettle
- * for a plain run (spec column names, no explanations). A ledger of more rows than one partition
- * holds (cli/partition.ts) is cut into partitions, so memory stays bounded. Returns null when the file
- * needs the ordinary path (then nothing has been written).
+ * on the decimal path (spec column names, no explanations), --summary, --compare and --roster
+ * included (cli/settle-budget.ts). A ledger of more rows than one partition holds (cli/partition.ts)
+ * is cut into partitions, so memory stays bounded. Returns null when the file needs the ordinary path
+ * (then nothing has been written or printed).
  */
 export async function runSettleBulk(book: Book, cmd: BulkSettleCommand, stdout: NodeJS.WritableStream, stderr: NodeJS.WritableStream): Promise<number | null> {
+  const budget = cmd.summary !== undefined || !!cmd.compare?.length || cmd.roster !== undefined;
+  let groups: GroupKey[] | undefined;
+  let roster: ReturnType<typeof readRosterFile> | undefined;
+  if (budget) {
+    try {
+      groups = checkBudgetOptions(cmd);
+      if (cmd.roster) roster = readRosterFile(book, cmd.roster);
+    } catch (e) {
+      if (e instanceof YibaoError && !bulkCanRead(book, cmd.input)) return null;
+      throw e;
+    }
+  }
+  const differences = roster ? new RosterDifferences(cmd.out ? `${cmd.out}.roster-differences.csv` : undefined) : undefined;
+  const bulkRoster: BulkRoster | undefined = roster ? { index: roster.index, onDifference: (d) => differences!.add(d) } : undefined;
+  const whatIfScenarios = cmd.compare ?? [];
   const parts = partitionsFor(cmd.input);
-  let outcome: LedgerOutcome;
+  let main: MergedRun;
+  let whatIf: MergedRun[] = [];
+  let notOnRoster = 0;
   try {
     if (parts > 0) {
       const threads = os.availableParallelism() >= 2 && process.env.YIBAO_BULK_THREADS !== '1' ? 2 : 1;
@@ -199,19 +266,27 @@ export async function runSettleBulk(book: Book, cmd: BulkSettleCommand, stdout: 
           settle.update(done, total);
         }
       };
-      const write = (sink: (bytes: Uint8Array) => void) => settlePartitioned(book, cmd.input, cmd.scenario, parts, sink, { threads, progress });
-      outcome = (await (cmd.out ? writeAtomicBytes(cmd.out, write) : write((bytes) => stdout.write(Buffer.from(bytes))))).outcome;
+      const write = (sink: (bytes: Uint8Array) => void) => settlePartitioned(book, cmd.input, cmd.scenario, parts, sink, { threads, progress, groups, roster: bulkRoster, whatIf: whatIfScenarios });
+      const run = await (cmd.out ? writeAtomicBytes(cmd.out, write) : write((bytes) => stdout.write(Buffer.from(bytes))));
       settle.done();
+      bulkRuns.partitioned++;
+      main = run;
+      whatIf = run.whatIf;
+      notOnRoster = run.notOnRoster;
     } else {
-      const ledger = settleFileBulk(book, cmd.input, cmd.scenario);
-      outcome = ledger.outcome();
-      if (cmd.out) await writeAtomicBytes(cmd.out, (sink) => ledger.writeResults(sink));
-      else ledger.writeResults((bytes) => stdout.write(Buffer.from(bytes)));
+      // one ledger in memory at a time: the main run's (its results written), then each what-if run's
+      ({ run: main, notOnRoster } = await mainInMemory(book, cmd, { groups, roster: bulkRoster }, stdout));
+      // the roster again on each what-if run (its differences were reported on the main run's)
+      whatIf = whatIfScenarios.map((s) => whatIfInMemory(book, cmd.input, s, { groups, roster: roster && { index: roster.index } }));
     }
   } catch (e) {
+    differences?.discard();
     if (e instanceof BulkUnsupported) return null;
     throw e;
   }
+  const outcome = main.outcome;
+  // the roster's rejected rows only now: the decimal path reads the ledger first
+  if (roster) printRosterRejections(roster.rejections, stderr);
   if (cmd.out) {
     const rejectedFile = `${cmd.out}.rejected.csv`;
     if (outcome.rejections.length) writeAtomic(rejectedFile, toCsv(rejectedTable(outcome)));
@@ -221,5 +296,13 @@ export async function runSettleBulk(book: Book, cmd: BulkSettleCommand, stdout: 
   }
   if (cmd.scenario) stderr.write(`情景 scenario: ${cmd.scenario.name}\n`);
   stderr.write(summaryText(outcome));
+  if (budget) {
+    printBudgetResults(cmd, {
+      differences,
+      notOnRoster,
+      summary: main.groups,
+      comparison: whatIfScenarios.length ? comparisonOf(groups ?? [], settledRun(main), whatIfScenarios.map((scenario, i) => ({ scenario, run: settledRun(whatIf[i]) }))) : undefined,
+    }, stdout, stderr);
+  }
   return outcome.rejections.length ? 3 : 0;
 }

@@ -4,9 +4,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { defaultBook, scenarioData, YibaoError, type Book, type LedgerOutcome, type Scenario } from '../engine';
-import { BulkLedger, BulkUnsupported } from '../engine/bulk/ledger';
-import { PartWriter, duplicateLines, linesOf, mergeOutcomes, mergeResults, sortedLines, type PartStream, type PartSummary } from '../engine/bulk/partition';
+import { defaultBook, scenarioData, scenarioFrom, YibaoError, type Book, type LedgerOutcome, type Scenario } from '../engine';
+import { BulkLedger, BulkUnsupported, type BulkRoster } from '../engine/bulk/ledger';
+import { PartWriter, duplicateLines, linesOf, mergeOutcomes, mergeResults, mergeGroups, mergeFindingClaims, sortedLines, type PartStream, type PartSummary } from '../engine/bulk/partition';
+import type { GroupKey, LedgerGroups } from '../engine/summary';
 import { readChunks, fileChunks } from './bulk';
 import { writeAll, runTempDir } from './io';
 
@@ -40,21 +41,46 @@ const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export const partFile = (dir: string, stream: PartStream | 'results', k: number) => path.join(dir, `${stream}-${k}`);
 
-/** Settle partition k of `dir`: its framed results to results-k; its rows and lines files are removed. */
+/**
+ * What every partition of a folder is settled for besides its results (job.json, written before the
+ * partitions are settled, read by each thread): totals per group, and what-if scenarios (--compare)
+ * under which each partition is settled again (their summaries only).
+ */
+interface PartJob { groups?: GroupKey[]; whatIf?: { data: unknown; name: string }[] }
+
+const jobFile = (dir: string) => path.join(dir, 'job.json');
+
+function readJob(dir: string): PartJob {
+  return fs.existsSync(jobFile(dir)) ? (JSON.parse(fs.readFileSync(jobFile(dir), 'utf8')) as PartJob) : {};
+}
+
+/**
+ * Settle partition k of `dir`: its framed results to results-k; its rows and lines files are removed.
+ * With a job.json, its summary carries the partition's group sums, and `whatIf` the summaries of the
+ * partition settled again under each what-if scenario (one ledger in memory at a time).
+ */
 export function settlePart(book: Book, scenario: Scenario | undefined, dir: string, k: number, duplicates: Int32Array): PartSummary {
+  const job = readJob(dir);
   const lines = linesOf(fs.readFileSync(partFile(dir, 'lines', k)));
-  const ledger = new BulkLedger(book, { scenario, lines, duplicates, rowsHint: lines.length });
-  readChunks(partFile(dir, 'rows', k), (chunk) => ledger.push(chunk), true);
-  ledger.end();
+  const settle = (sc: Scenario | undefined, write: boolean): PartSummary => {
+    const ledger = new BulkLedger(book, { scenario: sc, lines, duplicates, rowsHint: lines.length, groups: job.groups });
+    readChunks(partFile(dir, 'rows', k), (chunk) => ledger.push(chunk), true);
+    ledger.end();
+    if (write) {
+      const fd = fs.openSync(partFile(dir, 'results', k), 'w');
+      try {
+        ledger.writeFramed((bytes) => writeAll(fd, bytes));
+      } finally {
+        fs.closeSync(fd);
+      }
+    }
+    return ledger.partSummary();
+  };
+  const summary = settle(scenario, true);
+  if (job.whatIf?.length) summary.whatIf = job.whatIf.map((w) => settle(scenarioFrom(book, w.data, w.name), false));
   fs.rmSync(partFile(dir, 'rows', k));
   fs.rmSync(partFile(dir, 'lines', k));
-  const fd = fs.openSync(partFile(dir, 'results', k), 'w');
-  try {
-    ledger.writeFramed((bytes) => writeAll(fd, bytes));
-  } finally {
-    fs.closeSync(fd);
-  }
-  return ledger.partSummary();
+  return summary;
 }
 
 interface WorkerAnswer { k?: number; summary?: PartSummary; done?: true; unsupported?: string; zh?: string; en?: string; code?: string; crash?: string }
@@ -107,10 +133,33 @@ async function settleParts(book: Book, scenario: Scenario | undefined, dir: stri
   return parts.map((k) => out.get(k)!);
 }
 
-export interface PartitionedRun {
+/** One run over the whole ledger, from its partitions' summaries. */
+export interface MergedRun {
   outcome: LedgerOutcome;
+  /** Totals per group (opts.groups). */
+  groups?: LedgerGroups;
+  /** Claims with at least one claim-level finding. */
+  findingClaims: number;
+}
+
+export interface PartitionedRun extends MergedRun {
   /** Partitions the ledger was cut into. */
   parts: number;
+  /** Under each of opts.whatIf, in order (no results written). */
+  whatIf: MergedRun[];
+  /** --roster: readable rows whose person is not on the roster. */
+  notOnRoster: number;
+}
+
+export interface PartitionedOptions {
+  threads?: number;
+  progress?: (phase: 'read' | 'settle', done: number, total: number) => void;
+  /** Totals per group (engine/summary.ts), for the run and each what-if run. */
+  groups?: GroupKey[];
+  /** --roster: applied while splitting (the partitions hold the roster's categories). */
+  roster?: BulkRoster;
+  /** --compare: each partition is settled again under each of these; only their summaries are kept. */
+  whatIf?: Scenario[];
 }
 
 /**
@@ -119,7 +168,7 @@ export interface PartitionedRun {
  */
 export async function settlePartitioned(
   book: Book, file: string, scenario: Scenario | undefined, parts: number, sink: (bytes: Uint8Array) => void,
-  opts: { threads?: number; progress?: (phase: 'read' | 'settle', done: number, total: number) => void } = {},
+  opts: PartitionedOptions = {},
 ): Promise<PartitionedRun> {
   const temp = runTempDir('parts');
   const dir = temp.dir;
@@ -132,7 +181,7 @@ export async function settlePartitioned(
       if (fd === undefined) fds.set(name, (fd = fs.openSync(name, 'w')));
       writeAll(fd, bytes);
     });
-    const splitter = new BulkLedger(book, { role: 'splitter', scenario, split: writer });
+    const splitter = new BulkLedger(book, { role: 'splitter', scenario, split: writer, roster: opts.roster, groups: opts.groups });
     const size = fs.statSync(file).size;
     let readBytes = 0;
     try {
@@ -156,6 +205,10 @@ export async function settlePartitioned(
     }
     const duplicates = sortedLines(dupLists);
     // settle
+    if (opts.groups || opts.whatIf?.length) {
+      const job: PartJob = { groups: opts.groups, whatIf: opts.whatIf?.map((w) => ({ data: scenarioData(w), name: w.name })) };
+      fs.writeFileSync(jobFile(dir), JSON.stringify(job));
+    }
     const nonEmpty = writer.counts.flatMap((n, k) => (n > 0 ? [k] : []));
     let done = 0;
     const summaries = await settleParts(book, scenario, dir, nonEmpty, duplicates, opts.threads ?? 1, () => opts.progress?.('settle', ++done, nonEmpty.length));
@@ -175,7 +228,17 @@ export async function settlePartitioned(
     } finally {
       for (const fd of resultFds) fs.closeSync(fd);
     }
-    return { outcome: mergeOutcomes(book, scenario, splitter.read, splitter.rejections, summaries), parts };
+    const merged = (sc: Scenario | undefined, sums: PartSummary[]): MergedRun => ({
+      outcome: mergeOutcomes(book, sc, splitter.read, splitter.rejections, sums),
+      groups: opts.groups ? mergeGroups(opts.groups, sums) : undefined,
+      findingClaims: mergeFindingClaims(sums),
+    });
+    return {
+      ...merged(scenario, summaries),
+      parts,
+      whatIf: (opts.whatIf ?? []).map((w, i) => merged(w, summaries.map((p) => p.whatIf![i]))),
+      notOnRoster: splitter.notOnRoster,
+    };
   } finally {
     temp.remove();
   }

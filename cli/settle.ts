@@ -21,8 +21,9 @@ export async function runSettle(book: Book, cmd: SettleCommand, stdout: NodeJS.W
   if (cmd.format !== undefined && cmd.format !== 'spec' && cmd.format !== 'nhsa') throw new YibaoError(`--format 须为 nhsa 或 spec，而不是“${cmd.format}”`, `--format must be nhsa or spec, not "${cmd.format}"`, 'usage');
   if (cmd.city !== undefined) resolveCity(book, cmd.city); // an unknown --city stops the run, not every row
   if (cmd.input === '-') return withStdinFile((file) => runSettle(book, { ...cmd, input: file }, stdout, stderr));
-  // A plain run goes the bulk path (cli/bulk.ts, docs/performance.md): same bytes out; null hands the run back.
-  if (!cmd.explain && cmd.format !== 'nhsa' && cmd.city === undefined && cmd.categoryColumn === undefined && cmd.summary === undefined && !cmd.compare?.length && cmd.roster === undefined) {
+  // The bulk path (cli/bulk.ts, docs/performance.md), --summary, --compare and --roster included: same
+  // bytes out; null hands the run back (a national-platform header, say).
+  if (!cmd.explain && cmd.format !== 'nhsa' && cmd.city === undefined && cmd.categoryColumn === undefined) {
     const code = await runSettleBulk(book, cmd, stdout, stderr);
     if (code !== null) return code;
   }
