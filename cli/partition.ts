@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { defaultBook, scenarioData, scenarioFrom, YibaoError, type Book, type LedgerOutcome, type Scenario } from '../engine';
 import { BulkLedger, BulkUnsupported, type BulkRoster } from '../engine/bulk/ledger';
-import { PartWriter, duplicateLines, linesOf, mergeOutcomes, mergeResults, mergeGroups, mergeFindingClaims, sortedLines, type PartStream, type PartSummary } from '../engine/bulk/partition';
+import { PartWriter, duplicateLines, linesOf, mergeOutcomes, mergeResults, mergeFindingClaims, sortedLines, GroupMerger, type PartStream, type PartSummary } from '../engine/bulk/partition';
 import type { GroupKey, LedgerGroups } from '../engine/summary';
 import { readChunks, fileChunks } from './bulk';
 import { writeAll, runTempDir } from './io';
@@ -90,13 +90,14 @@ interface WorkerAnswer { k?: number; summary?: PartSummary; done?: true; unsuppo
  * one take partitions in turn from a shared counter (two threads, one extra V8 heap: a second worker
  * would cost more memory than this thread, idle otherwise, saves).
  */
-async function settleParts(book: Book, scenario: Scenario | undefined, dir: string, parts: number[], duplicates: Int32Array, threads: number, onDone: () => void): Promise<PartSummary[]> {
+async function settleParts(book: Book, scenario: Scenario | undefined, dir: string, parts: number[], duplicates: Int32Array, threads: number, onDone: (summary: PartSummary) => void): Promise<PartSummary[]> {
   const out = new Map<number, PartSummary>();
   const counter = new Int32Array(new SharedArrayBuffer(4));
   const mine = async () => {
     for (let i = Atomics.add(counter, 0, 1); i < parts.length; i = Atomics.add(counter, 0, 1)) {
-      out.set(parts[i], settlePart(book, scenario, dir, parts[i], duplicates));
-      onDone();
+      const summary = settlePart(book, scenario, dir, parts[i], duplicates);
+      onDone(summary);
+      out.set(parts[i], summary);
       await turn(); // the worker's answers and a Ctrl-C are heard between partitions
     }
   };
@@ -113,8 +114,8 @@ async function settleParts(book: Book, scenario: Scenario | undefined, dir: stri
   const finished = new Promise<void>((resolve, reject) => {
     worker.on('message', (a: WorkerAnswer) => {
       if (a.summary) {
+        onDone(a.summary);
         out.set(a.k!, a.summary);
-        onDone();
       } else if (a.done) resolve();
       else if (a.unsupported !== undefined) reject(new BulkUnsupported(a.unsupported));
       else if (a.zh !== undefined) reject(new YibaoError(a.zh, a.en!, a.code));
@@ -211,7 +212,20 @@ export async function settlePartitioned(
     }
     const nonEmpty = writer.counts.flatMap((n, k) => (n > 0 ? [k] : []));
     let done = 0;
-    const summaries = await settleParts(book, scenario, dir, nonEmpty, duplicates, opts.threads ?? 1, () => opts.progress?.('settle', ++done, nonEmpty.length));
+    // group sums added up as partitions finish (held once, not once per partition)
+    const mergers = opts.groups ? [scenario, ...(opts.whatIf ?? [])].map(() => new GroupMerger(opts.groups!)) : null;
+    const settled = (p: PartSummary) => {
+      if (mergers) {
+        mergers[0].add(p.groups!);
+        p.groups = undefined;
+        p.whatIf?.forEach((w, i) => {
+          mergers[i + 1].add(w.groups!);
+          w.groups = undefined;
+        });
+      }
+      opts.progress?.('settle', ++done, nonEmpty.length);
+    };
+    const summaries = await settleParts(book, scenario, dir, nonEmpty, duplicates, opts.threads ?? 1, settled);
     // merge
     const resultFds: number[] = [];
     const sources = nonEmpty.map((k) => {
@@ -228,15 +242,15 @@ export async function settlePartitioned(
     } finally {
       for (const fd of resultFds) fs.closeSync(fd);
     }
-    const merged = (sc: Scenario | undefined, sums: PartSummary[]): MergedRun => ({
+    const merged = (sc: Scenario | undefined, sums: PartSummary[], i: number): MergedRun => ({
       outcome: mergeOutcomes(book, sc, splitter.read, splitter.rejections, sums),
-      groups: opts.groups ? mergeGroups(opts.groups, sums) : undefined,
+      groups: mergers?.[i].result(),
       findingClaims: mergeFindingClaims(sums),
     });
     return {
-      ...merged(scenario, summaries),
+      ...merged(scenario, summaries, 0),
       parts,
-      whatIf: (opts.whatIf ?? []).map((w, i) => merged(w, summaries.map((p) => p.whatIf![i]))),
+      whatIf: (opts.whatIf ?? []).map((w, i) => merged(w, summaries.map((p) => p.whatIf![i]), i + 1)),
       notOnRoster: splitter.notOnRoster,
     };
   } finally {

@@ -325,12 +325,52 @@ export function mergeOutcomes(book: Book, scenario: Scenario | undefined, read: 
   };
 }
 
+/**
+ * Group sums added up as the partitions finish, so that memory holds the groups once, not once per
+ * partition. Sums are exact (integer fen).
+ */
+export class GroupMerger {
+  private readonly byKey = new Map<string, { key: string[]; claims: number; warnings: number; fen: bigint[] }>();
+  constructor(readonly groups: GroupKey[]) {}
+
+  add(sums: GroupSum[]): void {
+    for (const s of sums) {
+      const id = s.key.join('\u0000');
+      let g = this.byKey.get(id);
+      if (!g) this.byKey.set(id, (g = { key: s.key, claims: 0, warnings: 0, fen: TOTAL_FIELDS.map(() => 0n) }));
+      g.claims += s.claims;
+      g.warnings += s.warnings;
+      s.totals.forEach((t, i) => (g!.fen[i] += fenOf(t)));
+    }
+  }
+
+  /** What summarize gives for the whole ledger. */
+  result(): LedgerGroups {
+    const yuan = (f: bigint) => (f < 0n ? `-${yuanOf(-f)}` : yuanOf(f));
+    return groupsFromSums(this.groups, [...this.byKey.values()].map((g) => ({ key: g.key, claims: g.claims, warnings: g.warnings, totals: g.fen.map(yuan) })));
+  }
+}
+
+function yuanOf(f: bigint): string {
+  return `${f / 100n}.${String(f % 100n).padStart(2, '0')}`;
+}
+
+/** An exact amount in yuan (as BulkLedger writes group sums: "1234.50") in fen. */
+function fenOf(t: string): bigint {
+  if (/^\d+\.\d\d$/.test(t)) return BigInt(t.replace('.', ''));
+  const fen = new Decimal(t).times(100); // any other exact form, should one come
+  if (!fen.isInteger()) throw new Error(`group sum ${t} is not whole fen`);
+  return BigInt(fen.toFixed(0));
+}
+
 /** The totals per group of the whole ledger from the partitions' sums (each was settled with BulkOptions.groups). */
 export function mergeGroups(groups: GroupKey[], parts: PartSummary[]): LedgerGroups {
-  return groupsFromSums(groups, parts.flatMap((p) => {
+  const m = new GroupMerger(groups);
+  for (const p of parts) {
     if (!p.groups) throw new Error('mergeGroups: a partition without group sums');
-    return p.groups;
-  }));
+    m.add(p.groups);
+  }
+  return m.result();
 }
 
 /** Claims with at least one finding in the whole ledger (settleLedger's claimFindings.size). */
