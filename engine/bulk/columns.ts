@@ -223,6 +223,15 @@ export class ByteInterner {
     return (hashBytes(src, start, end, 0) ^ Math.imul(tag + 1, 0x9e3779b1)) >>> 0;
   }
 
+  /** Keep this string under a new number without looking it up (lastWasNew: true). */
+  append(src: Uint8Array, start: number, end: number): number {
+    const k = this.size++;
+    this.off.set(k, this.arena.add(src, start, end));
+    this.len.set(k, end - start);
+    this.lastWasNew = true;
+    return k;
+  }
+
   /** The number of this string (end − start ≤ MAX_KEY_BYTES), and in lastWasNew whether it was new. */
   intern(src: Uint8Array, start: number, end: number, tag = 0): number {
     const table = this.table;

@@ -46,6 +46,8 @@ export interface BulkOptions {
    */
   role?: 'both' | 'reader' | 'settler' | 'splitter';
   onBatch?: (batch: RecordBatch) => void;
+  /** 'reader': look for repeated claim ids (default); false when the batches go to a splitter, which leaves that to partition.ts. */
+  findDuplicates?: boolean;
   /**
    * 'splitter' (engine/bulk/partition.ts): rows that can be read go to this writer by a hash of the
    * person, with their claim ids by a hash of the id; rows that cannot be read are rejected here.
@@ -82,11 +84,12 @@ const KIND_NAMES = ['inpatient', 'special_drug', 'chronic_outpatient'] as const;
 
 /**
  * Records as the reader hands them on: the bytes, and per record its line, status (0 readable,
- * 1 unterminated quote, 2 wrong number of cells, 3 duplicate claim_id), claim number, cell count and
- * first cell; per cell its start, end and whether it is quoted.
+ * 1 unterminated quote, 2 wrong number of cells, 3 duplicate claim_id), claim number, cell count,
+ * first cell, and where its bytes start and end; per cell its start, end and whether it is quoted.
+ * The header comes as cells and as its bytes.
  */
-export interface RecordBatch { header?: string[]; buf: Uint8Array; count: number; meta: Int32Array; cells: Int32Array; quoted: Uint8Array }
-const META = 5;
+export interface RecordBatch { header?: string[]; headerBytes?: Uint8Array; buf: Uint8Array; count: number; meta: Int32Array; cells: Int32Array; quoted: Uint8Array }
+const META = 7;
 
 /** What the reader hands the settler at the end: the claim ids (shared memory where there is any). */
 export type IdsExport = ReturnType<ByteInterner['exportShared']>;
@@ -254,6 +257,7 @@ export class BulkLedger {
   private bCount = 0;
   private bCellCount = 0;
   private bHeader: string[] | undefined;
+  private bHeaderBytes: Uint8Array | undefined;
   // --- rows
   read = 0;
   private ids: ByteInterner;
@@ -333,7 +337,7 @@ export class BulkLedger {
 
   constructor(private readonly book: Book, private readonly opts: BulkOptions = {}) {
     this.role = opts.role ?? 'both';
-    this.ids = new ByteInterner(false, this.role === 'settler' ? 0 : opts.rowsHint ?? 0, this.role === 'reader');
+    this.ids = new ByteInterner(false, this.role === 'settler' || opts.duplicates ? 0 : opts.rowsHint ?? 0, this.role === 'reader');
     this.groups = new ByteInterner(true, this.role === 'reader' ? 0 : (opts.rowsHint ?? 0) / 2);
     this.vLine = opts.lines ? new I32() : null;
     const keys = opts.groups ?? [];
@@ -505,6 +509,7 @@ export class BulkLedger {
     if (this.header === null) {
       this.readHeader(this.cells(b));
       this.bHeader = this.header!;
+      if (this.role === 'reader') this.bHeaderBytes = Uint8Array.prototype.slice.call(b, start, end);
       this.opts.split?.header(this.appendCounty ? this.withLastCell(b, start, end, COUNTY_HEADING) : b.subarray(start, end));
       return;
     }
@@ -516,15 +521,15 @@ export class BulkLedger {
     else if (this.role === 'splitter') {
       this.split(b, line, start, end);
       return;
-    } else {
+    } else if (this.opts.findDuplicates !== false) {
       idk = this.claimNumber(b);
       if (idk >= 0 && (!this.ids.lastWasNew || (this.opts.duplicates !== undefined && isIn(this.opts.duplicates, line)))) status = 3;
     }
-    if (this.role === 'reader') this.toBatch(line, status, idk);
+    if (this.role === 'reader') this.toBatch(line, status, idk, start, end);
     else this.handle(b, line, status, idk);
   }
 
-  private toBatch(line: number, status: number, idk: number): void {
+  private toBatch(line: number, status: number, idk: number, start: number, end: number): void {
     if ((this.bCount + 1) * META > this.bMeta.length) {
       const m = new Int32Array(this.bMeta.length * 2);
       m.set(this.bMeta);
@@ -544,6 +549,8 @@ export class BulkLedger {
     this.bMeta[m + 2] = idk;
     this.bMeta[m + 3] = this.ncells;
     this.bMeta[m + 4] = this.bCellCount;
+    this.bMeta[m + 5] = start;
+    this.bMeta[m + 6] = end;
     for (let k = 0; k < this.ncells; k++) {
       this.bCells[2 * this.bCellCount] = this.cs[k];
       this.bCells[2 * this.bCellCount + 1] = this.ce[k];
@@ -556,6 +563,7 @@ export class BulkLedger {
     if (this.bCount === 0 && !this.bHeader) return;
     const batch: RecordBatch = {
       header: this.bHeader,
+      headerBytes: this.bHeaderBytes,
       buf: Uint8Array.prototype.slice.call(b, 0, used),
       count: this.bCount,
       meta: this.bMeta.slice(0, this.bCount * META),
@@ -563,14 +571,21 @@ export class BulkLedger {
       quoted: this.bQuoted.slice(0, this.bCellCount),
     };
     this.bHeader = undefined;
+    this.bHeaderBytes = undefined;
     this.bCount = 0;
     this.bCellCount = 0;
     this.opts.onBatch!(batch);
   }
 
-  /** Records from a reader (settler role). */
+  /** Records from a reader (settler or splitter role; a splitter takes no roster this way). */
   consume(batch: RecordBatch): void {
-    if (batch.header) this.readHeader(batch.header);
+    if (batch.header) {
+      this.readHeader(batch.header);
+      if (this.role === 'splitter') {
+        if (this.appendCounty) throw new Error('consume: a splitter with a roster reads the file itself');
+        this.opts.split!.header(batch.headerBytes!);
+      }
+    }
     const b = batch.buf;
     for (let r = 0; r < batch.count; r++) {
       const m = r * META;
@@ -583,8 +598,10 @@ export class BulkLedger {
         this.cq[k] = batch.quoted[base + k];
       }
       this.ncells = n;
-      this.recError = batch.meta[m + 1] === 1;
-      this.handle(b, batch.meta[m], batch.meta[m + 1], batch.meta[m + 2]);
+      const status = batch.meta[m + 1];
+      this.recError = status === 1;
+      if (this.role === 'splitter' && status === 0) this.split(b, batch.meta[m], batch.meta[m + 5], batch.meta[m + 6]);
+      else this.handle(b, batch.meta[m], status, batch.meta[m + 2]);
     }
   }
 
@@ -624,6 +641,9 @@ export class BulkLedger {
     this.trimmed(b, F_ID);
     if (this.te === this.ts) return -1;
     if (this.te - this.ts > MAX_KEY_BYTES) throw new BulkUnsupported('claim_id too long');
+    // a partition is told every repeated id's line (duplicates, found over the whole ledger), so it
+    // only keeps its ids for the output and need not look them up
+    if (this.opts.duplicates) return this.ids.append(this.tb, this.ts, this.te);
     return this.ids.intern(this.tb, this.ts, this.te);
   }
 
