@@ -1,12 +1,12 @@
 // The reading half of the bulk path in a worker thread (cli/bulk.ts starts it): read the file, check
 // UTF-8, scan records and find duplicate claim ids, and hand batches of records to the main thread,
-// which validates, settles and writes. At most MAX_IN_FLIGHT batches wait at a time (bounded memory).
+// which validates, settles and writes (or, for partitions, splits them without looking for duplicates). At most MAX_IN_FLIGHT batches wait at a time (bounded memory).
 import { workerData, type MessagePort } from 'node:worker_threads';
 import { defaultBook, YibaoError } from '../engine';
 import { BulkLedger, BulkUnsupported } from '../engine/bulk/ledger';
 import { readChunks, MAX_IN_FLIGHT } from './bulk';
 
-const { file, rowsHint, port, control } = workerData as { file: string; rowsHint: number; port: MessagePort; control: Int32Array };
+const { file, rowsHint, findDuplicates, port, control } = workerData as { file: string; rowsHint: number; findDuplicates: boolean; port: MessagePort; control: Int32Array };
 
 function send(message: unknown, transfer: ArrayBuffer[] = []): void {
   port.postMessage(message, transfer);
@@ -17,7 +17,8 @@ function send(message: unknown, transfer: ArrayBuffer[] = []): void {
 try {
   const reader = new BulkLedger(defaultBook(), {
     role: 'reader',
-    rowsHint,
+    rowsHint: findDuplicates ? rowsHint : 0,
+    findDuplicates,
     onBatch: (batch) => {
       // wait while the main thread has enough to do
       for (let n = Atomics.load(control, 0); n >= MAX_IN_FLIGHT; n = Atomics.load(control, 0)) {

@@ -127,10 +127,21 @@ export function settleFileBulk(book: Book, file: string, scenario?: Scenario, th
   }
   // Two threads: the worker reads, scans and finds duplicates; this thread validates, settles and writes.
   const ledger = new BulkLedger(book, { scenario, rowsHint, role: 'settler', ...extras });
+  ledger.endWith(readOnThread(file, rowsHint, true, (batch) => ledger.consume(batch)));
+  return ledger;
+}
+
+/**
+ * Read a file on the reader thread (cli/bulk-worker.ts): it reads, checks UTF-8, scans records and,
+ * with `findDuplicates`, finds repeated claim ids; each batch of records is handed to `consume` on this
+ * thread. Returns the claim ids the reader kept. Throws what the reader threw (BulkUnsupported,
+ * YibaoError). This thread waits for batches without turning the event loop.
+ */
+export function readOnThread(file: string, rowsHint: number, findDuplicates: boolean, consume: (batch: RecordBatch) => void): IdsExport {
   const control = new Int32Array(new SharedArrayBuffer(12)); // [batches in flight, messages sent, heartbeat]
   const { port1, port2 } = new MessageChannel();
   // a small young generation: the reader allocates little that lives, and its RSS counts in the total
-  const worker = new Worker(WORKER, { workerData: { file, rowsHint, port: port2, control }, transferList: [port2], resourceLimits: { maxYoungGenerationSizeMb: 4 } });
+  const worker = new Worker(WORKER, { workerData: { file, rowsHint, findDuplicates, port: port2, control }, transferList: [port2], resourceLimits: { maxYoungGenerationSizeMb: 4 } });
   try {
     let seen = 0;
     let beat = -1;
@@ -148,13 +159,11 @@ export function settleFileBulk(book: Book, file: string, scenario?: Scenario, th
       }
       const msg = m.message as { type: string; batch?: RecordBatch; ids?: IdsExport; message?: string; zh?: string; en?: string; code?: string };
       if (msg.type === 'batch') {
-        ledger.consume(msg.batch!);
+        consume(msg.batch!);
         Atomics.sub(control, 0, 1);
         Atomics.notify(control, 0);
-      } else if (msg.type === 'end') {
-        ledger.endWith(msg.ids!);
-        return ledger;
-      } else if (msg.type === 'unsupported') throw new BulkUnsupported(msg.message);
+      } else if (msg.type === 'end') return msg.ids!;
+      else if (msg.type === 'unsupported') throw new BulkUnsupported(msg.message);
       else if (msg.type === 'error') throw new YibaoError(msg.zh!, msg.en!, msg.code);
       else throw new Error(`bulk reader thread: ${msg.message}`);
     }

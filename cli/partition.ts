@@ -8,7 +8,7 @@ import { defaultBook, scenarioData, scenarioFrom, YibaoError, type Book, type Le
 import { BulkLedger, BulkUnsupported, type BulkRoster } from '../engine/bulk/ledger';
 import { PartWriter, duplicateLines, linesOf, mergeOutcomes, mergeResults, mergeFindingClaims, sortedLines, GroupMerger, type PartStream, type PartSummary } from '../engine/bulk/partition';
 import type { GroupKey, LedgerGroups } from '../engine/summary';
-import { readChunks, fileChunks } from './bulk';
+import { readChunks, fileChunks, readOnThread } from './bulk';
 import { writeAll, runTempDir } from './io';
 
 function envCount(name: string, fallback: number): number {
@@ -35,6 +35,7 @@ export function partitionsFor(file: string): number {
 }
 
 const WORKER = path.join(__dirname, 'partition-worker.js');
+const READER = path.join(__dirname, 'bulk-worker.js');
 
 /** A turn of the event loop (signals, other threads' messages). */
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -83,53 +84,117 @@ export function settlePart(book: Book, scenario: Scenario | undefined, dir: stri
   return summary;
 }
 
-interface WorkerAnswer { k?: number; summary?: PartSummary; done?: true; unsupported?: string; zh?: string; en?: string; code?: string; crash?: string }
+interface WorkerAnswer { k?: number; summary?: PartSummary; dupes?: number[][]; done?: true; unsupported?: string; zh?: string; en?: string; code?: string; crash?: string }
+
+/** The repeated claim ids of these id partitions (their files are removed). */
+export function dedupeParts(dir: string, parts: number[]): number[][] {
+  return parts.map((k) => {
+    const name = partFile(dir, 'ids', k);
+    const lines = duplicateLines(fs.readFileSync(name));
+    fs.rmSync(name);
+    return lines;
+  });
+}
 
 /**
- * Settle the partitions; summaries in partition order. With `threads` > 1 a worker thread and this
- * one take partitions in turn from a shared counter (two threads, one extra V8 heap: a second worker
- * would cost more memory than this thread, idle otherwise, saves).
+ * The second thread (cli/partition-worker.ts) for the dedupe and settle steps: one extra V8 heap, not
+ * two, beside this thread, which would be idle otherwise. (The split has the reader thread instead.)
  */
-async function settleParts(book: Book, scenario: Scenario | undefined, dir: string, parts: number[], duplicates: Int32Array, threads: number, onDone: (summary: PartSummary) => void): Promise<PartSummary[]> {
+class SecondThread {
+  private readonly worker: Worker;
+  private readonly answers: WorkerAnswer[] = [];
+  private wake: (() => void) | null = null;
+  private failure: Error | null = null;
+
+  constructor(dir: string, scenario: Scenario | undefined) {
+    this.worker = new Worker(WORKER, { workerData: { dir, scenario: scenario ? scenarioData(scenario) : null, scenarioName: scenario?.name }, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
+    const fail = (e: Error) => {
+      this.failure ??= e;
+      this.wake?.();
+    };
+    this.worker.on('message', (a: WorkerAnswer) => {
+      if (a.unsupported !== undefined) fail(new BulkUnsupported(a.unsupported));
+      else if (a.zh !== undefined) fail(new YibaoError(a.zh, a.en!, a.code));
+      else if (a.crash !== undefined) fail(new Error(`partition thread: ${a.crash}`));
+      else {
+        this.answers.push(a);
+        this.wake?.();
+      }
+    });
+    this.worker.on('error', fail);
+    this.worker.on('exit', (code) => fail(new Error(`partition thread stopped (${code})`)));
+  }
+
+  send(ask: unknown): void {
+    this.worker.postMessage(ask);
+  }
+
+  /** The answers so far (taken), or a throw if the thread failed. */
+  take(): WorkerAnswer[] {
+    if (this.failure) throw this.failure;
+    return this.answers.splice(0);
+  }
+
+  /** Wait for the next answer (or failure). */
+  async next(): Promise<void> {
+    if (this.answers.length || this.failure) return;
+    await new Promise<void>((resolve) => (this.wake = resolve));
+    this.wake = null;
+  }
+
+  async stop(): Promise<void> {
+    this.worker.removeAllListeners('exit');
+    await this.worker.terminate();
+  }
+}
+
+/** Find the repeated claim ids of every id partition, half of them on the second thread. */
+async function dedupe(dir: string, parts: number[], second: SecondThread | null): Promise<Int32Array> {
+  const theirs = second ? parts.filter((_, i) => i % 2 === 1) : [];
+  if (second) second.send({ type: 'dedupe', parts: theirs });
+  const lists = dedupeParts(dir, parts.filter((k) => !theirs.includes(k)));
+  if (second) {
+    let got: WorkerAnswer | undefined;
+    while (!(got = second.take().find((a) => a.dupes))) await second.next();
+    lists.push(...got.dupes!);
+  }
+  return sortedLines(lists);
+}
+
+/** Settle the partitions, on this thread and the second one from a shared counter; summaries in partition order. */
+async function settleParts(book: Book, scenario: Scenario | undefined, dir: string, parts: number[], duplicates: Int32Array, second: SecondThread | null, onDone: (summary: PartSummary) => void): Promise<PartSummary[]> {
   const out = new Map<number, PartSummary>();
   const counter = new Int32Array(new SharedArrayBuffer(4));
-  const mine = async () => {
+  let done = false;
+  const theirs = () => {
+    for (const a of second!.take()) {
+      if (a.done) done = true;
+      else if (a.summary) {
+        onDone(a.summary);
+        out.set(a.k!, a.summary);
+      }
+    }
+  };
+  if (second) {
+    const shared = new Int32Array(new SharedArrayBuffer(duplicates.byteLength));
+    shared.set(duplicates);
+    second.send({ type: 'settle', duplicates: shared, parts, counter });
+  }
+  try {
     for (let i = Atomics.add(counter, 0, 1); i < parts.length; i = Atomics.add(counter, 0, 1)) {
       const summary = settlePart(book, scenario, dir, parts[i], duplicates);
       onDone(summary);
       out.set(parts[i], summary);
-      await turn(); // the worker's answers and a Ctrl-C are heard between partitions
+      if (second) theirs();
+      await turn(); // a Ctrl-C is heard between partitions
     }
-  };
-  if (threads < 2 || parts.length < 2 || book !== defaultBook() || !fs.existsSync(WORKER)) {
-    await mine();
-    return parts.map((k) => out.get(k)!);
-  }
-  const shared = new Int32Array(new SharedArrayBuffer(duplicates.byteLength));
-  shared.set(duplicates);
-  const worker = new Worker(WORKER, {
-    workerData: { dir, scenario: scenario ? scenarioData(scenario) : null, scenarioName: scenario?.name, duplicates: shared, parts, counter },
-    resourceLimits: { maxYoungGenerationSizeMb: 8 },
-  });
-  const finished = new Promise<void>((resolve, reject) => {
-    worker.on('message', (a: WorkerAnswer) => {
-      if (a.summary) {
-        onDone(a.summary);
-        out.set(a.k!, a.summary);
-      } else if (a.done) resolve();
-      else if (a.unsupported !== undefined) reject(new BulkUnsupported(a.unsupported));
-      else if (a.zh !== undefined) reject(new YibaoError(a.zh, a.en!, a.code));
-      else reject(new Error(`partition thread: ${a.crash}`));
-    });
-    worker.on('error', reject);
-    worker.on('exit', (code) => reject(new Error(`partition thread stopped (${code})`)));
-  });
-  finished.catch(() => Atomics.store(counter, 0, parts.length)); // this thread stops taking partitions too
-  try {
-    await mine();
-    await finished;
-  } finally {
-    await worker.terminate();
+    while (second && !done) {
+      await second.next();
+      theirs();
+    }
+  } catch (e) {
+    Atomics.store(counter, 0, parts.length); // the other thread stops taking partitions too
+    throw e;
   }
   return parts.map((k) => out.get(k)!);
 }
@@ -173,6 +238,7 @@ export async function settlePartitioned(
 ): Promise<PartitionedRun> {
   const temp = runTempDir('parts');
   const dir = temp.dir;
+  let second: SecondThread | null = null;
   try {
     // split
     const fds = new Map<string, number>();
@@ -186,25 +252,29 @@ export async function settlePartitioned(
     const size = fs.statSync(file).size;
     let readBytes = 0;
     try {
-      for (const chunk of fileChunks(file)) {
-        splitter.push(chunk);
-        readBytes += chunk.length;
-        opts.progress?.('read', readBytes, size);
-        if ((readBytes & ((64 << 20) - 1)) < chunk.length) await turn(); // a Ctrl-C is heard within ~64 MB
+      if ((opts.threads ?? 1) > 1 && !opts.roster && fs.existsSync(READER)) {
+        // the reader thread scans records while this one splits them (a Ctrl-C is heard once it ends)
+        readOnThread(file, 0, false, (batch) => {
+          splitter.consume(batch);
+          readBytes += batch.buf.length;
+          opts.progress?.('read', readBytes, size);
+        });
+      } else {
+        for (const chunk of fileChunks(file)) {
+          splitter.push(chunk);
+          readBytes += chunk.length;
+          opts.progress?.('read', readBytes, size);
+          if ((readBytes & ((64 << 20) - 1)) < chunk.length) await turn(); // a Ctrl-C is heard within ~64 MB
+        }
       }
       splitter.end();
     } finally {
       for (const fd of fds.values()) fs.closeSync(fd);
     }
-    // dedupe: the id partitions one at a time
-    const dupLists: number[][] = [];
-    for (let k = 0; k < parts; k++) {
-      const name = partFile(dir, 'ids', k);
-      if (!fs.existsSync(name)) continue;
-      dupLists.push(duplicateLines(fs.readFileSync(name)));
-      fs.rmSync(name);
-    }
-    const duplicates = sortedLines(dupLists);
+    // the second thread starts after the split (during it, the reader thread takes the other core)
+    if ((opts.threads ?? 1) > 1 && book === defaultBook() && fs.existsSync(WORKER)) second = new SecondThread(dir, scenario);
+    // dedupe: the id partitions one at a time, half of them on the second thread
+    const duplicates = await dedupe(dir, [...Array(parts).keys()].filter((k) => fs.existsSync(partFile(dir, 'ids', k))), second);
     // settle
     if (opts.groups || opts.whatIf?.length) {
       const job: PartJob = { groups: opts.groups, whatIf: opts.whatIf?.map((w) => ({ data: scenarioData(w), name: w.name })) };
@@ -225,7 +295,7 @@ export async function settlePartitioned(
       }
       opts.progress?.('settle', ++done, nonEmpty.length);
     };
-    const summaries = await settleParts(book, scenario, dir, nonEmpty, duplicates, opts.threads ?? 1, settled);
+    const summaries = await settleParts(book, scenario, dir, nonEmpty, duplicates, second, settled);
     // merge
     const resultFds: number[] = [];
     const sources = nonEmpty.map((k) => {
@@ -254,6 +324,7 @@ export async function settlePartitioned(
       notOnRoster: splitter.notOnRoster,
     };
   } finally {
+    await second?.stop();
     temp.remove();
   }
 }
