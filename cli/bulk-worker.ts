@@ -1,9 +1,9 @@
 // The reading half of the bulk path in a worker thread (cli/bulk.ts starts it): read the file, check
 // UTF-8, scan records and find duplicate claim ids, and hand batches of records to the main thread,
 // which validates, settles and writes (or, for partitions, splits them without looking for duplicates). At most MAX_IN_FLIGHT batches wait at a time (bounded memory).
-import { workerData, type MessagePort } from 'node:worker_threads';
+import { workerData, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { defaultBook, YibaoError } from '../engine';
-import { BulkLedger, BulkUnsupported } from '../engine/bulk/ledger';
+import { BulkLedger, BulkUnsupported, type RecordBatch } from '../engine/bulk/ledger';
 import { readChunks, MAX_IN_FLIGHT } from './bulk';
 
 const { file, rowsHint, findDuplicates, port, control } = workerData as { file: string; rowsHint: number; findDuplicates: boolean; port: MessagePort; control: Int32Array };
@@ -19,6 +19,7 @@ try {
     role: 'reader',
     rowsHint: findDuplicates ? rowsHint : 0,
     findDuplicates,
+    spare: () => receiveMessageOnPort(port)?.message as RecordBatch | undefined,
     onBatch: (batch) => {
       // wait while the main thread has enough to do
       for (let n = Atomics.load(control, 0); n >= MAX_IN_FLIGHT; n = Atomics.load(control, 0)) {

@@ -159,7 +159,11 @@ export function readOnThread(file: string, rowsHint: number, findDuplicates: boo
       }
       const msg = m.message as { type: string; batch?: RecordBatch; ids?: IdsExport; message?: string; zh?: string; en?: string; code?: string };
       if (msg.type === 'batch') {
-        consume(msg.batch!);
+        const batch = msg.batch!;
+        consume(batch);
+        // back to the reader, whose next batch reuses its arrays
+        const spare = { buf: batch.buf, meta: batch.meta, cells: batch.cells, quoted: batch.quoted };
+        port1.postMessage(spare, [spare.buf.buffer as ArrayBuffer, spare.meta.buffer as ArrayBuffer, spare.cells.buffer as ArrayBuffer, spare.quoted.buffer as ArrayBuffer]);
         Atomics.sub(control, 0, 1);
         Atomics.notify(control, 0);
       } else if (msg.type === 'end') return msg.ids!;

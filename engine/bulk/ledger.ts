@@ -46,6 +46,11 @@ export interface BulkOptions {
    */
   role?: 'both' | 'reader' | 'settler' | 'splitter';
   onBatch?: (batch: RecordBatch) => void;
+  /**
+   * 'reader': a batch the consumer has finished with (handed back across threads), whose arrays the
+   * next batch reuses: fresh ones each time pile up as garbage outside the heap until a collection.
+   */
+  spare?: () => RecordBatch | undefined;
   /** 'reader': look for repeated claim ids (default); false when the batches go to a splitter, which leaves that to partition.ts. */
   findDuplicates?: boolean;
   /**
@@ -121,6 +126,15 @@ interface RuleSet { city: CityDef; cityIdx: number; catIdx: number; params: Para
 interface FastClaimRule { field: number; op: string; fen: number; text: string; violation: Omit<Violation, 'left'> }
 
 const RESULT_FIELDS = ['basic', 'critical', 'assistance', 'reassist', 'oop_compliant', 'oop_total'];
+
+/** src[0, n) copied into the whole of old's buffer when it is large enough, else into a new array (a quarter to spare). */
+function reuse<T extends Uint8Array | Int32Array>(old: T | undefined, src: T, n: number, make: (n: number) => T): T {
+  let out = old ? (new (old.constructor as new (b: ArrayBufferLike) => T)(old.buffer)) : undefined;
+  if (!out || out.length < n) out = make(n + (n >> 2));
+  out = out.subarray(0, n) as T;
+  out.set(src.subarray(0, n) as never);
+  return out;
+}
 
 /** Whether the sorted array holds x (binary search). */
 function isIn(sorted: Int32Array, x: number): boolean {
@@ -561,14 +575,15 @@ export class BulkLedger {
   /** Hand on the records scanned from b[0, used) (reader role). */
   private flush(b: Uint8Array, used: number): void {
     if (this.bCount === 0 && !this.bHeader) return;
+    const spare = this.opts.spare?.();
     const batch: RecordBatch = {
       header: this.bHeader,
       headerBytes: this.bHeaderBytes,
-      buf: Uint8Array.prototype.slice.call(b, 0, used),
+      buf: reuse(spare?.buf, b, used, (n) => new Uint8Array(n)),
       count: this.bCount,
-      meta: this.bMeta.slice(0, this.bCount * META),
-      cells: this.bCells.slice(0, this.bCellCount * 2),
-      quoted: this.bQuoted.slice(0, this.bCellCount),
+      meta: reuse(spare?.meta, this.bMeta, this.bCount * META, (n) => new Int32Array(n)),
+      cells: reuse(spare?.cells, this.bCells, this.bCellCount * 2, (n) => new Int32Array(n)),
+      quoted: reuse(spare?.quoted, this.bQuoted, this.bCellCount, (n) => new Uint8Array(n)),
     };
     this.bHeader = undefined;
     this.bHeaderBytes = undefined;
