@@ -30,6 +30,11 @@ export interface LedgerOutcome {
   policyViolations: Violation[];
   /** Claim-level findings (Shandong's no-zero-out-of-pocket), by claim id. */
   claimFindings: Map<string, Violation[]>;
+  /**
+   * Claims with at least one finding. The bulk path does not list its findings by claim (claimFindings
+   * then holds them under one key); without this, summaryText counts findings.
+   */
+  findingClaims?: number;
 }
 
 export interface LedgerOptions { scenario?: Scenario; onProgress?: (done: number, total: number) => void }
@@ -157,6 +162,7 @@ export function settleLedger(book: Book, rows: Iterable<LedgerRow>, opts: Ledger
     summary: { read, settled: results.length, rejected: rejections.length, warnings, totals },
     policyViolations,
     claimFindings,
+    findingClaims: claimFindings.size,
   };
 }
 

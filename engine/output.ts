@@ -52,7 +52,12 @@ export function summaryText(outcome: LedgerOutcome): string {
   ];
   if (s.warnings) lines.push(`预警 ${s.warnings} 笔 (early warnings: ${s.warnings})`);
   const findings = [...outcome.claimFindings.values()].flat();
-  if (findings.length) lines.push(`提示：${findings.length} 笔结算违反“${findings[0].zh}”〔${findings[0].source}〕 (${findings.length} claims: ${findings[0].en})`);
+  const claims = outcome.findingClaims ?? findings.length;
+  if (findings.length === claims && claims) lines.push(`提示：${claims} 笔结算违反“${findings[0].zh}”〔${findings[0].source}〕 (${claims} claims: ${findings[0].en})`);
+  else if (findings.length) {
+    // some claims break more than one rule: count claims and findings apart, and name the first
+    lines.push(`提示：${claims} 笔结算违反底线规则，共 ${findings.length} 项，首项“${findings[0].zh}”〔${findings[0].source}〕 (${claims} claims, ${findings.length} findings; the first: ${findings[0].en})`);
+  }
   if (outcome.policyViolations.length) {
     lines.push(`底线检查：${outcome.policyViolations.length} 项不符合国家或省级规定 (floor checks: ${outcome.policyViolations.length} broken)`);
     for (const v of outcome.policyViolations) lines.push(`  ${violationLine(v)}`);

@@ -1493,6 +1493,7 @@ export class BulkLedger {
       summary: { read: this.read, settled: this.nValid, rejected: this.rejections.length, warnings: this.warnings, totals: this.totals },
       policyViolations,
       claimFindings,
+      findingClaims: this.findingClaims,
     };
   }
 

@@ -340,7 +340,7 @@ describe('--compare on the bulk path equals compareLedger', () => {
     expect(twice).toBeGreaterThan(5);
     const got = bulk(text, { policy });
     expect(got.ledger.findingClaims).toBe(want.claimFindings.size);
-    // outcome() counts findings (summaryText's figure), not claims: the two differ here
+    // outcome() keeps every finding under one key (claimFindings) and counts claims apart (findingClaims): the two differ here
     expect(got.outcome.claimFindings.get('')!.length).toBe([...want.claimFindings.values()].flat().length);
     expect(got.outcome.claimFindings.get('')!.length).toBeGreaterThan(got.ledger.findingClaims);
     for (const parts of [3, 8]) expect(bulkPartitions(text, parts, { policy, scenarios: [undefined] }).runs[0].findingClaims).toBe(want.claimFindings.size);

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { defaultBook, rejectedTable, toCsv, summaryText, parseScenario, type Book, type Scenario } from '../../engine';
+import { defaultBook, rejectedTable, toCsv, summaryText, parseScenario, settleLedger, csvLedgerRows, type Book, type Scenario } from '../../engine';
 import { BulkLedger } from '../../engine/bulk/ledger';
 import { PartWriter, duplicateLines, linesOf, mergeOutcomes, mergeResults, sortedLines, type PartStream } from '../../engine/bulk/partition';
 import { generateLedger } from '../oracle/gen-ledger';
@@ -96,6 +96,12 @@ describe('partitions equal settleLedger', () => {
     const policy = { ...book, floors: [rule('a', 'critical < 20000'), rule('b', 'assistance < 5000'), ...book.floors] } as Book;
     const text = generateLedger(41, 3000);
     const want = viaEngine(text, undefined, policy);
+    // some claims break two rules: the summary counts claims and findings apart
+    const outcome = settleLedger(policy, csvLedgerRows(text).rows);
+    const m = /提示：(\d+) 笔结算违反底线规则，共 (\d+) 项/.exec(want.summary)!;
+    expect(Number(m[1])).toBe(outcome.claimFindings.size);
+    expect(Number(m[2])).toBe([...outcome.claimFindings.values()].flat().length);
+    expect(Number(m[2])).toBeGreaterThan(Number(m[1]));
     for (const parts of [2, 5, 13]) {
       const got = await viaPartitions(text, parts, 9000, undefined, policy);
       // the partitions' first findings differ: only the earliest person-year's is the ledger's
