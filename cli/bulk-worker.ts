@@ -1,6 +1,7 @@
 // The reading half of the bulk path in a worker thread (cli/bulk.ts starts it): read the file, check
 // UTF-8, scan records and find duplicate claim ids, and hand batches of records to the main thread,
-// which validates, settles and writes (or, for partitions, splits them without looking for duplicates). At most MAX_IN_FLIGHT batches wait at a time (bounded memory).
+// which validates, settles and writes (or, for partitions, splits them without looking for
+// duplicates). At most MAX_IN_FLIGHT batches wait at a time (bounded memory).
 import { workerData, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { defaultBook, YibaoError } from '../engine';
 import { BulkLedger, BulkUnsupported, type RecordBatch } from '../engine/bulk/ledger';

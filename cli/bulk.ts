@@ -220,14 +220,21 @@ function bulkCanRead(book: Book, file: string): boolean {
 
 /** Under --compare, the run of the pack itself (the main run) and each scenario's, as a comparison takes them. */
 function settledRun(r: MergedRun): SettledRun {
-  return { summary: r.outcome.summary, violations: r.outcome.policyViolations, findings: r.findingClaims, groups: r.groups };
+  const findings = r.outcome.findingClaims;
+  if (findings === undefined) throw new Error('settledRun: a bulk run without its count of claims with findings');
+  return { summary: r.outcome.summary, violations: r.outcome.policyViolations, findings, groups: r.groups };
+}
+
+/** What a run in memory reports: its outcome and, when asked for, its totals per group. */
+function runOf(ledger: BulkLedger, extras: BulkExtras): MergedRun {
+  return { outcome: ledger.outcome(), groups: extras.groups ? ledger.groupSummary() : undefined };
 }
 
 /** The ledger in memory under the run's scenario: its results written, its summary kept (the ledger is let go). */
 async function mainInMemory(book: Book, cmd: BulkSettleCommand, extras: BulkExtras, stdout: NodeJS.WritableStream): Promise<{ run: MergedRun; notOnRoster: number }> {
   const ledger = settleFileBulk(book, cmd.input, cmd.scenario, undefined, extras);
   bulkRuns.memory++;
-  const run = { outcome: ledger.outcome(), groups: extras.groups ? ledger.groupSummary() : undefined, findingClaims: ledger.findingClaims };
+  const run = runOf(ledger, extras);
   if (cmd.out) await writeAtomicBytes(cmd.out, (sink) => ledger.writeResults(sink));
   else ledger.writeResults((bytes) => stdout.write(Buffer.from(bytes)));
   return { run, notOnRoster: ledger.notOnRoster };
@@ -237,7 +244,7 @@ async function mainInMemory(book: Book, cmd: BulkSettleCommand, extras: BulkExtr
 function whatIfInMemory(book: Book, file: string, scenario: Scenario, extras: BulkExtras): MergedRun {
   const ledger = settleFileBulk(book, file, scenario, undefined, extras);
   bulkRuns.whatIf++;
-  return { outcome: ledger.outcome(), groups: extras.groups ? ledger.groupSummary() : undefined, findingClaims: ledger.findingClaims };
+  return runOf(ledger, extras);
 }
 
 /**

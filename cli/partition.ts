@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { defaultBook, scenarioData, scenarioFrom, YibaoError, type Book, type LedgerOutcome, type Scenario } from '../engine';
 import { BulkLedger, BulkUnsupported, type BulkRoster } from '../engine/bulk/ledger';
-import { PartWriter, duplicateLines, linesOf, mergeOutcomes, mergeResults, mergeFindingClaims, sortedLines, GroupMerger, type PartStream, type PartSummary } from '../engine/bulk/partition';
+import { PartWriter, duplicateLines, linesOf, mergeOutcomes, mergeResults, sortedLines, GroupMerger, type PartStream, type PartSummary } from '../engine/bulk/partition';
 import type { GroupKey, LedgerGroups } from '../engine/summary';
 import { readChunks, fileChunks, readOnThread } from './bulk';
 import { writeAll, runTempDir } from './io';
@@ -204,8 +204,6 @@ export interface MergedRun {
   outcome: LedgerOutcome;
   /** Totals per group (opts.groups). */
   groups?: LedgerGroups;
-  /** Claims with at least one claim-level finding. */
-  findingClaims: number;
 }
 
 export interface PartitionedRun extends MergedRun {
@@ -315,7 +313,6 @@ export async function settlePartitioned(
     const merged = (sc: Scenario | undefined, sums: PartSummary[], i: number): MergedRun => ({
       outcome: mergeOutcomes(book, sc, splitter.read, splitter.rejections, sums),
       groups: mergers?.[i].result(),
-      findingClaims: mergeFindingClaims(sums),
     });
     return {
       ...merged(scenario, summaries, 0),

@@ -323,7 +323,7 @@ export function mergeOutcomes(book: Book, scenario: Scenario | undefined, read: 
     policyViolations: policyViolationsOf(book, years, scenario),
     claimFindings,
     // known when every partition counted them (a summary from elsewhere may not)
-    findingClaims: parts.every((p) => p.findingClaims !== undefined) ? parts.reduce((n, p) => n + p.findingClaims!, 0) : undefined,
+    findingClaims: parts.every((p) => p.findingClaims !== undefined) ? mergeFindingClaims(parts) : undefined,
   };
 }
 
