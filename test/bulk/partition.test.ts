@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { defaultBook, rejectedTable, toCsv, summaryText, parseScenario, settleLedger, csvLedgerRows, type Book, type Scenario } from '../../engine';
 import { BulkLedger } from '../../engine/bulk/ledger';
 import { PartWriter, duplicateLines, linesOf, mergeOutcomes, mergeResults, sortedLines, type PartStream } from '../../engine/bulk/partition';
@@ -136,12 +136,18 @@ describe('yibao settle in partitions (built CLI, two threads)', () => {
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  test('a file and standard input: the same results, rejected rows and summary as settleLedger; no temporary files left', () => {
-    const text = withBadRows(generateLedger(78, 20_000), 78);
-    const input = path.join(dir, 'ledger.csv');
+  /** A generated ledger with bad rows written to a file, and an empty folder to serve as TMPDIR. */
+  function fixture(name: string, seed: number, rows: number) {
+    const text = withBadRows(generateLedger(seed, rows), seed);
+    const input = path.join(dir, `${name}.csv`);
     fs.writeFileSync(input, text);
-    const tmp = path.join(dir, 'tmp');
+    const tmp = path.join(dir, `tmp-${name}`);
     fs.mkdirSync(tmp);
+    return { text, input, tmp };
+  }
+
+  test('a file and standard input: the same results, rejected rows and summary as settleLedger; no temporary files left', () => {
+    const { text, input, tmp } = fixture('ledger', 78, 20_000);
     // folders of runs killed outright (no such process): removed once an hour old, kept while recent
     const old = path.join(tmp, 'yibao-parts-999999999-old');
     fs.mkdirSync(old);
@@ -164,13 +170,8 @@ describe('yibao settle in partitions (built CLI, two threads)', () => {
   });
 
   test('stopped with SIGTERM while it works: no results file, no temporary files', async () => {
-    const text = withBadRows(generateLedger(79, 60_000), 79);
-    const input = path.join(dir, 'big.csv');
-    fs.writeFileSync(input, text);
-    const tmp = path.join(dir, 'tmp-term');
-    fs.mkdirSync(tmp);
+    const { input, tmp } = fixture('big', 79, 60_000);
     const out = path.join(dir, 'term.csv');
-    const { spawn } = await import('node:child_process');
     const child = spawn(process.execPath, [path.join(root, 'bin/yibao.js'), 'settle', input, '--out', out], { env: { ...process.env, YIBAO_MEMORY_ROWS: '1000', YIBAO_PART_ROWS: '2000', TMPDIR: tmp }, stdio: 'ignore' });
     // wait for the partitions to appear, then stop the run
     for (let i = 0; i < 500 && !fs.readdirSync(tmp).some((n) => n.startsWith('yibao-parts-')); i++) await new Promise((r) => setTimeout(r, 10));
