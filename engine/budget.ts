@@ -24,7 +24,8 @@ import { RosterReader, rosterHeader, inForce, Favour, CATEGORY_ORDER } from './r
 import { UNKNOWN_KEY } from './summary';
 import type { Book } from './policy/load';
 import type { Scenario } from './scenario';
-import type { CategoryId, CityId, Message, Rejection } from './types';
+import type { Message } from './errors';
+import type { CategoryId, CityId, Rejection } from './types';
 
 export interface BudgetOptions {
   year: number;

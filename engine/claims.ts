@@ -58,6 +58,9 @@ export function checkKind(city: CityDef, kind: ClaimKind, rules: CategoryRules):
   }
 }
 
+/** One input row: its line number and its cells by column name, or why it could not be read. */
+export interface LedgerRow { line: number; fields?: Record<string, string>; error?: YibaoError }
+
 export interface ValidClaim { claim: Claim; rules: CategoryRules; params: Params }
 
 /**

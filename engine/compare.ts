@@ -3,7 +3,8 @@
 // groups are asked for) and the floors and ceilings it breaks (spec section 8).
 import type DecimalBase from 'decimal.js';
 import { fmt } from './money';
-import { settleLedger, emptyTotals, type LedgerRow, type LedgerSummary, type Totals } from './ledger';
+import { settleLedger, emptyTotals, type LedgerSummary, type Totals } from './ledger';
+import type { LedgerRow } from './claims';
 import { summarize, subTotals, groupId, totalsJson, TOTAL_FIELDS, type GroupKey, type SummaryMeta, type LedgerGroups } from './summary';
 import type { Violation } from './floors';
 import type { Book } from './policy/load';

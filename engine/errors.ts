@@ -1,4 +1,5 @@
-import type { Message } from './types';
+/** Two messages for every problem a user reads: Chinese first, English beside it. */
+export interface Message { zh: string; en: string }
 
 /**
  * An error a user reads: Chinese first, English beside it. `message` carries both so that any

@@ -1,7 +1,7 @@
 // Every result explains itself: for each tier the base, deductible, bands or rate, cap, the amount
 // paid, and the clauses cited with their status, so an officer can check the number by hand.
 import { fmtGrouped as g } from './money';
-import type { ParamEntry } from './policy/load';
+import type { ParamEntry } from './types';
 import type { ClaimResult, TierStep } from './types';
 
 const TIER_ZH: Record<TierStep['tier'], string> = { basic: '基本医保', critical: '大病保险', assistance: '医疗救助', reassist: '倾斜救助/再救助' };

@@ -2,7 +2,7 @@
 // nothing of any of them: plain values in, plain values out, errors as YibaoError (Chinese + English).
 import type DecimalBase from 'decimal.js';
 import { library } from '../policy';
-import { loadBook, type Book, type ParamEntry } from './policy/load';
+import { loadBook, type Book } from './policy/load';
 import { resolveCategory, resolveCity } from './catalog';
 import { paramsAt, rulesFor, contributionFor } from './policy/resolve';
 import { valueText } from './policy/schema';
@@ -12,12 +12,13 @@ import { settleClaim, newYearState } from './settle';
 import { parseKind, parseDate, checkAmounts, checkKind } from './claims';
 import { YibaoError } from './errors';
 import type { Scenario } from './scenario';
-import type { CategoryId, ClaimResult } from './types';
+import type { CategoryId, ClaimResult, ParamEntry } from './types';
 
 export { YibaoError, bilingual } from './errors';
+export type { Message } from './errors';
 export { Decimal, round2, fmt, fmtGrouped, parseAmount, amountFrom } from './money';
 export { loadBook } from './policy/load';
-export type { Book, ParamEntry, CityDef, CategoryDef, FloorRule } from './policy/load';
+export type { Book, CityDef, CategoryDef, FloorRule } from './policy/load';
 export { resolveCity, resolveCategory, categoryChoices, normalizeName } from './catalog';
 export { paramsAt, contributionFor, versionsAt } from './policy/resolve';
 export { valueText } from './policy/schema';
@@ -25,7 +26,8 @@ export { parseScenario, scenarioFrom, scenarioData, parseJsonData } from './scen
 export type { Scenario } from './scenario';
 export { settleLedger, csvLedgerRows, tableLedgerRows, emptyTotals } from './ledger';
 export { RESULT_COLUMNS, REJECTED_COLUMNS, resultCells, resultsTable, rejectedTable, toCsv, summaryText, violationLine } from './output';
-export type { LedgerRow, LedgerOutcome, LedgerSummary, Totals } from './ledger';
+export type { LedgerOutcome, LedgerSummary, Totals } from './ledger';
+export type { LedgerRow } from './claims';
 export { subsidyFor } from './subsidy';
 export type { SubsidySplit } from './subsidy';
 export { checkPolicy, checkClaim } from './floors';

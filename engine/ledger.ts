@@ -5,16 +5,13 @@ import { YibaoError } from './errors';
 import { ZERO } from './money';
 import { readCsv } from './csv';
 import { normalizeName } from './catalog';
-import { REQUIRED_COLUMNS, validateClaim, type ValidClaim } from './claims';
+import { REQUIRED_COLUMNS, validateClaim, type LedgerRow, type ValidClaim } from './claims';
 import { headerPlan, type Convention, type LedgerHeaderOptions } from './nhsa';
 import { settleClaim, newYearState, type YearState } from './settle';
 import { checkClaim, checkPolicy, type Violation } from './floors';
 import type { Book } from './policy/load';
 import type { Scenario } from './scenario';
 import type { ClaimResult, Rejection } from './types';
-
-/** One input row: its line number and its cells by column name, or why it could not be read. */
-export interface LedgerRow { line: number; fields?: Record<string, string>; error?: YibaoError }
 
 export interface Totals { total: DecimalBase; compliant: DecimalBase; basic: DecimalBase; critical: DecimalBase; assistance: DecimalBase; reassist: DecimalBase; oop_compliant: DecimalBase; oop_total: DecimalBase }
 

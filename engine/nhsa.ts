@@ -5,7 +5,7 @@
 import { YibaoError, echo } from './errors';
 import { normalizeName } from './catalog';
 import { isIsoDate } from './policy/load';
-import type { LedgerRow } from './ledger';
+import type { LedgerRow } from './claims';
 import type { ClaimKind } from './types';
 
 export type Convention = 'spec' | 'nhsa';

@@ -13,7 +13,8 @@ import { isIsoDate, type Book, type CityDef } from './policy/load';
 import { paramsAt } from './policy/resolve';
 import { subsidyFor } from './subsidy';
 import type { Scenario } from './scenario';
-import type { CategoryId, CityId, Message, Rejection } from './types';
+import type { Message } from './errors';
+import type { CategoryId, CityId, Rejection } from './types';
 
 export const ROSTER_COLUMNS = ['person_id', 'id_number', 'city', 'county', 'category', 'included_on', 'exited_on'] as const;
 export const ROSTER_REQUIRED = ['person_id', 'city', 'category'] as const;

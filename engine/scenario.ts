@@ -4,7 +4,8 @@
 import { YibaoError } from './errors';
 import { resolveCity, resolveCategory } from './catalog';
 import type { Book } from './policy/load';
-import { coerce, kindOf, categoryOf, type ParamValue } from './policy/schema';
+import { coerce, kindOf, categoryOf } from './policy/schema';
+import type { ParamValue } from './types';
 
 export interface Scenario {
   name: string;

@@ -4,8 +4,8 @@ import type DecimalBase from 'decimal.js';
 import { ZERO } from './money';
 import { bandedF, bandShares, increment, linearF } from './tiers';
 import type { CategoryRules, LinearRule, Params } from './policy/resolve';
-import type { ParamEntry } from './policy/load';
-import type { Claim, ClaimResult, Message, TierStep, Tier } from './types';
+import type { Message } from './errors';
+import type { Claim, ClaimResult, ParamEntry, TierStep, Tier } from './types';
 
 interface Track { base: DecimalBase; paid: DecimalBase }
 

@@ -3,10 +3,11 @@
 import type DecimalBase from 'decimal.js';
 import { YibaoError } from './errors';
 import { ZERO, round2, minD } from './money';
-import type { Book, CityDef, ParamEntry } from './policy/load';
+import type { Book, CityDef } from './policy/load';
 import { contributionFor, paramsAt } from './policy/resolve';
 import type { Scenario } from './scenario';
-import type { CategoryId, Message } from './types';
+import type { Message } from './errors';
+import type { CategoryId, ParamEntry } from './types';
 
 export interface SubsidySplit {
   city: string;

@@ -4,7 +4,8 @@
 // ledger's totals. Amounts stay exact decimals.
 import { YibaoError, echo } from './errors';
 import { fmt } from './money';
-import { emptyTotals, type LedgerOutcome, type LedgerRow, type Totals } from './ledger';
+import { emptyTotals, type LedgerOutcome, type Totals } from './ledger';
+import type { LedgerRow } from './claims';
 import type { ClaimResult } from './types';
 
 export const GROUP_KEYS = ['city', 'county', 'category', 'month', 'year', 'kind'] as const;

@@ -1,7 +1,7 @@
 // Public types of the settlement engine. The engine knows nothing of Excel, Azure or the file system:
 // callers hand it parsed claims and policy packs and get back plain objects.
 import type Decimal from 'decimal.js';
-import type { ParamEntry } from './policy/load';
+import type { Message } from './errors';
 
 export type CityId = 'luan' | 'linyi' | 'xixiu' | string;
 
@@ -10,11 +10,29 @@ export type CategoryId =
   | 'marginal_at_risk' | 'sudden_hardship' | 'relapsed' | 'monitored' | 'alleviated' | 'on_application'
   | 'ordinary';
 
+export type Status = 'published' | 'assumed';
+
+/** A critical-illness band of `critical.segments`: from the deductible or an amount, at a rate. */
+export interface Segment { from: 'deductible' | Decimal; rate: Decimal }
+export type ParamValue = Decimal | null | CategoryId[] | Segment[] | boolean;
+
+/** One dated parameter value with its citation. */
+export interface ParamEntry {
+  name: string;
+  value: ParamValue;
+  status: Status;
+  source: string;
+  quote?: string;
+  note?: string;
+  effective: string;
+  file: string;
+  /** Set when a scenario replaced the pack's value: what the pack said. */
+  overrides?: ParamEntry;
+  scenario?: string;
+}
+
 export type ClaimKind = 'inpatient' | 'chronic_outpatient' | 'special_drug';
 export type HospitalLevel = 'township' | 'county' | 'city' | 'province';
-
-/** Two messages for every problem a user reads: Chinese first, English beside it. */
-export interface Message { zh: string; en: string }
 
 /** A claim after validation: amounts are exact decimals rounded to the fen. */
 export interface Claim {

@@ -1,25 +1,8 @@
 // Load and validate the policy library. A malformed file fails here, naming the file, the parameter
 // and what is wrong, before any claim is settled.
-import { YibaoError } from '../errors';
-import type { CategoryId, Message } from '../types';
-import { coerce, kindOf, categoryOf, type ParamValue } from './schema';
-
-export type Status = 'published' | 'assumed';
-
-/** One dated parameter value with its citation. */
-export interface ParamEntry {
-  name: string;
-  value: ParamValue;
-  status: Status;
-  source: string;
-  quote?: string;
-  note?: string;
-  effective: string;
-  file: string;
-  /** Set when a scenario replaced the pack's value: what the pack said. */
-  overrides?: ParamEntry;
-  scenario?: string;
-}
+import { YibaoError, type Message } from '../errors';
+import type { CategoryId, ParamEntry, ParamValue } from '../types';
+import { coerce, kindOf, categoryOf } from './schema';
 
 export interface CategoryDef { id: CategoryId; zh: string; en: string; names: string[]; mams?: string }
 

@@ -4,8 +4,8 @@ import { YibaoError } from '../errors';
 import { Decimal } from '../money';
 import type DecimalBase from 'decimal.js';
 import type { CategoryId } from '../types';
-import type { Book, CityDef, ParamEntry, Pack } from './load';
-import type { ParamValue, Segment } from './schema';
+import type { Book, CityDef, Pack } from './load';
+import type { ParamEntry, ParamValue, Segment } from '../types';
 import type { Scenario } from '../scenario';
 
 export type Params = Map<string, ParamEntry>;

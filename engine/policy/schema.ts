@@ -2,11 +2,9 @@
 // Packs and scenario files are both checked against it, so a typo never becomes a silent default.
 import { Decimal } from '../money';
 import type DecimalBase from 'decimal.js';
-import type { CategoryId } from '../types';
+import type { CategoryId, ParamValue, Segment } from '../types';
 
 export type ParamKind = 'money' | 'moneyOrNone' | 'ratio' | 'categories' | 'segments' | 'flag';
-export interface Segment { from: 'deductible' | DecimalBase; rate: DecimalBase }
-export type ParamValue = DecimalBase | null | CategoryId[] | Segment[] | boolean;
 
 const CAT = '([a-z_]+)';
 const LEVEL = '(township|county|city|province)';
