@@ -425,17 +425,18 @@ describe('yibao settle --summary --compare --roster (built CLI) write what the d
     fs.writeFileSync(gbk, Buffer.from([0x61, 0x2c, 0x62, 0x0a, 0xff, 0xfe, 0x0a]));
     const badRoster = path.join(dir, 'bad-roster.csv');
     fs.writeFileSync(badRoster, 'person_id,city\n');
-    const cases: [string, string[], string][] = [
-      [gbk, ['--summary', 'county,district'], `文件 ${gbk} 不是 UTF-8 编码`],
-      [ledger, ['--summary', 'county,district'], '未知汇总维度“district”'],
-      [path.join(dir, 'missing.csv'), ['--compare', low, '--scenario', high], `无法读取文件 ${path.join(dir, 'missing.csv')}（ENOENT）`],
-      [ledger, ['--compare', low, '--scenario', high], '--compare 与 --scenario 不能同时使用'],
-      [gbk, ['--roster', badRoster], `文件 ${gbk} 不是 UTF-8 编码`],
-      [ledger, ['--roster', badRoster], '花名册缺少必需的列：category'],
+    // exit status 1: nothing could run; 2: the options themselves are wrong (a usage error)
+    const cases: [string, string[], string, number][] = [
+      [gbk, ['--summary', 'county,district'], `文件 ${gbk} 不是 UTF-8 编码`, 1],
+      [ledger, ['--summary', 'county,district'], '未知汇总维度“district”', 2],
+      [path.join(dir, 'missing.csv'), ['--compare', low, '--scenario', high], `无法读取文件 ${path.join(dir, 'missing.csv')}（ENOENT）`, 1],
+      [ledger, ['--compare', low, '--scenario', high], '--compare 与 --scenario 不能同时使用', 2],
+      [gbk, ['--roster', badRoster], `文件 ${gbk} 不是 UTF-8 编码`, 1],
+      [ledger, ['--roster', badRoster], '花名册缺少必需的列：category', 1],
     ];
-    for (const [input, args, message] of cases) {
+    for (const [input, args, message, status] of cases) {
       const r = spawnSync(process.execPath, [BIN, 'settle', input, ...args], { encoding: 'utf8' });
-      expect(r.status).toBe(1);
+      expect(r.status).toBe(status);
       expect(r.stdout).toBe('');
       expect(r.stderr.startsWith(`错误 error: ${message}`)).toBe(true);
     }

@@ -68,8 +68,8 @@ test('settle --compare with Linyi dibao 75%: +545 + 150 + 75 + 45 + 30 = +845 as
   expect(cmp).toContain('oop_total,31785.00,30940.00,-845.00\n');
 });
 
-test('--compare with --scenario is refused', () => {
+test('--compare with --scenario is refused as a usage error', () => {
   const r = yibao(['settle', 'samples/roster-claims.csv', '--compare', 'samples/scenario-linyi-dibao-75.json', '--scenario', 'samples/scenario-linyi-dibao-75.json']);
-  expect(r.code).toBe(1);
+  expect(r.code).toBe(2);
   expect(r.stderr).toContain('--compare');
 });

@@ -67,9 +67,9 @@ describe('yibao settle <export>', () => {
     expect(r.stdout.split('\n')[1]).toBe('S9,30000.00,9100.00,7630.00,7630.00,0.00,46730.00,13270.00,,');
   });
 
-  test('a bad --format, an unknown --city, a missing category: nothing runs, exit 1, a bilingual reason', () => {
+  test('a bad --format (usage, exit 2), an unknown --city, a missing category (exit 1): nothing runs, a bilingual reason', () => {
     const f = yibao(['settle', EXPORT, '--format', 'xml']);
-    expect(f.code).toBe(1);
+    expect(f.code).toBe(2);
     expect(f.stderr).toContain('--format 须为 nhsa 或 spec');
     const c = yibao(['settle', EXPORT, '--city', '北京']);
     expect(c.code).toBe(1);
