@@ -5,7 +5,7 @@
 // what-if scenarios with odd rates and caps. The plan compiler refuses a rule field it does not know.
 import { defaultBook, parseScenario, Decimal } from '../../engine';
 import { paramsAt, rulesFor, type CategoryRules, type Params } from '../../engine/policy/resolve';
-import { compilePlan, planOf, KIND_CODES, LEVEL_CODES, CATEGORY_CHANGED, type Plan } from '../../engine/chain/plan';
+import { compilePlan, planOf, unhandled, KIND_CODES, LEVEL_CODES, CATEGORY_CHANGED, type Plan } from '../../engine/chain/plan';
 import { settleClaim, newYearState } from '../../engine/chain/decimal';
 import { compileFen, settleFen, STATE_SIZE, BASE_LIMIT, type FenPlan } from '../../engine/chain/fen';
 import { mulberry32 } from '../oracle/gen-ledger';
@@ -209,6 +209,14 @@ describe('the plan', () => {
       'basic:basic:ordinary', 'critical:banded:ordinary', 'critical:linear:special_drug',
       'assistance:linear:ordinary', 'assistance:none:special_drug', 'reassist:linear:ordinary', 'reassist:none:special_drug',
     ]);
+  });
+
+  test('an executor that does not handle every step kind does not compile', () => {
+    // Both executors end their switch over step kinds with unhandled(step), which takes only `never`:
+    // a step kind added to the plan leaves a kind unhandled, and the call fails to type-check.
+    const step = planOf(rulesFor(city, params, 'dibao'), params).steps[0];
+    // @ts-expect-error a Step is not `never`: only a switch that handled every kind may call unhandled
+    expect(() => unhandled(step)).toThrow(/unhandled step/);
   });
 
   test('each kind takes one step per tier; assistance and re-assistance only for stays and chronic outpatient', () => {
