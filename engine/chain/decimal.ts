@@ -4,7 +4,7 @@
 // is proven equal to, and the path for rules or bases fen.ts cannot hold.
 import type DecimalBase from 'decimal.js';
 import { Decimal, ZERO, round2, minD, maxD } from '../money';
-import { CATEGORY_CHANGED, LEVEL_CODES, TRACKS, KIND_CODES, unhandled, type Plan } from './plan';
+import { CATEGORY_CHANGED, LEVEL_CODES, ACCOUNTS, KIND_CODES, unhandled, type Plan } from './plan';
 import type { BandedRule, LinearRule } from '../policy/resolve';
 import type { Claim, ClaimResult, Message, TierStep, Tier } from '../types';
 import type { ParamEntry } from '../policy/load';
@@ -71,53 +71,53 @@ export function bandShares(rule: BandedRule, before: DecimalBase, after: Decimal
 // ---------------------------------------------------------------------------------------------
 // The executor.
 
-interface Track { base: DecimalBase; paid: DecimalBase }
+interface Account { base: DecimalBase; paid: DecimalBase }
 
-/** A person's running totals for one calendar year: one track per TRACK_*, and the categories seen. */
-export interface YearState { tracks: Track[]; categories: Set<string> }
+/** A person's running totals for one calendar year: one account per ACCOUNT_*, and the categories seen. */
+export interface YearState { accounts: Account[]; categories: Set<string> }
 
 export function newYearState(): YearState {
-  const tracks: Track[] = [];
-  for (let i = 0; i < TRACKS; i++) tracks.push({ base: ZERO, paid: ZERO });
-  return { tracks, categories: new Set() };
+  const accounts: Account[] = [];
+  for (let i = 0; i < ACCOUNTS; i++) accounts.push({ base: ZERO, paid: ZERO });
+  return { accounts, categories: new Set() };
 }
 
-function linearStep(tier: Tier, rule: LinearRule, track: Track, x: DecimalBase, params: ParamEntry[]): TierStep {
-  const inc = increment(linearF(rule), track.base, x, track.paid, rule.cap);
+function linearStep(tier: Tier, rule: LinearRule, account: Account, x: DecimalBase, params: ParamEntry[]): TierStep {
+  const inc = increment(linearF(rule), account.base, x, account.paid, rule.cap);
   const step: TierStep = {
     tier,
-    base_before: track.base,
+    base_before: account.base,
     base_after: inc.after,
     deductible: rule.deductible,
     rate: rule.rate,
     cap: rule.cap,
     cap_reached: inc.capReached,
     paid: inc.pay,
-    paid_ytd: track.paid.plus(inc.pay),
+    paid_ytd: account.paid.plus(inc.pay),
     params,
   };
-  track.base = inc.after;
-  track.paid = step.paid_ytd;
+  account.base = inc.after;
+  account.paid = step.paid_ytd;
   return step;
 }
 
-function bandedStep(tier: Tier, rule: BandedRule, track: Track, x: DecimalBase, params: ParamEntry[], note: Message | undefined): TierStep {
-  const inc = increment(bandedF(rule), track.base, x, track.paid, rule.cap);
+function bandedStep(tier: Tier, rule: BandedRule, account: Account, x: DecimalBase, params: ParamEntry[], note: Message | undefined): TierStep {
+  const inc = increment(bandedF(rule), account.base, x, account.paid, rule.cap);
   const step: TierStep = {
     tier,
-    base_before: track.base,
+    base_before: account.base,
     base_after: inc.after,
     deductible: rule.deductible,
-    bands: bandShares(rule, track.base, inc.after),
+    bands: bandShares(rule, account.base, inc.after),
     cap: rule.cap,
     cap_reached: inc.capReached,
     paid: inc.pay,
-    paid_ytd: track.paid.plus(inc.pay),
+    paid_ytd: account.paid.plus(inc.pay),
     params,
     note,
   };
-  track.base = inc.after;
-  track.paid = step.paid_ytd;
+  account.base = inc.after;
+  account.paid = step.paid_ytd;
   return step;
 }
 
@@ -137,26 +137,26 @@ export function settleClaim(claim: Claim, plan: Plan, state: YearState): ClaimRe
   const steps: TierStep[] = [];
   let x = claim.compliant; // what the tiers so far left: each tier's input
   for (const [i, s] of chain.steps.entries()) {
-    const track = state.tracks[s.track];
+    const account = state.accounts[s.account];
     let step: TierStep;
     switch (s.kind) {
       case 'basic':
         if (claim.basic_paid !== undefined) {
-          track.paid = track.paid.plus(claim.basic_paid);
-          step = { tier: s.tier, base_before: track.base, base_after: track.base, cap_reached: false, paid: claim.basic_paid, paid_ytd: track.paid, given: true, params: [] };
+          account.paid = account.paid.plus(claim.basic_paid);
+          step = { tier: s.tier, base_before: account.base, base_after: account.base, cap_reached: false, paid: claim.basic_paid, paid_ytd: account.paid, given: true, params: [] };
         } else {
           const level = LEVEL_CODES.indexOf(claim.hospital_level);
-          step = linearStep(s.tier, s.byLevel[level] ?? plan.rules.basic(claim.hospital_level), track, x, s.citeByLevel[level]);
+          step = linearStep(s.tier, s.byLevel[level] ?? plan.rules.basic(claim.hospital_level), account, x, s.citeByLevel[level]);
         }
         break;
       case 'linear':
-        step = linearStep(s.tier, s.rule, track, x, s.params);
+        step = linearStep(s.tier, s.rule, account, x, s.params);
         break;
       case 'banded':
-        step = bandedStep(s.tier, s.rule, track, x, s.params, s.note);
+        step = bandedStep(s.tier, s.rule, account, x, s.params, s.note);
         break;
       case 'none':
-        step = { tier: s.tier, base_before: track.base, base_after: track.base, cap_reached: false, paid: ZERO, paid_ytd: track.paid, params: s.params, note: s.note };
+        step = { tier: s.tier, base_before: account.base, base_after: account.base, cap_reached: false, paid: ZERO, paid_ytd: account.paid, params: s.params, note: s.note };
         break;
       default:
         return unhandled(s);

@@ -14,7 +14,7 @@
 import type DecimalBase from 'decimal.js';
 import { YibaoError } from '../errors';
 import type { BandedRule, CategoryRules, LinearRule } from '../policy/resolve';
-import { TIERS, TRACKS, KIND_CODES, LEVEL_CODES, unhandled, type Plan, type Step } from './plan';
+import { TIERS, ACCOUNTS, KIND_CODES, LEVEL_CODES, unhandled, type Plan, type Step } from './plan';
 
 /** Rate denominator: rates are integers over 10^4. */
 export const RATE_ONE = 10_000;
@@ -22,8 +22,8 @@ export const RATE_ONE = 10_000;
 /** Largest cumulative base (fen) the integer path takes: 9·10^11 fen = 9 billion yuan. */
 export const BASE_LIMIT = 900_000_000_000;
 
-/** State layout: base and paid of each track (TRACK_* × 2). */
-export const STATE_SIZE = TRACKS * 2;
+/** State layout: base and paid of each account (ACCOUNT_* × 2). */
+export const STATE_SIZE = ACCOUNTS * 2;
 
 /** F(B) = min(cap, max(0, B − d) × r / 10^4); cap −1: none. */
 export interface FenLinear { d: number; r: number; cap: number }
@@ -33,7 +33,7 @@ export interface FenBanded { lo: Float64Array; hi: Float64Array; r: Float64Array
 /** One step in integer form; one shape for every kind, so the executor's loop stays monomorphic. */
 export interface FenStep {
   kind: Step['kind'];
-  /** Index in `out` (the tier) and in the state (track × 2). */
+  /** Index in `out` (the tier) and in the state (account × 2). */
   at: number;
   slot: number;
   linear: FenLinear | null;
@@ -96,7 +96,7 @@ function missingBasic(rules: CategoryRules, level: number): never {
 }
 
 function fenStep(step: Step, rules: CategoryRules): FenStep {
-  const s: FenStep = { kind: step.kind, at: TIERS.indexOf(step.tier), slot: step.track * 2, linear: null, byLevel: null, banded: null };
+  const s: FenStep = { kind: step.kind, at: TIERS.indexOf(step.tier), slot: step.account * 2, linear: null, byLevel: null, banded: null };
   switch (step.kind) {
     case 'basic':
       s.byLevel = step.byLevel.map((r, l) => (r ? linear(r, `basic${LEVEL_CODES[l] ? '.' + LEVEL_CODES[l] : ''}`) : missingBasic(rules, l)));

@@ -16,10 +16,10 @@ export const LEVEL_CODES = [undefined, 'township', 'county', 'city', 'province']
 export const TIERS: readonly Tier[] = ['basic', 'critical', 'assistance', 'reassist'];
 
 /**
- * A person's year-to-date tracks (a base and a paid amount each). Special drugs have a track of their
- * own in critical insurance (spec section 2: Fdrug on the year's special-drug base).
+ * A person's year-to-date accounts (a base and a paid amount each). Special drugs have an account of
+ * their own in critical insurance (spec section 2: Fdrug on the year's special-drug base).
  */
-export const TRACK_BASIC = 0, TRACK_CRITICAL = 1, TRACK_DRUG = 2, TRACK_ASSISTANCE = 3, TRACK_REASSIST = 4, TRACKS = 5;
+export const ACCOUNT_BASIC = 0, ACCOUNT_CRITICAL = 1, ACCOUNT_DRUG = 2, ACCOUNT_ASSISTANCE = 3, ACCOUNT_REASSIST = 4, ACCOUNTS = 5;
 
 const ORDINARY_KINDS: readonly ClaimKind[] = ['inpatient', 'chronic_outpatient'];
 const DRUG_KINDS: readonly ClaimKind[] = ['special_drug'];
@@ -34,10 +34,10 @@ const pendingNote = (source: string): Message => ({ zh: `此类别医疗救助�
 
 interface StepBase {
   tier: Tier;
-  /** The person's year track the step reads and moves (TRACK_*). */
-  track: number;
+  /** The person's year-to-date account the step reads and moves (ACCOUNT_*). */
+  account: number;
   /** 'special_drug': the critical-illness drug track and what special-drug claims get after it. */
-  line: 'ordinary' | 'special_drug';
+  track: 'ordinary' | 'special_drug';
   kinds: readonly ClaimKind[];
   /** The parameters the step cites, by name and as entries (for explanations). */
   cite: string[];
@@ -100,8 +100,8 @@ export function compilePlan(rules: CategoryRules, params: Params): Plan {
   linear('reassist', rules.reassist);
 
   const steps: Step[] = [];
-  const none = (tier: Tier, track: number, line: StepBase['line'], kinds: readonly ClaimKind[], note: Message, entries: ParamEntry[] = [], claimNote = false): NoneStep =>
-    ({ kind: 'none', tier, track, line, kinds, cite: entries.map((e) => e.name), params: entries, note, claimNote });
+  const none = (tier: Tier, account: number, track: StepBase['track'], kinds: readonly ClaimKind[], note: Message, entries: ParamEntry[] = [], claimNote = false): NoneStep =>
+    ({ kind: 'none', tier, account, track, kinds, cite: entries.map((e) => e.name), params: entries, note, claimNote });
 
   // Basic medical insurance 基本医保: every kind.
   const byLevel = LEVEL_CODES.map((l) => {
@@ -113,35 +113,35 @@ export function compilePlan(rules: CategoryRules, params: Params): Plan {
     }
   });
   byLevel.forEach((r, i) => linear(`basic(${LEVEL_CODES[i] ?? ''})`, r));
-  steps.push({ kind: 'basic', tier: 'basic', track: TRACK_BASIC, line: 'ordinary', kinds: KIND_CODES, cite: [], params: [], byLevel, citeByLevel: byLevel.map((r) => (r ? cite(params, r.params) : [])) });
+  steps.push({ kind: 'basic', tier: 'basic', account: ACCOUNT_BASIC, track: 'ordinary', kinds: KIND_CODES, cite: [], params: [], byLevel, citeByLevel: byLevel.map((r) => (r ? cite(params, r.params) : [])) });
 
   // Critical-illness insurance 大病保险: bands for stays and chronic outpatient (tilted for the tilt
   // group), the special-drug track for special drugs.
   const crit = rules.critical;
-  steps.push({ kind: 'banded', tier: 'critical', track: TRACK_CRITICAL, line: 'ordinary', kinds: ORDINARY_KINDS, cite: crit.params, params: cite(params, crit.params), rule: crit, note: crit.tilt ? TILT : undefined });
+  steps.push({ kind: 'banded', tier: 'critical', account: ACCOUNT_CRITICAL, track: 'ordinary', kinds: ORDINARY_KINDS, cite: crit.params, params: cite(params, crit.params), rule: crit, note: crit.tilt ? TILT : undefined });
   if (rules.specialDrug) {
     const r = rules.specialDrug;
-    steps.push({ kind: 'linear', tier: 'critical', track: TRACK_DRUG, line: 'special_drug', kinds: DRUG_KINDS, cite: r.params, params: cite(params, r.params), rule: r });
+    steps.push({ kind: 'linear', tier: 'critical', account: ACCOUNT_DRUG, track: 'special_drug', kinds: DRUG_KINDS, cite: r.params, params: cite(params, r.params), rule: r });
   }
 
   // Medical assistance 医疗救助 and re-assistance 倾斜救助/再救助: stays and chronic outpatient only;
   // a special drug's out-of-pocket is not in their bases (spec section 2, Interpretation).
   if (rules.assistance) {
     const r = rules.assistance;
-    steps.push({ kind: 'linear', tier: 'assistance', track: TRACK_ASSISTANCE, line: 'ordinary', kinds: ORDINARY_KINDS, cite: r.params, params: cite(params, r.params), rule: r });
+    steps.push({ kind: 'linear', tier: 'assistance', account: ACCOUNT_ASSISTANCE, track: 'ordinary', kinds: ORDINARY_KINDS, cite: r.params, params: cite(params, r.params), rule: r });
   } else if (rules.assistancePending) {
-    steps.push(none('assistance', TRACK_ASSISTANCE, 'ordinary', ORDINARY_KINDS, pendingNote(rules.assistancePending.source), [rules.assistancePending], true));
+    steps.push(none('assistance', ACCOUNT_ASSISTANCE, 'ordinary', ORDINARY_KINDS, pendingNote(rules.assistancePending.source), [rules.assistancePending], true));
   } else {
-    steps.push(none('assistance', TRACK_ASSISTANCE, 'ordinary', ORDINARY_KINDS, NO_ASSISTANCE));
+    steps.push(none('assistance', ACCOUNT_ASSISTANCE, 'ordinary', ORDINARY_KINDS, NO_ASSISTANCE));
   }
-  steps.push(none('assistance', TRACK_ASSISTANCE, 'special_drug', DRUG_KINDS, DRUG_ONLY));
+  steps.push(none('assistance', ACCOUNT_ASSISTANCE, 'special_drug', DRUG_KINDS, DRUG_ONLY));
   if (rules.reassist) {
     const r = rules.reassist;
-    steps.push({ kind: 'linear', tier: 'reassist', track: TRACK_REASSIST, line: 'ordinary', kinds: ORDINARY_KINDS, cite: r.params, params: cite(params, r.params), rule: r });
+    steps.push({ kind: 'linear', tier: 'reassist', account: ACCOUNT_REASSIST, track: 'ordinary', kinds: ORDINARY_KINDS, cite: r.params, params: cite(params, r.params), rule: r });
   } else {
-    steps.push(none('reassist', TRACK_REASSIST, 'ordinary', ORDINARY_KINDS, NO_REASSIST));
+    steps.push(none('reassist', ACCOUNT_REASSIST, 'ordinary', ORDINARY_KINDS, NO_REASSIST));
   }
-  steps.push(none('reassist', TRACK_REASSIST, 'special_drug', DRUG_KINDS, DRUG_ONLY));
+  steps.push(none('reassist', ACCOUNT_REASSIST, 'special_drug', DRUG_KINDS, DRUG_ONLY));
 
   return { rules, steps, chains: KIND_CODES.map((k) => chainOf(steps, k)), warning: rules.warning };
 }

@@ -205,7 +205,7 @@ describe('the plan', () => {
     expect(() => compilePlan({ ...rules, assistance: { ...rules.assistance!, floor: new Decimal(1) } } as CategoryRules, params)).toThrow(/rule field assistance\.floor/);
     expect(() => compilePlan({ ...rules, critical: { ...rules.critical, perClaimCap: null } } as CategoryRules, params)).toThrow(/rule field critical\.perClaimCap/);
     const plan = compilePlan({ ...rules }, params);
-    expect(plan.steps.map((s) => `${s.tier}:${s.kind}:${s.line}`)).toEqual([
+    expect(plan.steps.map((s) => `${s.tier}:${s.kind}:${s.track}`)).toEqual([
       'basic:basic:ordinary', 'critical:banded:ordinary', 'critical:linear:special_drug',
       'assistance:linear:ordinary', 'assistance:none:special_drug', 'reassist:linear:ordinary', 'reassist:none:special_drug',
     ]);
