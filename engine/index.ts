@@ -7,8 +7,8 @@ import { resolveCategory, resolveCity } from './catalog';
 import { paramsAt, rulesFor, contributionFor } from './policy/resolve';
 import { valueText } from './policy/schema';
 import { amountFrom, ZERO } from './money';
-import { bandedF, increment, linearF } from './tiers';
-import { settleClaim, newYearState } from './settle';
+import { bandedF, increment, linearF, settleClaim, newYearState } from './chain/decimal';
+import { planOf } from './chain/plan';
 import { parseKind, parseDate, checkAmounts, checkKind } from './claims';
 import { YibaoError } from './errors';
 import type { Scenario } from './scenario';
@@ -83,7 +83,7 @@ export function settleOne(input: OneClaimInput, scenario?: Scenario, book: Book 
   const params = paramsAt(book, city, date, scenario);
   const rules = rulesFor(city, params, category);
   checkKind(city, kind, rules);
-  return settleClaim({ claim_id: '1', person_id: '1', category, city: city.id, date, kind, total, compliant, basic_paid, seq: 0 }, rules, params, newYearState());
+  return settleClaim({ claim_id: '1', person_id: '1', category, city: city.id, date, kind, total, compliant, basic_paid, seq: 0 }, planOf(rules, params), newYearState());
 }
 
 export interface TierOnAmount { paid: DecimalBase; cap_reached: boolean; params: ParamEntry[]; note?: string }

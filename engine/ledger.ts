@@ -7,7 +7,8 @@ import { readCsv } from './csv';
 import { normalizeName } from './catalog';
 import { REQUIRED_COLUMNS, validateClaim, type LedgerRow, type ValidClaim } from './claims';
 import { headerPlan, type Convention, type LedgerHeaderOptions } from './nhsa';
-import { settleClaim, newYearState, type YearState } from './settle';
+import { settleClaim, newYearState, type YearState } from './chain/decimal';
+import { planOf } from './chain/plan';
 import { checkClaim, checkPolicy, type Violation } from './floors';
 import type { Book } from './policy/load';
 import type { Scenario } from './scenario';
@@ -124,7 +125,7 @@ export function settleLedger(book: Book, rows: Iterable<LedgerRow>, opts: Ledger
     group.sort((a, b) => (a.claim.date < b.claim.date ? -1 : a.claim.date > b.claim.date ? 1 : a.claim.seq - b.claim.seq));
     const state: YearState = newYearState();
     for (const v of group) {
-      const result = settleClaim(v.claim, v.rules, v.params, state);
+      const result = settleClaim(v.claim, planOf(v.rules, v.params), state);
       bySeq.set(v.claim.seq, result);
       if (v.claim.compliant.gt(0)) {
         const findings = checkClaim(book, book.cities.get(v.claim.city)!, v.params, result);

@@ -1,6 +1,6 @@
 // The bulk path: a whole CSV ledger as bytes in (in chunks of any size), columns in typed arrays
 // (no object per row), each person's year ordered by a counting sort on the group and a sort by date
-// inside it, settlement on integer fen (engine/fast), and results out in input order: the same bytes
+// inside it, settlement on integer fen (engine/chain/fen.ts), and results out in input order: the same bytes
 // as settleLedger + engine/output.ts write for the same file.
 //
 // Pure: no file system, no threads. The shells hand it bytes (cli/bulk.ts reads files; the Functions
@@ -8,7 +8,7 @@
 //
 // Every row the fast checks do not pass (a bad cell, a quoted cell, an unknown name …) goes through the
 // engine's own validateClaim, so reasons are the engine's; every person-year whose rules have no
-// integer form, or whose bases pass the integer bound, is settled by the engine's own settleClaim.
+// integer form, or whose bases pass the integer bound, is settled by the decimal executor (engine/chain/decimal.ts).
 import type DecimalBase from 'decimal.js';
 import { YibaoError } from '../errors';
 import { Decimal } from '../money';
@@ -21,15 +21,15 @@ import { rosterVerdictIn, categoryDifference, type RosterIndex, type RosterEntry
 import { isIsoDate } from '../policy/load';
 import { paramsAt, rulesFor, type CategoryRules, type Params } from '../policy/resolve';
 import { checkClaim, type Violation } from '../floors';
-import { newYearState, settleClaim } from '../settle';
+import { newYearState, settleClaim } from '../chain/decimal';
 import { csvCell, csvLine } from '../csv';
 import { RESULT_COLUMNS } from '../output';
 import type { Book, CityDef } from '../policy/load';
 import type { Scenario } from '../scenario';
-import type { CategoryId, ClaimKind, ClaimResult, HospitalLevel, Rejection } from '../types';
+import type { CategoryId, ClaimResult, HospitalLevel, Rejection } from '../types';
 import { parseFenBytes } from '../fast/amount';
-import { compileRules, LEVEL_CODES, type FastRules } from '../fast/rules';
-import { settleFast, STATE_SIZE } from '../fast/settle';
+import { CATEGORY_CHANGED, KIND_CODES, LEVEL_CODES, planOf, type Plan } from '../chain/plan';
+import { compileFen, settleFen, STATE_SIZE, type FenPlan } from '../chain/fen';
 import { ByteInterner, I32, Money32, U16, U8, MAX_KEY_BYTES, hashBytes } from './columns';
 import type { PartWriter, PartSummary } from './partition';
 
@@ -85,7 +85,7 @@ export interface BulkRoster {
   onDifference?: (d: CategoryDifference) => void;
 }
 
-const KIND_NAMES = ['inpatient', 'special_drug', 'chronic_outpatient'] as const;
+const KIND_NAMES = KIND_CODES;
 
 /**
  * Records as the reader hands them on: the bytes, and per record its line, status (0 readable,
@@ -114,13 +114,12 @@ function concatBytes(pieces: Uint8Array[]): Uint8Array {
   }
   return out;
 }
-const CATEGORY_CHANGED = { zh: '本年度内此人类别有变化：累计基数连续计算，本次按新类别的参数支付', en: "the person's category changed this year: bases run on, this claim is paid under the new category" };
 const FIELDS = ['claim_id', 'person_id', 'category', 'city', 'date', 'kind', 'hospital_level', 'total', 'compliant', 'basic_paid'] as const;
 const F_ID = 0, F_PERSON = 1, F_CAT = 2, F_CITY = 3, F_DATE = 4, F_KIND = 5, F_LEVEL = 6, F_TOTAL = 7, F_COMPLIANT = 8, F_BASIC = 9;
 const CACHE_LIMIT = 20_000;
 
 /** One compiled rule set: a city's parameters on a date (under the scenario) for one category. */
-interface RuleSet { city: CityDef; cityIdx: number; catIdx: number; params: Params; rules: CategoryRules; category: CategoryId; fast: FastRules | null; pendingZh: string | null }
+interface RuleSet { city: CityDef; cityIdx: number; catIdx: number; params: Params; rules: CategoryRules; category: CategoryId; plan: Plan; fast: FenPlan | null }
 
 /** A claim rule of floors.json in integer form: result field OP whole fen. */
 interface FastClaimRule { field: number; op: string; fen: number; text: string; violation: Omit<Violation, 'left'> }
@@ -283,7 +282,7 @@ export class BulkLedger {
   private readonly vGroup = new I32();
   private readonly vDay = new U16();
   private readonly vRule = new U16();
-  private readonly vKind = new U8(); // bit 0: special drug; bits 1–3: level code
+  private readonly vKind = new U8(); // bits 0–1: kind code (KIND_NAMES); bits 2–4: level code
   private readonly vTotal = new Money32();
   private readonly vCompliant = new Money32();
   private readonly vBasic = new Money32(); // given basic_paid or −1; after settling: basic
@@ -958,10 +957,10 @@ export class BulkLedger {
     // rules
     const rule = this.ruleSet(date.params, catIdx, cityIdx);
     if (rule < 0) return false;
-    if (kind === 1 && !this.ruleSets[rule].rules.specialDrug) return false;
+    if (!this.ruleSets[rule].plan.chains[kind]) return false;
     const group = this.groups.intern(b, ps, pe, cityIdx * 10000 + date.year);
     if (this.groups.lastWasNew) this.groupCity[group] = cityIdx;
-    this.addValid(line, idk, group, date.day, rule, (kind & 1) | (level << 1), total, compliant, basic, cityIdx, date.year, kind);
+    this.addValid(line, idk, group, date.day, rule, kind | (level << 2), total, compliant, basic, cityIdx, date.year, kind);
     void seq;
     return true;
   }
@@ -1010,18 +1009,10 @@ export class BulkLedger {
     const category = this.categories[catIdx];
     try {
       const rules = rulesFor(city, params, category);
-      let fast: FastRules | null = null;
-      let c: ReturnType<typeof compileRules>;
-      try {
-        c = compileRules(rules);
-      } catch (e) {
-        if (!(e instanceof YibaoError)) throw e;
-        c = { unsupported: e.en };
-      }
-      if ('fast' in c) fast = c.fast;
-      else this.unsupportedReasons.add(c.unsupported);
-      const pending = rules.assistancePending;
-      r = this.ruleSets.push({ city, cityIdx, catIdx, params, rules, category, fast, pendingZh: pending ? `此类别医疗救助政策“另行制定”，暂按0计算（${pending.source}）` : null }) - 1;
+      const plan = planOf(rules, params);
+      const c = compileFen(plan);
+      if ('unsupported' in c) this.unsupportedReasons.add(c.unsupported);
+      r = this.ruleSets.push({ city, cityIdx, catIdx, params, rules, category, plan, fast: 'fen' in c ? c.fen : null }) - 1;
       if (r > 0xfffe) throw new BulkUnsupported('too many rule sets');
     } catch (e) {
       if (!(e instanceof YibaoError)) throw e;
@@ -1058,7 +1049,7 @@ export class BulkLedger {
     if (this.groups.lastWasNew) this.groupCity[group] = cityIdx;
     const level = c.hospital_level === undefined ? 0 : LEVEL_CODES.indexOf(c.hospital_level);
     const fen = (d: DecimalBase) => Number(d.times(100).toFixed(0));
-    this.addValid(line, idk, group, Number(c.date.slice(5, 7)) * 32 + Number(c.date.slice(8, 10)), rule, (c.kind === 'special_drug' ? 1 : 0) | (level << 1), fen(c.total), fen(c.compliant), c.basic_paid === undefined ? -1 : fen(c.basic_paid), cityIdx, year, KIND_NAMES.indexOf(c.kind));
+    this.addValid(line, idk, group, Number(c.date.slice(5, 7)) * 32 + Number(c.date.slice(8, 10)), rule, KIND_NAMES.indexOf(c.kind) | (level << 2), fen(c.total), fen(c.compliant), c.basic_paid === undefined ? -1 : fen(c.basic_paid), cityIdx, year, KIND_NAMES.indexOf(c.kind));
   }
 
   private addValid(line: number, idk: number, group: number, day: number, rule: number, kind: number, total: number, compliant: number, basic: number, cityIdx: number, year: number, kindCode: number): void {
@@ -1206,8 +1197,7 @@ export class BulkLedger {
       const v = order[i];
       const rs = this.ruleSets[this.vRule.get(v)];
       const k = this.vKind.get(v);
-      const drug = (k & 1) === 1;
-      if (!settleFast(rs.fast!, k >> 1, drug, this.vCompliant.get(v), this.vBasic.get(v), state, out)) {
+      if (!settleFen(rs.fast!, k & 3, k >> 2, this.vCompliant.get(v), this.vBasic.get(v), state, out)) {
         // past the integer bound: put back the given basic_paid and settle this person-year in decimals
         for (let j = s; j < i; j++) this.vBasic.set(order[j], basics[j - s]);
         this.findingCount = findingCount;
@@ -1216,7 +1206,7 @@ export class BulkLedger {
         return false;
       }
       basics[i - s] = this.vBasic.get(v);
-      // category change note, as settleClaim
+      // the category-changed note, as the decimal executor gives it
       const cat = rs.catIdx;
       let changed = false;
       if (firstCat < 0) firstCat = cat;
@@ -1232,13 +1222,13 @@ export class BulkLedger {
       const paid = out[0] + out[1] + out[2] + out[3];
       const w = rs.fast!.warning;
       this.vWarn.set(v, w < 0 ? 0 : total - paid > w ? 2 : 1);
-      const pending = !drug && rs.fast!.assistancePending;
+      const planNotes = rs.plan.chains[k & 3]!.notes;
       let findings: string[] | null = null;
       if (compliant > 0) findings = this.findingsFast(rs, v, total, compliant);
-      if (changed || pending || findings) {
+      if (changed || planNotes.length || findings) {
         const parts: string[] = [];
         if (changed) parts.push(CATEGORY_CHANGED.zh);
-        if (pending) parts.push(rs.pendingZh!);
+        for (const n of planNotes) parts.push(n.zh);
         if (findings) parts.push(...findings);
         this.vNotes.set(v, this.noteIndex(parts.join('；')));
       } else this.vNotes.set(v, 0);
@@ -1322,13 +1312,11 @@ export class BulkLedger {
       const d = (f: number) => new Decimal(f).div(100);
       const basicGiven = this.vBasic.get(v);
       const total = this.vTotal.get(v), compliant = this.vCompliant.get(v);
-      // settleClaim tells only special drugs apart; the other two kinds are settled alike
-      const kind: ClaimKind = (k & 1) === 1 ? 'special_drug' : 'inpatient';
       const claim = {
-        claim_id: '', person_id: '', category: rs.category, city: rs.city.id, date: this.dayYear(v), kind,
-        hospital_level: LEVEL_CODES[k >> 1], total: d(total), compliant: d(compliant), basic_paid: basicGiven < 0 ? undefined : d(basicGiven), seq: v,
+        claim_id: '', person_id: '', category: rs.category, city: rs.city.id, date: this.dayYear(v), kind: KIND_NAMES[k & 3],
+        hospital_level: LEVEL_CODES[k >> 2], total: d(total), compliant: d(compliant), basic_paid: basicGiven < 0 ? undefined : d(basicGiven), seq: v,
       };
-      const r = settleClaim(claim, rs.rules, rs.params, state);
+      const r = settleClaim(claim, rs.plan, state);
       const fen = (x: DecimalBase) => Number(x.times(100).toFixed(0));
       this.vBasic.set(v, fen(r.basic));
       this.vCritical.set(v, fen(r.critical));
