@@ -7,6 +7,7 @@ import { resolveCategory, resolveCity, normalizeName } from './catalog';
 import { isIsoDate, type Book, type CityDef } from './policy/load';
 import { paramsAt, rulesFor, type CategoryRules, type Params } from './policy/resolve';
 import type { Scenario } from './scenario';
+import { KIND_CODES, planOf, type Plan } from './chain/plan';
 import type { Claim, ClaimKind, HospitalLevel } from './types';
 
 export const REQUIRED_COLUMNS = ['claim_id', 'person_id', 'category', 'city', 'date', 'kind', 'total', 'compliant'] as const;
@@ -51,10 +52,16 @@ export function checkAmounts(total: DecimalBase, compliant: DecimalBase, basic_p
   if (basic_paid && basic_paid.gt(compliant)) throw new YibaoError(`基本医保支付 ${basic_paid.toFixed(2)} 大于合规费用 ${compliant.toFixed(2)}`, `basic_paid ${basic_paid.toFixed(2)} exceeds compliant ${compliant.toFixed(2)}`, 'amount');
 }
 
-/** A special-drug claim needs a city with that track (Linyi). */
-export function checkKind(city: CityDef, kind: ClaimKind, rules: CategoryRules): void {
-  if (kind === 'special_drug' && !rules.specialDrug) {
-    throw new YibaoError(`${city.zh}没有大病特药（special_drug）政策`, `${city.en} has no special-drug track (special_drug)`, 'kind');
+const KIND_RULES: Record<ClaimKind, { zh: string; en: string }> = {
+  inpatient: { zh: '住院', en: 'inpatient rules' },
+  chronic_outpatient: { zh: '门诊慢特病', en: 'chronic-outpatient rules' },
+  special_drug: { zh: '大病特药', en: 'special-drug track' },
+};
+
+/** The category's plan must have a chain for the claim's kind (special drugs: Linyi only). */
+export function checkKind(city: CityDef, kind: ClaimKind, plan: Plan): void {
+  if (!plan.chains[KIND_CODES.indexOf(kind)]) {
+    throw new YibaoError(`${city.zh}没有${KIND_RULES[kind].zh}（${kind}）政策`, `${city.en} has no ${KIND_RULES[kind].en} (${kind})`, 'kind');
   }
 }
 
@@ -85,7 +92,7 @@ export function validateClaim(book: Book, row: Record<string, string | undefined
   checkAmounts(total, compliant, basic_paid);
   const params = paramsAt(book, city, date, scenario);
   const rules = rulesFor(city, params, category);
-  checkKind(city, kind, rules);
+  checkKind(city, kind, planOf(rules, params));
   return {
     claim: { claim_id, person_id, category, city: city.id, date, kind, hospital_level, total, compliant, basic_paid, seq },
     rules,

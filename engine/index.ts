@@ -7,10 +7,10 @@ import { resolveCategory, resolveCity } from './catalog';
 import { paramsAt, rulesFor, contributionFor } from './policy/resolve';
 import { valueText } from './policy/schema';
 import { amountFrom, ZERO } from './money';
-import { bandedF, increment, linearF, settleClaim, newYearState } from './chain/decimal';
-import { planOf } from './chain/plan';
+import { runStep, settleClaim, newYearState } from './chain/decimal';
+import { KIND_CODES, planOf } from './chain/plan';
 import { parseKind, parseDate, checkAmounts, checkKind } from './claims';
-import { YibaoError } from './errors';
+import { YibaoError, bilingual } from './errors';
 import type { Scenario } from './scenario';
 import type { CategoryId, ClaimResult, ParamEntry } from './types';
 
@@ -81,9 +81,9 @@ export function settleOne(input: OneClaimInput, scenario?: Scenario, book: Book 
   checkAmounts(total, compliant, basic_paid);
   const kind = input.kind ? parseKind(input.kind) : 'inpatient';
   const params = paramsAt(book, city, date, scenario);
-  const rules = rulesFor(city, params, category);
-  checkKind(city, kind, rules);
-  return settleClaim({ claim_id: '1', person_id: '1', category, city: city.id, date, kind, total, compliant, basic_paid, seq: 0 }, planOf(rules, params), newYearState());
+  const plan = planOf(rulesFor(city, params, category), params);
+  checkKind(city, kind, plan);
+  return settleClaim({ claim_id: '1', person_id: '1', category, city: city.id, date, kind, total, compliant, basic_paid, seq: 0 }, plan, newYearState());
 }
 
 export interface TierOnAmount { paid: DecimalBase; cap_reached: boolean; params: ParamEntry[]; note?: string }
@@ -98,19 +98,11 @@ export function tierOn(tier: 'critical' | 'assistance' | 'reassist', amount: num
   const d = parseDate(date ?? todayInChina());
   const x = amountFrom(amount, '金额 amount');
   const params = paramsAt(book, city, d, scenario);
-  const rules = rulesFor(city, params, category);
-  const cite = (names: string[]) => names.map((n) => params.get(n)).filter((e): e is ParamEntry => !!e);
-  if (tier === 'critical') {
-    const inc = increment(bandedF(rules.critical), ZERO, x, ZERO, rules.critical.cap);
-    return { paid: inc.pay, cap_reached: inc.capReached, params: cite(rules.critical.params) };
-  }
-  const rule = tier === 'assistance' ? rules.assistance : rules.reassist;
-  if (!rule) {
-    const pending = tier === 'assistance' ? rules.assistancePending : null;
-    return { paid: ZERO, cap_reached: false, params: pending ? [pending] : [], note: pending ? '另行制定 (to be formulated separately)' : '此类别不享受该项救助 (none for this category)' };
-  }
-  const inc = increment(linearF(rule), ZERO, x, ZERO, rule.cap);
-  return { paid: inc.pay, cap_reached: inc.capReached, params: cite(rule.params) };
+  // the tier's step of a hospital stay's chain, run alone on a fresh account
+  const plan = planOf(rulesFor(city, params, category), params);
+  const step = plan.chains[KIND_CODES.indexOf('inpatient')]!.steps.find((s) => s.tier === tier)!;
+  const r = runStep(plan, step, { base: ZERO, paid: ZERO }, x, {});
+  return { paid: r.paid, cap_reached: r.cap_reached, params: r.params, note: r.note && bilingual(r.note) };
 }
 
 /** The early-warning flag for an out-of-pocket amount; null where the city publishes no threshold. */

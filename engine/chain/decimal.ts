@@ -4,7 +4,7 @@
 // is proven equal to, and the path for rules or bases fen.ts cannot hold.
 import type DecimalBase from 'decimal.js';
 import { Decimal, ZERO, round2, minD, maxD } from '../money';
-import { CATEGORY_CHANGED, LEVEL_CODES, ACCOUNTS, KIND_CODES, unhandled, type Plan } from './plan';
+import { CATEGORY_CHANGED, LEVEL_CODES, ACCOUNTS, KIND_CODES, unhandled, type Plan, type Step } from './plan';
 import type { BandedRule, LinearRule } from '../policy/resolve';
 import type { Message } from '../errors';
 import type { Claim, ClaimResult, ParamEntry, TierStep, Tier } from '../types';
@@ -71,7 +71,7 @@ export function bandShares(rule: BandedRule, before: DecimalBase, after: Decimal
 // ---------------------------------------------------------------------------------------------
 // The executor.
 
-interface Account { base: DecimalBase; paid: DecimalBase }
+export interface Account { base: DecimalBase; paid: DecimalBase }
 
 /** A person's running totals for one calendar year: one account per ACCOUNT_*, and the categories seen. */
 export interface YearState { accounts: Account[]; categories: Set<string> }
@@ -122,6 +122,31 @@ function bandedStep(tier: Tier, rule: BandedRule, account: Account, x: DecimalBa
 }
 
 /**
+ * One step of a plan on its account with input x (what the tiers before it left), the account moved
+ * on; `claim` gives basic_paid and the hospital level the basic step needs.
+ */
+export function runStep(plan: Plan, s: Step, account: Account, x: DecimalBase, claim: Pick<Claim, 'basic_paid' | 'hospital_level'>): TierStep {
+  switch (s.kind) {
+    case 'basic': {
+      if (claim.basic_paid !== undefined) {
+        account.paid = account.paid.plus(claim.basic_paid);
+        return { tier: s.tier, base_before: account.base, base_after: account.base, cap_reached: false, paid: claim.basic_paid, paid_ytd: account.paid, given: true, params: [] };
+      }
+      const level = LEVEL_CODES.indexOf(claim.hospital_level);
+      return linearStep(s.tier, s.byLevel[level] ?? plan.rules.basic(claim.hospital_level), account, x, s.citeByLevel[level]);
+    }
+    case 'linear':
+      return linearStep(s.tier, s.rule, account, x, s.params);
+    case 'banded':
+      return bandedStep(s.tier, s.rule, account, x, s.params, s.note);
+    case 'none':
+      return { tier: s.tier, base_before: account.base, base_after: account.base, cap_reached: false, paid: ZERO, paid_ytd: account.paid, params: s.params, note: s.note };
+    default:
+      return unhandled(s);
+  }
+}
+
+/**
  * Settle one valid claim on its category's plan. `state` is the person's state for the claim's
  * calendar year and is updated in place; claims must arrive in date order (ties in input order).
  */
@@ -137,30 +162,7 @@ export function settleClaim(claim: Claim, plan: Plan, state: YearState): ClaimRe
   const steps: TierStep[] = [];
   let x = claim.compliant; // what the tiers so far left: each tier's input
   for (const [i, s] of chain.steps.entries()) {
-    const account = state.accounts[s.account];
-    let step: TierStep;
-    switch (s.kind) {
-      case 'basic':
-        if (claim.basic_paid !== undefined) {
-          account.paid = account.paid.plus(claim.basic_paid);
-          step = { tier: s.tier, base_before: account.base, base_after: account.base, cap_reached: false, paid: claim.basic_paid, paid_ytd: account.paid, given: true, params: [] };
-        } else {
-          const level = LEVEL_CODES.indexOf(claim.hospital_level);
-          step = linearStep(s.tier, s.byLevel[level] ?? plan.rules.basic(claim.hospital_level), account, x, s.citeByLevel[level]);
-        }
-        break;
-      case 'linear':
-        step = linearStep(s.tier, s.rule, account, x, s.params);
-        break;
-      case 'banded':
-        step = bandedStep(s.tier, s.rule, account, x, s.params, s.note);
-        break;
-      case 'none':
-        step = { tier: s.tier, base_before: account.base, base_after: account.base, cap_reached: false, paid: ZERO, paid_ytd: account.paid, params: s.params, note: s.note };
-        break;
-      default:
-        return unhandled(s);
-    }
+    const step = runStep(plan, s, state.accounts[s.account], x, claim);
     steps.push(step);
     paid[i] = step.paid;
     x = x.minus(step.paid);
