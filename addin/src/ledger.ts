@@ -37,7 +37,8 @@ export function rawCsvCell(v: string): string {
   return /[",\r\n]/.test(v) || v.charCodeAt(0) === 0xfeff ? `"${v.replace(/"/g, '""')}"` : v;
 }
 
-function rawCsvLine(cells: string[]): string {
+/** Cells as a CSV record that reads back as exactly these cells. */
+export function rawCsvLine(cells: string[]): string {
   return cells.map(rawCsvCell).join(',') + '\n';
 }
 
