@@ -82,8 +82,11 @@ function settleColumnar(header: string[], records: RangeRecord[], opts: RangeOpt
     if (rejection) return { rejection: { ...rejection, line: r.line } };
     const next = results.next();
     if (next.done) throw mismatch();
-    // The id as the engine read it (the results file writes '=x for an id =x, as a guard for spreadsheets).
-    return { cells: [r.cells[idColumn].trim(), ...next.value.cells.slice(1)] };
+    // The id as the engine read it: the results file writes '=x for an id =x, a guard for spreadsheets.
+    const id = r.cells[idColumn].trim();
+    const written = next.value.cells[0];
+    if (written !== id && written !== `'${id}`) throw mismatch();
+    return { cells: [id, ...next.value.cells.slice(1)] };
   });
   if (!results.next().done) throw mismatch();
   const s = outcome.summary;
