@@ -1,6 +1,7 @@
 // What each YIBAO function computes, as plain functions of Excel's argument values. They call the
 // shared engine and never re-implement policy; they throw YibaoError (functions.ts turns it into an
-// Excel error). Money becomes a JS number only here, at the very end: Number(decimal.toFixed(2)).
+// Excel error). Money becomes a JS number only here, at the very end: Number(decimal.toFixed(2)), or
+// for LEDGER Number() of the results file's amount, the same two-decimal text.
 import type DecimalBase from 'decimal.js';
 import {
   defaultBook, settleOne, tierOn, warningFor, parameterTable, categoriesOf, subsidyFor, resolveCity, resolveCategory,
@@ -72,7 +73,9 @@ function refuseGarbled(range: unknown[][]): void {
 /**
  * A range of claims, header row first, settled with year-to-date deductibles and caps per person.
  * The spill has one row per input row (header included), so row i of the output is row i of the
- * input: rejected rows show their reason in place, blank rows stay blank.
+ * input: rejected rows show their reason in place, blank rows stay blank. Settled on the engine's
+ * columnar ledger (ledger.ts): each row is the results file's row for that claim, as `yibao settle`
+ * writes it (notes in Chinese, as there).
  */
 export function ledger(claims: unknown, scenario?: Scenario): Spill {
   if (!Array.isArray(claims) || claims.length === 0 || !Array.isArray(claims[0])) {
