@@ -28,6 +28,9 @@ const sandbox = {
   setTimeout,
   clearTimeout,
   queueMicrotask,
+  // the shared runtime is a browser page: it has TextEncoder/TextDecoder (LEDGER's columnar ledger reads bytes)
+  TextEncoder,
+  TextDecoder,
   CustomFunctions: { Error: CfError, ErrorCode: { invalidValue: '#VALUE!', notAvailable: '#N/A' }, associate: (id, fn) => (registered[id] = fn) },
 };
 sandbox.globalThis = sandbox;

@@ -1,11 +1,13 @@
 // What each YIBAO function computes, as plain functions of Excel's argument values. They call the
 // shared engine and never re-implement policy; they throw YibaoError (functions.ts turns it into an
-// Excel error). Money becomes a JS number only here, at the very end: Number(decimal.toFixed(2)).
+// Excel error). Money becomes a JS number only here, at the very end: Number(decimal.toFixed(2)), or
+// for LEDGER Number() of the results file's amount, the same two-decimal text.
 import type DecimalBase from 'decimal.js';
 import {
   defaultBook, settleOne, tierOn, warningFor, parameterTable, categoriesOf, subsidyFor, resolveCity, resolveCategory,
-  tableLedgerRows, settleLedger, explainLines, statusZh, YibaoError, normalizeName, type Scenario, type ClaimResult, type LedgerRow,
+  explainLines, statusZh, YibaoError, normalizeName, type Scenario,
 } from '../../engine';
+import { settleRange } from './ledger';
 import { amountArg, optionalAmountArg, nameArg, dateArg, yearArg, cellText, isEmpty } from './args';
 
 export type Spill = (string | number | boolean)[][];
@@ -71,7 +73,9 @@ function refuseGarbled(range: unknown[][]): void {
 /**
  * A range of claims, header row first, settled with year-to-date deductibles and caps per person.
  * The spill has one row per input row (header included), so row i of the output is row i of the
- * input: rejected rows show their reason in place, blank rows stay blank.
+ * input: rejected rows show their reason in place, blank rows stay blank. Settled on the engine's
+ * columnar ledger (ledger.ts): each row is the results file's row for that claim, as `yibao settle`
+ * writes it (notes in Chinese, as there).
  */
 export function ledger(claims: unknown, scenario?: Scenario): Spill {
   if (!Array.isArray(claims) || claims.length === 0 || !Array.isArray(claims[0])) {
@@ -95,34 +99,28 @@ export function ledger(claims: unknown, scenario?: Scenario): Spill {
     if (extra) cells.push(...row.slice(width).map((c) => cellText(c, '')));
     records.push({ line: i + 1, cells });
   }
-  const { rows } = tableLedgerRows(header.slice(0, width), records);
-  const outcome = settleLedger(defaultBook(), rows as Iterable<LedgerRow>, { scenario });
-  const rejectedByLine = new Map(outcome.rejections.map((r) => [r.line, r]));
+  const run = settleRange(header.slice(0, width), records, { scenario });
   const out: Spill = [LEDGER_COLUMNS.slice()];
   const empty = LEDGER_COLUMNS.map(() => '');
-  let next = 0;
-  const recordLines = new Set(records.map((r) => r.line));
   const idColumn = columns.indexOf('claim_id');
+  let k = 0;
   for (let i = 1; i < range.length; i++) {
-    const line = i + 1;
-    if (!recordLines.has(line)) {
+    if (records[k]?.line !== i + 1) {
       out.push(empty.slice());
       continue;
     }
-    const rejected = rejectedByLine.get(line);
-    if (rejected) {
+    const answer = run.answers[k++];
+    if (answer.rejection) {
+      const rejected = answer.rejection;
       // The engine knows no id for a row it could not split into fields: show the one in the range.
       const typedId = idColumn >= 0 ? cellText(range[i][idColumn], 'claim_id').trim() : '';
       out.push([rejected.claim_id ?? typedId, '', '', '', '', '', '', '', `拒绝：${rejected.reason.zh} (rejected: ${rejected.reason.en})`]);
       continue;
     }
-    const r: ClaimResult = outcome.results[next++];
-    const findings = outcome.claimFindings.get(r.claim_id) ?? [];
-    const notes = [...r.notes.map((n) => `${n.zh} (${n.en})`), ...findings.map((f) => `${f.zh}〔${f.source}〕 (${f.en})`)].join('；');
-    out.push([r.claim_id, money(r.basic), money(r.critical), money(r.assistance), money(r.reassist), money(r.oop_compliant), money(r.oop_total), r.warning === null ? '' : r.warning, notes]);
-  }
-  if (next !== outcome.results.length) {
-    throw new YibaoError('内部错误：结算结果与输入行数不符', 'internal error: results do not match the input rows', 'internal');
+    // The results file's cells: amounts as yuan with two decimals, warning "1", "0" or empty.
+    const [id, basic, critical, assistance, reassist, oopCompliant, oopTotal, warning, notes] = answer.cells;
+    const amounts = [basic, critical, assistance, reassist, oopCompliant, oopTotal].map(Number);
+    out.push([id, ...amounts, warning === '' ? '' : warning === '1', notes]);
   }
   return out;
 }

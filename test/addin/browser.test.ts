@@ -71,6 +71,8 @@ test('the registered functions compute the spec section 9 example', async () => 
     const ledger = (await f.LEDGER([
       ['claim_id', 'person_id', 'category', 'city', 'date', 'kind', 'hospital_level', 'total', 'compliant', 'basic_paid'],
       ['C1', 'P1', '低保', '临沂', 44713, '住院', '', 60000, 50000, 30000],
+      ['C1', 'P1', '低保', '临沂', 44714, '住院', '', 1, 1, ''],
+      ['=C3', 'P2', '低保', '临沂', 44713, '住院', '', 100, 200, ''],
     ], null)) as unknown[][];
     const assist = await f.ASSIST(10900, 'dibao', 371300, '2022-06-01', null);
     let error: { code?: string; message?: string } = {};
@@ -79,10 +81,12 @@ test('the registered functions compute the spec section 9 example', async () => 
     } catch (e) {
       error = { code: (e as { code?: string }).code, message: (e as Error).message };
     }
-    return { settle, ledger: ledger[1].slice(0, 7), assist, error };
+    return { settle, ledger: ledger[1].slice(0, 7), rejected: [ledger[2][8], ledger[3][0], ledger[3][8]], assist, error };
   });
   expect(out.settle).toEqual([[30000, 9100, 7630, 0, 3270, 13270]]);
   expect(out.ledger).toEqual(['C1', 30000, 9100, 7630, 0, 3270, 13270]);
+  // the columnar ledger in the browser: a repeated id and a bad row rejected in place, the id as typed
+  expect(out.rejected).toEqual([expect.stringMatching(/^拒绝：claim_id C1 重复/), '=C3', expect.stringContaining('合规费用 200.00 大于医疗总费用 100.00')]);
   expect(out.assist).toBe(7630);
   expect(out.error.code).toBe('#N/A');
   expect(out.error.message).toMatch(/^临沂市没有“监测人口”/);

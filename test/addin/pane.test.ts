@@ -61,6 +61,10 @@ describe('a range through the HTTP endpoint', () => {
     );
   });
 
+  test('cells go as typed: an id or amount that looks like a formula gets no quote mark in front', () => {
+    expect(rangeToCsv([HEADER, ['=1+1', '-P', '@x', '临沂', '2022-06-01', '住院', '', '+5', '5', '']]).split('\n')[1]).toBe('=1+1,-P,@x,临沂,2022-06-01,住院,,+5,5,');
+  });
+
   test('POST {endpoint}/api/settle with the key header; the CSV answer becomes rows with numbers', async () => {
     const calls: { url: string; init: RequestInit }[] = [];
     const fake = (async (url: string, init: RequestInit) => {

@@ -1,6 +1,7 @@
 // Totals by tier and category, and a stacked-bar chart of them as SVG (drawn in the task pane; the
 // same numbers can be written to a sheet with a native Excel chart).
-import { Decimal, defaultBook, tableLedgerRows, settleLedger, resolveCity, resolveCategory, type LedgerRow } from '../../../engine';
+import { Decimal, defaultBook, resolveCity, resolveCategory, type CategoryId } from '../../../engine';
+import { settleRange } from '../ledger';
 import type DecimalBase from 'decimal.js';
 import { cellText, isEmpty } from '../args';
 
@@ -30,21 +31,24 @@ export function addUp(rows: { category: string; label: string; amounts: Partial<
   return [...by.values()].sort((a, b) => a.category.localeCompare(b.category));
 }
 
-/** Settle a claims table (header first) locally and total it by category: the "current sheet" chart. */
+/**
+ * Settle a claims table (header first) locally on the engine's columnar ledger and total it by
+ * category (exact fen, as `yibao settle --group-by category` sums): the "current sheet" chart.
+ */
 export function localTotals(values: unknown[][]): { totals: CategoryTotals[]; read: number; rejected: number } {
   if (values.length < 2) throw new Error('当前工作表没有费用数据 (the sheet has no claims)');
   const header = values[0].map((c) => (isEmpty(c) ? '' : String(c)));
   const cols = header.map((c) => c.trim().toLowerCase());
   const records = values.slice(1).map((row, i) => ({ line: i + 2, cells: row.map((c, j) => cellText(c, cols[j] ?? '')) })).filter((r) => r.cells.some((c) => c !== ''));
-  const { rows } = tableLedgerRows(header, records);
+  const run = settleRange(header, records, { groups: ['category'] });
   const book = defaultBook();
-  const outcome = settleLedger(book, rows as Iterable<LedgerRow>);
-  const totals = addUp(outcome.results.map((r) => ({
-    category: r.category,
-    label: book.categories.get(r.category)?.zh ?? r.category,
-    amounts: { basic: r.basic.toFixed(2), critical: r.critical.toFixed(2), assistance: r.assistance.toFixed(2), reassist: r.reassist.toFixed(2) },
-  })));
-  return { totals, read: outcome.summary.read, rejected: outcome.summary.rejected };
+  const totals = run.groups!.rows.map((g): CategoryTotals => {
+    const category = g.key.category!;
+    const amounts = zero();
+    for (const t of TIERS) amounts[t] = g.totals[t];
+    return { category, label: book.categories.get(category as CategoryId)?.zh ?? category, claims: g.claims, amounts };
+  });
+  return { totals: totals.sort((a, b) => a.category.localeCompare(b.category)), read: run.read, rejected: run.rejected };
 }
 
 /** The category of each claim id in an input table, resolved by the engine where it can be. */

@@ -1,16 +1,17 @@
 // A selected range through the Functions app: POST {endpoint}/api/settle with the range as CSV,
 // the function key in x-functions-key, and the answer (CSV, NDJSON or JSON) as rows for a new sheet.
-import { csvLine, readCsv } from '../../../engine';
+import { readCsv } from '../../../engine';
 import { cellText, isEmpty } from '../args';
+import { rawCsvLine } from '../ledger';
 
 /** The range (header row first) as the CSV body the endpoint reads; blank rows are left out. */
 export function rangeToCsv(values: unknown[][]): string {
   if (values.length < 2) throw new Error('所选区域须含表头和至少一行费用 (the selection needs a header row and at least one claim)');
   const cols = values[0].map((c) => String(c ?? '').trim().toLowerCase());
-  const lines = [csvLine(values[0].map((c) => (isEmpty(c) ? '' : String(c))))];
+  const lines = [rawCsvLine(values[0].map((c) => (isEmpty(c) ? '' : String(c))))];
   for (const row of values.slice(1)) {
     if (row.every(isEmpty)) continue;
-    lines.push(csvLine(row.map((c, j) => cellText(c, cols[j] ?? ''))));
+    lines.push(rawCsvLine(row.map((c, j) => cellText(c, cols[j] ?? ''))));
   }
   return lines.join('');
 }
