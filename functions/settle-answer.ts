@@ -4,7 +4,7 @@
 // claim, one rejected line per rejected row, the summary line. Used on the request's thread and in
 // the worker thread (functions/settle-worker.ts), so nothing here may need @azure/functions.
 import { csvLine, fmt, readCsv, summaryText, RESULT_COLUMNS, REJECTED_COLUMNS, TOTAL_FIELDS, type Book, type LedgerOutcome, type Scenario } from '../engine';
-import { BulkLedger, BulkUnsupported } from '../engine/bulk/ledger';
+import { BulkLedger, BulkUnsupported } from '../engine/ledger/bulk';
 
 export type BulkAnswer = 'csv' | 'ndjson';
 
