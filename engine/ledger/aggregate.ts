@@ -1,6 +1,7 @@
-// Sums of settled claims in exact fen: the ledger's totals, and totals per group (engine/summary.ts
-// GroupKey: city, county, category, month, year, kind). Fen add up in float64, exact below 2^53, and
-// each running sum is flushed to a BigInt before 2^15 more amounts could come near that.
+// Sums of settled claims in exact fen, one accumulator for both: the ledger's totals, and totals per
+// group (engine/summary.ts GroupKey: city, county, category, month, year, kind). Fen add up in
+// float64, exact below 2^53: each running sum is flushed to a BigInt after 2^15 − 1 claims, an amount is
+// at most 10^10 fen (engine/money.ts MAX_AMOUNT), so a running sum stays below 2^49.
 import { Decimal } from '../money';
 import type { Totals } from '../ledger';
 import type { GroupKey, GroupSum } from '../summary';
@@ -10,30 +11,59 @@ import type { ClaimTable } from './table';
 import type { RuleSet } from './settle';
 import { BulkUnsupported } from './unsupported';
 
-/** The ledger's totals and the number of claims warned of ("1"). */
-export function sumTotals(t: ClaimTable): { totals: Totals; warnings: number } {
-  // fen sums in exact integers: flushed to BigInt well before 2^53
-  const sums = new Array<bigint>(8).fill(0n);
-  const acc = new Float64Array(8);
-  let warnings = 0;
-  for (let v = 0; v < t.size; v++) {
+/**
+ * The eight sums of TOTAL_FIELDS (total, compliant, basic, critical, assistance, reassist,
+ * oop_compliant, oop_total) per slot, and the claims and warnings ("1") counted in each.
+ */
+class FenSums {
+  private readonly acc: Float64Array;
+  private readonly pending: Int32Array;
+  private readonly sums: bigint[];
+  readonly claims: Float64Array;
+  readonly warnings: Float64Array;
+
+  constructor(slots: number) {
+    this.acc = new Float64Array(slots * 8);
+    this.pending = new Int32Array(slots);
+    this.sums = new Array<bigint>(slots * 8).fill(0n);
+    this.claims = new Float64Array(slots);
+    this.warnings = new Float64Array(slots);
+  }
+
+  /** Settled claim v of the table into slot s. */
+  add(s: number, t: ClaimTable, v: number): void {
     const total = t.vTotal.get(v), compliant = t.vCompliant.get(v);
     const b = t.vBasic.get(v), c = t.vCritical.get(v), a = t.vAssist.get(v), r = t.vReassist.get(v);
     const paid = b + c + a + r;
-    acc[0] += total; acc[1] += compliant; acc[2] += b; acc[3] += c; acc[4] += a; acc[5] += r; acc[6] += compliant - paid; acc[7] += total - paid;
-    if (t.vWarn.get(v) === 2) warnings++;
-    if ((v & 0x7fff) === 0x7fff) flushSums(sums, acc);
+    const acc = this.acc, o = s * 8;
+    acc[o] += total; acc[o + 1] += compliant; acc[o + 2] += b; acc[o + 3] += c; acc[o + 4] += a; acc[o + 5] += r; acc[o + 6] += compliant - paid; acc[o + 7] += total - paid;
+    this.claims[s]++;
+    if (t.vWarn.get(v) === 2) this.warnings[s]++;
+    if (++this.pending[s] === 0x7fff) this.flush(s);
   }
-  flushSums(sums, acc);
-  const d = (x: bigint) => new Decimal(x.toString()).div(100);
-  return { totals: { total: d(sums[0]), compliant: d(sums[1]), basic: d(sums[2]), critical: d(sums[3]), assistance: d(sums[4]), reassist: d(sums[5]), oop_compliant: d(sums[6]), oop_total: d(sums[7]) }, warnings };
+
+  /** Slot s's eight sums in fen. */
+  fen(s: number): bigint[] {
+    this.flush(s);
+    return this.sums.slice(s * 8, s * 8 + 8);
+  }
+
+  private flush(s: number): void {
+    for (let k = s * 8; k < s * 8 + 8; k++) {
+      this.sums[k] += BigInt(this.acc[k]);
+      this.acc[k] = 0;
+    }
+    this.pending[s] = 0;
+  }
 }
 
-function flushSums(sums: bigint[], acc: Float64Array): void {
-  for (let k = 0; k < 8; k++) {
-    sums[k] += BigInt(acc[k]);
-    acc[k] = 0;
-  }
+/** The ledger's totals and the number of claims warned of ("1"). */
+export function sumTotals(t: ClaimTable): { totals: Totals; warnings: number } {
+  const sums = new FenSums(1);
+  for (let v = 0; v < t.size; v++) sums.add(0, t, v);
+  const fen = sums.fen(0);
+  const d = (x: bigint) => new Decimal(x.toString()).div(100);
+  return { totals: { total: d(fen[0]), compliant: d(fen[1]), basic: d(fen[2]), critical: d(fen[3]), assistance: d(fen[4]), reassist: d(fen[5]), oop_compliant: d(fen[6]), oop_total: d(fen[7]) }, warnings: sums.warnings[0] };
 }
 
 /** Sums per group: a slot per distinct key, per valid claim its slot (a key may have more than one slot: groupsFromSums adds them up). */
@@ -76,37 +106,12 @@ export class GroupSums {
     return slot;
   }
 
-  /** Fen sums per slot of the settled table, in exact integers (as sumTotals). */
+  /** The sums per slot of the settled table. */
   sum(t: ClaimTable): GroupSum[] {
-    const n = this.slotKeys.length;
-    const acc = new Float64Array(n * 8);
-    const pending = new Int32Array(n);
-    const claims = new Float64Array(n);
-    const warnings = new Float64Array(n);
-    const sums = new Array<bigint>(n * 8).fill(0n);
-    const flush = (s: number) => {
-      for (let k = s * 8; k < s * 8 + 8; k++) {
-        sums[k] += BigInt(acc[k]);
-        acc[k] = 0;
-      }
-      pending[s] = 0;
-    };
-    for (let v = 0; v < t.size; v++) {
-      const s = this.vSlot.get(v);
-      const total = t.vTotal.get(v), compliant = t.vCompliant.get(v);
-      const b = t.vBasic.get(v), c = t.vCritical.get(v), a = t.vAssist.get(v), r = t.vReassist.get(v);
-      const paid = b + c + a + r;
-      const o = s * 8;
-      acc[o] += total; acc[o + 1] += compliant; acc[o + 2] += b; acc[o + 3] += c; acc[o + 4] += a; acc[o + 5] += r; acc[o + 6] += compliant - paid; acc[o + 7] += total - paid;
-      claims[s]++;
-      if (t.vWarn.get(v) === 2) warnings[s]++;
-      if (++pending[s] === 0x7fff) flush(s);
-    }
+    const sums = new FenSums(this.slotKeys.length);
+    for (let v = 0; v < t.size; v++) sums.add(this.vSlot.get(v), t, v);
     const yuan = (f: bigint) => `${f / 100n}.${String(f % 100n).padStart(2, '0')}`; // f ≥ 0
-    return this.slotKeys.map((key, s) => {
-      flush(s);
-      return { key, claims: claims[s], warnings: warnings[s], totals: sums.slice(s * 8, s * 8 + 8).map(yuan) };
-    });
+    return this.slotKeys.map((key, s) => ({ key, claims: sums.claims[s], warnings: sums.warnings[s], totals: sums.fen(s).map(yuan) }));
   }
 
   bytes(): number {
