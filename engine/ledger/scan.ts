@@ -18,6 +18,12 @@ export function plain(b: Uint8Array, s: number, e: number): boolean {
   return true;
 }
 
+/** True when bytes[s, e) are ASCII. */
+function ascii(b: Uint8Array, s: number, e: number): boolean {
+  for (let i = s; i < e; i++) if (b[i] >= 0x80) return false;
+  return true;
+}
+
 /** Called for each record: its bytes lie in b[start, end) (line break included), its cells in the scanner. */
 export type RecordSink = (b: Uint8Array, line: number, start: number, end: number) => void;
 
@@ -27,8 +33,10 @@ export type ScannedSink = (b: Uint8Array, used: number) => void;
 export class CsvScanner {
   private readonly decoder = new TextDecoder('utf-8', { ignoreBOM: true });
   private readonly encoder = new TextEncoder();
-  private carry: Uint8Array = new Uint8Array(0);
+  /** Bytes of an unfinished record, held in work[0, held) until the next chunk. */
   private work = new Uint8Array(0);
+  private held = 0;
+  private rescanAt = 0;
   private line = 1;
   private started = false;
   /** The current record: per cell its start, end and whether it is quoted; whether a quote is unterminated. */
@@ -38,33 +46,54 @@ export class CsvScanner {
   ncells = 0;
   recError = false;
 
-  constructor(private readonly onRecord: RecordSink, private readonly onScanned?: ScannedSink) {}
+  /**
+   * boms: how many leading BOMs to drop. A file's bytes as the decimal path reads them lose one to the
+   * TextDecoder and one to readCsv (2); text handed to readCsv loses one (1).
+   */
+  constructor(private readonly onRecord: RecordSink, private readonly onScanned?: ScannedSink, private readonly boms = 2) {}
 
   /** Scan the next bytes of the file: every complete record goes to onRecord, the rest waits for more. */
   push(chunk: Uint8Array): void {
     // a plain view: the caller may hand a Node Buffer it reuses, whose slice() would not copy
     if (!(Object.getPrototypeOf(chunk) === Uint8Array.prototype)) chunk = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    let buf: Uint8Array;
-    if (this.carry.length === 0) buf = chunk;
-    else {
-      // one buffer reused for every chunk: a new one each time leaves the allocator's heap fragmented
-      const need = this.carry.length + chunk.length;
-      if (this.work.length < need) this.work = new Uint8Array(Math.max(need, 2 * this.work.length));
-      buf = this.work.subarray(0, need);
-      buf.set(this.carry, 0);
-      buf.set(chunk, this.carry.length);
+    if (this.held === 0) {
+      this.scanned(chunk, this.scan(chunk, false));
+      return;
     }
-    const used = this.scan(buf, false);
-    this.onScanned?.(buf, used);
-    // a copy: the caller may reuse its buffer (and Buffer#slice would not copy)
-    this.carry = Uint8Array.prototype.slice.call(buf, used);
+    // one buffer reused for every chunk: a new one each time leaves the allocator's heap fragmented
+    const need = this.held + chunk.length;
+    if (this.work.length < need) {
+      const w = new Uint8Array(Math.max(need, 2 * this.work.length));
+      w.set(this.work.subarray(0, this.held));
+      this.work = w;
+    }
+    this.work.set(chunk, this.held);
+    this.held = need;
+    // an unfinished record is scanned again from its start: only once the bytes held have doubled,
+    // so that a record of many chunks (a long quoted cell, an unterminated quote) costs a few passes, not one per chunk
+    if (need < this.rescanAt) return;
+    const buf = this.work.subarray(0, need);
+    this.scanned(buf, this.scan(buf, false));
   }
 
   /** The input is complete: the last record, ended or not. */
   finish(): void {
-    this.scan(this.carry, true);
-    this.onScanned?.(this.carry, this.carry.length);
-    this.carry = new Uint8Array(0);
+    const buf = this.work.subarray(0, this.held);
+    this.scanned(buf, this.scan(buf, true));
+    this.held = 0;
+  }
+
+  /** b[0, used) was handed on: keep the rest (a copy: the caller may reuse its buffer) for the next chunk. */
+  private scanned(b: Uint8Array, used: number): void {
+    this.onScanned?.(b, used);
+    const rest = b.length - used;
+    if (b.buffer === this.work.buffer) this.work.copyWithin(0, used, b.length);
+    else {
+      if (rest > this.work.length) this.work = new Uint8Array(Math.max(rest, 2 * this.work.length));
+      this.work.set(b.subarray(used), 0);
+    }
+    this.held = rest;
+    this.rescanAt = 2 * rest;
   }
 
   /** Scan complete records; returns how many bytes were consumed. */
@@ -72,10 +101,9 @@ export class CsvScanner {
     const n = b.length;
     let i = 0;
     if (!this.started) {
-      // TextDecoder drops one BOM, readCsv another
-      if (n < 6 && !final) return 0;
+      if (n < 3 * this.boms && !final) return 0;
       this.started = true;
-      for (let k = 0; k < 2; k++) if (b[i] === 0xef && b[i + 1] === 0xbb && b[i + 2] === 0xbf) i += 3;
+      for (let k = 0; k < this.boms; k++) if (b[i] === 0xef && b[i + 1] === 0xbb && b[i + 2] === 0xbf) i += 3;
     }
     while (i < n) {
       const recStart = i;
@@ -164,24 +192,35 @@ export class CsvScanner {
   cellText(b: Uint8Array, k: number): string {
     const s = this.cs[k], e = this.ce[k];
     if (!this.cq[k]) return this.decoder.decode(b.subarray(s, e));
-    const out: number[] = [];
-    let i = s + 1;
-    for (; i < e; i++) {
-      if (b[i] === QUOTE) {
-        if (i + 1 < e && b[i + 1] === QUOTE) { out.push(QUOTE); i++; continue; }
-        i++;
-        break;
+    // quoted: "" is a quote up to the closing quote; what follows it is kept as it is, as spreadsheets do
+    // (a quote is one byte of UTF-8, so cutting the bytes at one never cuts a character)
+    const cell = b.subarray(0, e);
+    let out = '';
+    let from = s + 1;
+    for (;;) {
+      const q = cell.indexOf(QUOTE, from);
+      if (q < 0) return out + this.decoder.decode(cell.subarray(from)); // unterminated
+      if (q + 1 < e && cell[q + 1] === QUOTE) {
+        out += this.decoder.decode(cell.subarray(from, q + 1));
+        from = q + 2;
+        continue;
       }
-      out.push(b[i]);
+      return out + this.decoder.decode(cell.subarray(from, q)) + this.decoder.decode(cell.subarray(q + 1));
     }
-    for (; i < e; i++) out.push(b[i]);
-    return this.decoder.decode(Uint8Array.from(out));
   }
 
   /** The current record's cells as readCsv gives them. */
   cells(b: Uint8Array): string[] {
-    const out: string[] = [];
-    for (let k = 0; k < this.ncells; k++) out.push(this.cellText(b, k));
+    const n = this.ncells;
+    const out = new Array<string>(n);
+    const s = this.cs[0], e = this.ce[n - 1];
+    if (ascii(b, s, e)) {
+      // one string for the record, cut at the cells (a byte is a character): one decode, not one a cell
+      const text = this.decoder.decode(b.subarray(s, e));
+      for (let k = 0; k < n; k++) out[k] = this.cq[k] ? this.cellText(b, k) : text.slice(this.cs[k] - s, this.ce[k] - s);
+      return out;
+    }
+    for (let k = 0; k < n; k++) out[k] = this.cellText(b, k);
     return out;
   }
 
@@ -224,5 +263,37 @@ export class CsvScanner {
     this.tb = b;
     this.ts = s;
     this.te = e;
+  }
+}
+
+/** A record as readCsv gives it: the line it starts on, its cells, and 'unterminated quote' if so. */
+export interface CsvRecord { line: number; cells: string[]; error?: string }
+
+/**
+ * Records as readCsv gives them, from UTF-8 bytes in chunks of any size: engine/csv.ts readCsv and
+ * readCsvStream are this reader. One leading BOM is dropped.
+ */
+export class CsvRecordReader {
+  private out: CsvRecord[] = [];
+  private readonly sc: CsvScanner = new CsvScanner((b, line) => {
+    this.out.push({ line, cells: this.sc.cells(b), error: this.sc.recError ? 'unterminated quote' : undefined });
+  }, undefined, 1);
+
+  /** The records this chunk completes. */
+  push(chunk: Uint8Array): CsvRecord[] {
+    this.sc.push(chunk);
+    return this.take();
+  }
+
+  /** The input is complete: the records left. */
+  finish(): CsvRecord[] {
+    this.sc.finish();
+    return this.take();
+  }
+
+  private take(): CsvRecord[] {
+    const r = this.out;
+    this.out = [];
+    return r;
   }
 }
