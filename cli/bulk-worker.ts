@@ -4,7 +4,7 @@
 // duplicates). At most MAX_IN_FLIGHT batches wait at a time (bounded memory).
 import { workerData, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { defaultBook, YibaoError } from '../engine';
-import { BulkLedger, BulkUnsupported, type RecordBatch } from '../engine/bulk/ledger';
+import { BulkLedger, BulkUnsupported, type RecordBatch } from '../engine/ledger/bulk';
 import { readChunks, MAX_IN_FLIGHT } from './bulk';
 
 const { file, rowsHint, findDuplicates, port, control } = workerData as { file: string; rowsHint: number; findDuplicates: boolean; port: MessagePort; control: Int32Array };

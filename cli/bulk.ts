@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import { isUtf8 } from 'node:buffer';
 import { MessageChannel, Worker, receiveMessageOnPort } from 'node:worker_threads';
 import { rejectedTable, toCsv, summaryText, bilingual, YibaoError, type Book, type Scenario } from '../engine';
-import { BulkLedger, BulkUnsupported, type BulkRoster, type IdsExport, type RecordBatch } from '../engine/bulk/ledger';
+import { BulkLedger, BulkUnsupported, type BulkRoster, type IdsExport, type RecordBatch } from '../engine/ledger/bulk';
 import { PartWriter } from '../engine/bulk/partition';
 import { comparisonOf, type SettledRun } from '../engine/compare';
 import type { GroupKey } from '../engine/summary';

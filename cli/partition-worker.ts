@@ -3,7 +3,7 @@
 // the temporary folder and answers its summary.
 import { parentPort, workerData } from 'node:worker_threads';
 import { defaultBook, scenarioFrom, YibaoError } from '../engine';
-import { BulkUnsupported } from '../engine/bulk/ledger';
+import { BulkUnsupported } from '../engine/ledger/bulk';
 import { dedupeParts, settlePart } from './partition';
 
 const { dir, scenario: data, scenarioName } = workerData as { dir: string; scenario: unknown; scenarioName: string };

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { defaultBook, scenarioData, scenarioFrom, YibaoError, type Book, type LedgerOutcome, type Scenario } from '../engine';
-import { BulkLedger, BulkUnsupported, type BulkRoster } from '../engine/bulk/ledger';
+import { BulkLedger, BulkUnsupported, type BulkRoster } from '../engine/ledger/bulk';
 import { PartWriter, duplicateLines, linesOf, mergeOutcomes, mergeResults, sortedLines, GroupMerger, type PartStream, type PartSummary } from '../engine/bulk/partition';
 import type { GroupKey, LedgerGroups } from '../engine/summary';
 import { readChunks, fileChunks, readOnThread } from './bulk';

@@ -1,73 +1,58 @@
 // A small RFC 4180 reader and writer: UTF-8 with or without BOM, CRLF or LF, quoted fields with
 // commas, quotes and line breaks. Each record keeps the line number it starts on, for messages.
+// Reading is the one CSV scanner of the columnar ledger (engine/ledger/scan.ts), on the text's UTF-8.
+import { CsvRecordReader, type CsvRecord } from './ledger/scan';
 
-export interface CsvRecord { line: number; cells: string[]; error?: string }
+export type { CsvRecord };
 
-const COMMA = 44, LF = 10, CR = 13, QUOTE = 34;
+/** Characters encoded at a time: the records come as the text is read, not all at once. */
+const SLICE = 1 << 16;
 
-/** Split CSV text into records. Blank lines are skipped; an unterminated quote is an error record. */
+/**
+ * Split CSV text into records. Blank lines are skipped; an unterminated quote is an error record.
+ * (A lone surrogate, which no UTF-8 file holds, reads as U+FFFD.)
+ */
 export function* readCsv(text: string): Generator<CsvRecord> {
-  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
-  let line = 1;
-  const n = text.length;
-  // Where the current unquoted run ends: the next comma, CR or LF (scanned in slices, not per character,
-  // so that a 50 MB line costs one pass).
-  const runEnd = (from: number): number => {
-    let j = from;
-    while (j < n) {
-      const c = text.charCodeAt(j);
-      if (c === COMMA || c === LF || c === CR) break;
-      j++;
-    }
-    return j;
-  };
-  while (i < n) {
-    const start = line;
-    const cells: string[] = [];
-    let error: string | undefined;
-    for (;;) {
-      let cell: string;
-      if (text.charCodeAt(i) === QUOTE) {
-        // quoted field: "" is a quote; line breaks inside count as lines
-        i++;
-        const parts: string[] = [];
-        let closed = false;
-        while (i < n) {
-          const q = text.indexOf('"', i);
-          const stop = q < 0 ? n : q;
-          const piece = text.slice(i, stop);
-          for (let k = piece.indexOf('\n'); k >= 0; k = piece.indexOf('\n', k + 1)) line++;
-          parts.push(piece);
-          if (q < 0) { i = n; break; }
-          if (text.charCodeAt(q + 1) === QUOTE) { parts.push('"'); i = q + 2; continue; }
-          i = q + 1;
-          closed = true;
-          break;
-        }
-        if (!closed) error = 'unterminated quote';
-        // anything between the closing quote and the delimiter is kept, as spreadsheets do
-        const e = runEnd(i);
-        parts.push(text.slice(i, e));
-        i = e;
-        cell = parts.join('');
-      } else {
-        const e = runEnd(i);
-        cell = text.slice(i, e);
-        i = e;
-      }
-      cells.push(cell);
-      if (i >= n) break;
-      const c = text.charCodeAt(i);
-      if (c === COMMA) { i++; continue; }
-      // line break: \r\n, \n or a lone \r
-      if (c === CR) i++;
-      if (text.charCodeAt(i) === LF) i++;
-      line++;
-      break;
-    }
-    if (cells.length === 1 && cells[0] === '' && !error) continue; // blank line
-    yield { line: start, cells, error };
+  const reader = new CsvRecordReader();
+  const encoder = new TextEncoder();
+  for (let i = 0; i < text.length; ) {
+    let j = Math.min(i + SLICE, text.length);
+    const c = text.charCodeAt(j - 1);
+    if (j < text.length && c >= 0xd800 && c <= 0xdbff) j--; // a surrogate pair is encoded whole
+    yield* reader.push(encoder.encode(text.slice(i, j)));
+    i = j;
   }
+  yield* reader.finish();
+}
+
+/**
+ * Records of a CSV stream (an HTTP body, a blob), identical to `readCsv(wholeText)`, without holding
+ * the whole text: only an unfinished record is kept between chunks (an unterminated quote therefore
+ * keeps the rest of the input, as readCsv does). `chunks` may hold bytes (UTF-8, with or without
+ * BOM) or text.
+ */
+export async function* readCsvStream(chunks: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>): AsyncGenerator<CsvRecord> {
+  const reader = new CsvRecordReader();
+  const encoder = new TextEncoder();
+  let high = ''; // a surrogate that opens a pair the next piece of text closes
+  for await (const chunk of chunks as AsyncIterable<Uint8Array | string>) {
+    if (typeof chunk !== 'string') {
+      if (high) yield* reader.push(encoder.encode(high));
+      high = '';
+      yield* reader.push(chunk);
+      continue;
+    }
+    let text = high + chunk;
+    high = '';
+    const c = text.charCodeAt(text.length - 1);
+    if (c >= 0xd800 && c <= 0xdbff) {
+      high = text.slice(-1);
+      text = text.slice(0, -1);
+    }
+    yield* reader.push(encoder.encode(text));
+  }
+  if (high) yield* reader.push(encoder.encode(high));
+  yield* reader.finish();
 }
 
 /** Quote a cell if it needs it. Cells starting with = + - @ are prefixed so spreadsheets do not run them. */

@@ -25,6 +25,8 @@ export { valueText } from './policy/schema';
 export { parseScenario, scenarioFrom, scenarioData, parseJsonData } from './scenario';
 export type { Scenario } from './scenario';
 export { settleLedger, csvLedgerRows, tableLedgerRows, emptyTotals } from './ledger';
+export { BulkLedger, BulkUnsupported, settleBulk } from './ledger/bulk';
+export type { BulkOptions, BulkRoster, IdsExport, RecordBatch } from './ledger/bulk';
 export { RESULT_COLUMNS, REJECTED_COLUMNS, resultCells, resultsTable, rejectedTable, toCsv, summaryText, violationLine } from './output';
 export type { LedgerOutcome, LedgerSummary, Totals } from './ledger';
 export type { LedgerRow } from './claims';

@@ -384,7 +384,7 @@ export function categoryDifference(line: number, claimId: string, ledger: string
  * (most favourable if several are in force); `ordinary` for a person on the roster with no entry in
  * force then (added later, benefits not yet started, or exited). A person not on the roster keeps the
  * ledger's category and is counted in notOnRoster. Rows the ledger will reject anyway pass unchanged.
- * (The bulk path, engine/bulk/ledger.ts, does the same row by row on bytes.)
+ * (The columnar ledger, engine/ledger/overlay.ts, does the same row by row on bytes.)
  */
 export function rosterCategories<R extends { line: number; fields?: Record<string, string>; error?: unknown }>(book: Book, rows: Iterable<R>, roster: RosterIndex): { rows: Iterable<R>; differences: CategoryDifference[]; notOnRoster: { count: number } } {
   const differences: CategoryDifference[] = [];

@@ -7,7 +7,7 @@ import { isUtf8 } from 'node:buffer';
 import type { HttpRequest } from '@azure/functions';
 import { tableLedgerRows, parseJsonData, normalizeName, YibaoError, type LedgerRow, type Convention, type LedgerHeaderOptions } from '../engine';
 import type { CsvRecord } from '../engine/csv';
-import { readCsvStream } from '../engine/csv-stream';
+import { readCsvStream } from '../engine/csv';
 import { HttpProblem } from './problem';
 
 export type LedgerFormat = 'csv' | 'ndjson';

@@ -1,10 +1,10 @@
-// The answer of POST /api/settle on the bulk path (engine/bulk/ledger.ts BulkLedger), written as the
+// The answer of POST /api/settle on the bulk path (engine/ledger/bulk.ts BulkLedger), written as the
 // ordinary path (readLedger + settleLedger, functions/handlers/settle.ts) writes it, byte for byte:
 // CSV — the results table, then one blank line and the rejected rows; NDJSON — one result line per
 // claim, one rejected line per rejected row, the summary line. Used on the request's thread and in
 // the worker thread (functions/settle-worker.ts), so nothing here may need @azure/functions.
 import { csvLine, fmt, readCsv, summaryText, RESULT_COLUMNS, REJECTED_COLUMNS, TOTAL_FIELDS, type Book, type LedgerOutcome, type Scenario } from '../engine';
-import { BulkLedger, BulkUnsupported } from '../engine/bulk/ledger';
+import { BulkLedger, BulkUnsupported } from '../engine/ledger/bulk';
 
 export type BulkAnswer = 'csv' | 'ndjson';
 

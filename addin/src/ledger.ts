@@ -6,10 +6,9 @@
 // its key limit …: it throws BulkUnsupported) is settled by settleLedger instead; resultCells gives the
 // same cells, so callers see one shape whichever path ran.
 import {
-  defaultBook, tableLedgerRows, settleLedger, summarize, resultCells, readCsv, YibaoError,
+  defaultBook, tableLedgerRows, settleLedger, summarize, resultCells, readCsv, YibaoError, BulkLedger, BulkUnsupported,
   type Scenario, type GroupKey, type LedgerGroups, type LedgerRow, type Rejection,
 } from '../../engine';
-import { BulkLedger, BulkUnsupported } from '../../engine/bulk/ledger';
 
 /** One record of a range: its row number in the range (the header is row 1) and its cells as CSV text. */
 export interface RangeRecord { line: number; cells: string[] }

@@ -24,7 +24,7 @@ import type { Book } from '../policy/load';
 import type { Scenario } from '../scenario';
 import type { Violation } from '../floors';
 import type { Rejection } from '../types';
-import { ByteInterner } from './columns';
+import { ByteInterner } from '../ledger/columns';
 
 export type PartStream = 'rows' | 'lines' | 'ids';
 

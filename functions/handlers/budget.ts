@@ -4,7 +4,7 @@
 import { HttpResponse, type HttpRequest, type InvocationContext } from '@azure/functions';
 import { defaultBook, budgetRecords, budgetScenariosJson, budgetCsv } from '../../engine';
 import type { CsvRecord } from '../../engine/csv';
-import { readCsvStream } from '../../engine/csv-stream';
+import { readCsvStream } from '../../engine/csv';
 import { bodyChunks, ledgerFormat, utf8Text } from '../body';
 import { negotiate, scenariosOf, requiredInt, CONTENT_TYPE } from '../http';
 import { guarded, HttpProblem } from '../problem';

@@ -11,7 +11,7 @@ import {
   todayInChina, YibaoError, type LedgerRow, type ClaimResult,
 } from '../../engine';
 import type { CsvRecord } from '../../engine/csv';
-import { readCsvStream } from '../../engine/csv-stream';
+import { readCsvStream } from '../../engine/csv';
 import { pipeCsvRows, utf8Text } from '../body';
 import { blobChunks, container, BlobWriter, writeText } from '../storage';
 import { monthlyContainer, monthlyList } from '../settings';

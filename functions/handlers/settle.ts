@@ -3,7 +3,7 @@
 // answered with their line numbers, as on the command line.
 //
 // Two paths, the same bytes (x-yibao-path says which one answered):
-//  - bulk (engine/bulk/ledger.ts BulkLedger: columns, integer fen): a CSV body with the spec's column
+//  - bulk (engine/ledger/bulk.ts BulkLedger: columns, integer fen): a CSV body with the spec's column
 //    names answered as CSV or NDJSON, without ?summary=, ?city=, ?category_column= or ?format=nhsa,
 //    of at least YIBAO_SETTLE_BULK_MIN_BYTES (4 KB: below that the ordinary path is quicker).
 //    A body over YIBAO_SETTLE_WORKER_BYTES (1 MB) goes to a worker thread (functions/settle-pool.ts)

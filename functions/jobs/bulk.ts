@@ -24,7 +24,7 @@ import {
   defaultBook, parseScenario, csvLine, fmt, Decimal, YibaoError, REJECTED_COLUMNS, RESULT_COLUMNS, TOTAL_FIELDS,
   type Message, type Rejection,
 } from '../../engine';
-import { BulkLedger, BulkUnsupported } from '../../engine/bulk/ledger';
+import { BulkLedger, BulkUnsupported } from '../../engine/ledger/bulk';
 import { PartWriter, duplicateLines, linesOf, mergeOutcomes, mergeResults as mergeFramed, type PartStream, type PartSummary } from '../../engine/bulk/partition';
 import { blobChunks } from '../storage';
 import { BytesBlobWriter, Uploads, blobBytes, blobSource, deleteUnder, inParallel } from './blobs';

@@ -10,7 +10,7 @@ import * as F from '../../addin/src/functions';
 import { LEDGER_COLUMNS } from '../../addin/src/calc';
 import { localTotals, addUp } from '../../addin/src/taskpane/chart';
 import { rawCsvCell } from '../../addin/src/ledger';
-import { BulkLedger } from '../../engine/bulk/ledger';
+import { BulkLedger } from '../../engine';
 import { defaultBook, readCsv, resultCells, settleLedger, tableLedgerRows, csvLedgerRows, type LedgerOutcome, type LedgerRow } from '../../engine';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { generate } = require('../../bench/gen.js') as { generate: (file: string, n: number, seed?: number) => number };

@@ -12,7 +12,7 @@ import {
   compareLedger, comparisonTable, comparisonGroupTable, comparisonJson, parseScenario,
   type Book, type LedgerRow, type Scenario, type CategoryDifference,
 } from '../../engine';
-import { BulkLedger } from '../../engine/bulk/ledger';
+import { BulkLedger } from '../../engine/ledger/bulk';
 import { PartWriter, duplicateLines, linesOf, mergeOutcomes, mergeGroups, mergeFindingClaims, sortedLines, type PartStream, type PartSummary } from '../../engine/bulk/partition';
 import { comparisonOf } from '../../engine/compare';
 import type { GroupKey } from '../../engine/summary';

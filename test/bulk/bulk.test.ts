@@ -2,7 +2,7 @@
 // rejected rows with their line numbers and reasons, and the summary, on generated ledgers with bad
 // rows, duplicates, quoted cells, Chinese names, CRLF, BOM and every chunk size.
 import { defaultBook, rejectedTable, toCsv, summaryText, parseScenario } from '../../engine';
-import { BulkLedger, BulkUnsupported } from '../../engine/bulk/ledger';
+import { BulkLedger, BulkUnsupported } from '../../engine/ledger/bulk';
 import { generateLedger } from '../oracle/gen-ledger';
 import { viaEngine, withBadRows } from './ledgers';
 import type { Scenario } from '../../engine';

@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { defaultBook, rejectedTable, toCsv, summaryText, parseScenario, settleLedger, csvLedgerRows, type Book, type Scenario } from '../../engine';
-import { BulkLedger } from '../../engine/bulk/ledger';
+import { BulkLedger } from '../../engine/ledger/bulk';
 import { PartWriter, duplicateLines, linesOf, mergeOutcomes, mergeResults, sortedLines, type PartStream } from '../../engine/bulk/partition';
 import { generateLedger } from '../oracle/gen-ledger';
 import { viaEngine, withBadRows } from './ledgers';

@@ -1,7 +1,7 @@
 // engine/csv-stream.ts gives exactly the records of readCsv on the whole text, whatever the chunking.
 import fc from 'fast-check';
 import { readCsv } from '../../engine/csv';
-import { readCsvStream } from '../../engine/csv-stream';
+import { readCsvStream } from '../../engine/csv';
 
 async function collect(chunks: (Uint8Array | string)[]) {
   const out = [];

@@ -8,7 +8,7 @@ import { settleHandler } from '../../functions/handlers/settle';
 import { budgetHandler } from '../../functions/handlers/budget';
 import { compareHandler } from '../../functions/handlers/compare';
 import { policiesHandler } from '../../functions/handlers/policies';
-import * as csv from '../../engine/csv';
+import { CsvScanner } from '../../engine/ledger/scan';
 import { request, streamRequest, context, ROOT, SPEC_HEADER } from './helpers';
 
 const SAMPLE = fs.readFileSync(path.join(ROOT, 'samples', 'claims.csv'), 'utf8');
@@ -124,7 +124,7 @@ describe('POST /api/settle', () => {
   test('a 50 MB body is parsed as it arrives, not buffered whole', async () => {
     v8.setFlagsFromString('--expose-gc');
     const gc = vm.runInNewContext('gc') as () => void;
-    const readCsv = jest.spyOn(csv, 'readCsv');
+    const scanned = jest.spyOn(CsvScanner.prototype, 'push'); // the one CSV scanner (readCsvStream, BulkLedger)
     const MB = 1024 * 1024;
     const total = 50;
     let sent = 0;
@@ -141,8 +141,8 @@ describe('POST /api/settle', () => {
           c.close();
         }
         if (sent === 10) {
-          parsedBeforeEnd = readCsv.mock.calls.length > 0;
-          readCsv.mockRestore(); // the spy keeps every argument: let go of them before measuring
+          parsedBeforeEnd = scanned.mock.calls.length > 0;
+          scanned.mockRestore(); // the spy keeps every argument: let go of them before measuring
         }
         if (sent > 10 && sent % 10 === 5) { gc(); heap.push(process.memoryUsage().heapUsed - base); }
         sent++;

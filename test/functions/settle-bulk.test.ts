@@ -11,7 +11,7 @@ import { setSettleWorkerFile, closeSettleWorkers, WorkerJob } from '../../functi
 import { toProblem } from '../../functions/problem';
 import { utf8Checked } from '../../functions/body';
 import { defaultBook, YibaoError } from '../../engine';
-import { BulkLedger } from '../../engine/bulk/ledger';
+import { BulkLedger } from '../../engine/ledger/bulk';
 import { generateLedger } from '../oracle/gen-ledger';
 import { withBadRows } from '../bulk/ledgers';
 import { streamRequest, context, ROOT, SPEC_HEADER } from './helpers';

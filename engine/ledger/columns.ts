@@ -306,3 +306,44 @@ export class ByteInterner {
     return this.arena.bytes() + this.off.bytes() + this.len.bytes() + (this.tag?.bytes() ?? 0) + this.table.byteLength;
   }
 }
+
+const CACHE_LIMIT = 20_000;
+
+/**
+ * A cache from short byte strings (with a tag, e.g. the city) to values: names as typed → what they
+ * resolve to. At most CACHE_LIMIT keys: past that, every lookup of a new key misses (still correct).
+ */
+export class ByteCache<V> {
+  private keys: Uint8Array[] = [];
+  private tags: number[] = [];
+  private vals: V[] = [];
+  private table = new Int32Array(1 << 16).fill(-1);
+  private slot = 0;
+  /** The cached value, or undefined (then put() may follow for the same key). */
+  get(b: Uint8Array, s: number, e: number, tag: number): V | undefined {
+    let h = (0x811c9dc5 ^ Math.imul(tag, 0x9e3779b1)) >>> 0;
+    for (let i = s; i < e; i++) h = Math.imul(h ^ b[i], 0x01000193);
+    const mask = this.table.length - 1;
+    let slot = h & mask;
+    for (;;) {
+      const k = this.table[slot];
+      if (k < 0) break;
+      const key = this.keys[k];
+      if (this.tags[k] === tag && key.length === e - s) {
+        let j = 0;
+        while (j < key.length && key[j] === b[s + j]) j++;
+        if (j === key.length) return this.vals[k];
+      }
+      slot = (slot + 1) & mask;
+    }
+    this.slot = slot;
+    return undefined;
+  }
+  put(b: Uint8Array, s: number, e: number, tag: number, v: V): void {
+    if (this.keys.length >= CACHE_LIMIT) return;
+    this.table[this.slot] = this.keys.length;
+    this.keys.push(Uint8Array.prototype.slice.call(b, s, e)); // a copy (Buffer#slice would be a view)
+    this.tags.push(tag);
+    this.vals.push(v);
+  }
+}

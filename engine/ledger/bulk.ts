@@ -1,0 +1,351 @@
+// The columnar ledger's front: a whole CSV ledger as bytes in (in chunks of any size), results out in
+// input order, the same bytes as settleLedger + engine/output.ts write for the same file. It wires
+// the steps, each in its own module: scan.ts (bytes → records), intake.ts (a record → a valid claim in
+// table.ts's columns, or a rejection), overlay.ts (the roster's category, the county), settle.ts
+// (person-years on integer fen, or decimals), findings.ts, aggregate.ts (totals, group sums) and
+// write.ts (results CSV, framed rows).
+//
+// Pure: no file system, no threads. The shells hand it bytes (cli/bulk.ts reads files; the Functions
+// app hands it a body's or a blob's chunks) and take the output bytes from a sink. One ledger takes
+// one of four roles: 'both' reads and settles; across threads a 'reader' scans and finds repeated
+// claim ids, handing records on in batches (batch.ts) to a 'settler'; a 'splitter' hands readable
+// records to partitions (engine/bulk/partition.ts), each of which a 'both' ledger settles.
+import { YibaoError } from '../errors';
+import { emptyTotals, policyViolationsOf, type LedgerOutcome, type Totals } from '../ledger';
+import { TOTAL_FIELDS, groupsFromSums, type GroupKey, type GroupSum, type LedgerGroups } from '../summary';
+import type { Violation } from '../floors';
+import type { Book } from '../policy/load';
+import type { Scenario } from '../scenario';
+import type { Rejection } from '../types';
+import type { PartWriter, PartSummary } from '../bulk/partition';
+import { ByteInterner, hashBytes, MAX_KEY_BYTES } from './columns';
+import { CsvScanner } from './scan';
+import { BatchWriter, loadRecord, recordEnd, recordId, recordLine, recordStart, recordStatus, type IdsExport, type RecordBatch } from './batch';
+import { F_ID, F_PERSON, readHeader, type LedgerHeader } from './fields';
+import { ClaimTable } from './table';
+import { RosterOverlay, type BulkRoster } from './overlay';
+import { Intake } from './intake';
+import { RuleSets, Settler, type RuleSet } from './settle';
+import { ClaimFindings } from './findings';
+import { GroupSums, sumTotals } from './aggregate';
+import { writeRows } from './write';
+import { BulkUnsupported } from './unsupported';
+
+export { BulkUnsupported };
+export type { BulkRoster, IdsExport, RecordBatch };
+
+export interface BulkOptions {
+  scenario?: Scenario;
+  /** About how many rows to expect (e.g. file size / 80): sizes the hash tables once. */
+  rowsHint?: number;
+  /**
+   * 'both' (default): one instance reads and settles. 'reader': scan records and find duplicates only,
+   * handing batches to onBatch (e.g. in a worker thread); 'settler': take those batches (consume) and do the rest.
+   */
+  role?: 'both' | 'reader' | 'settler' | 'splitter';
+  onBatch?: (batch: RecordBatch) => void;
+  /**
+   * 'reader': a batch the consumer has finished with (handed back across threads), whose arrays the
+   * next batch reuses: fresh ones each time pile up as garbage outside the heap until a collection.
+   */
+  spare?: () => RecordBatch | undefined;
+  /** 'reader': look for repeated claim ids (default); false when the batches go to a splitter, which leaves that to partition.ts. */
+  findDuplicates?: boolean;
+  /**
+   * 'splitter' (engine/bulk/partition.ts): rows that can be read go to this writer by a hash of the
+   * person, with their claim ids by a hash of the id; rows that cannot be read are rejected here.
+   */
+  split?: PartWriter;
+  /**
+   * A partition a splitter wrote: the input line of each record (records keep their input order),
+   * and the sorted lines whose claim_id came earlier in the whole ledger (partition.ts duplicateLines).
+   */
+  lines?: Int32Array;
+  duplicates?: Int32Array;
+  /**
+   * Totals per group (engine/summary.ts GroupKey) beside the ledger's own, in exact fen: groupSums() /
+   * groupSummary(), what summarize gives for settleLedger's results. `county` is the row's county
+   * cell (the last column named county), else the roster's (opts.roster), else UNKNOWN_KEY.
+   */
+  groups?: GroupKey[];
+  /**
+   * --roster (engine/roster.ts rosterCategories, row by row): each readable record is settled under
+   * the category the roster has in force on its date. A splitter writes that category into the
+   * record it hands the partition (and, with groups by county, the county as a last column named
+   * county), so that the partitions need no roster.
+   */
+  roster?: BulkRoster;
+}
+
+export class BulkLedger {
+  /** Records read (the header and blank lines aside). */
+  read = 0;
+  private readonly role: 'both' | 'reader' | 'settler' | 'splitter';
+  private readonly sc: CsvScanner;
+  private readonly batches: BatchWriter | null;
+  private header: LedgerHeader | null = null;
+  private ended = false;
+  private recIdx = 0;
+  private readonly table: ClaimTable;
+  private readonly names = new RuleSets();
+  private readonly overlay: RosterOverlay;
+  private readonly intake: Intake;
+  private readonly findings: ClaimFindings;
+  private readonly settler: Settler;
+  private readonly groups: GroupSums | null;
+  private readonly byCounty: boolean;
+  private readonly appendCounty: boolean;
+  private settled = false;
+  private totals: Totals = emptyTotals();
+  private warnings = 0;
+  private slotSums: GroupSum[] | null = null;
+
+  constructor(private readonly book: Book, private readonly opts: BulkOptions = {}) {
+    const role = (this.role = opts.role ?? 'both');
+    const ids = new ByteInterner(false, role === 'settler' || opts.duplicates ? 0 : opts.rowsHint ?? 0, role === 'reader');
+    const personYears = new ByteInterner(true, role === 'reader' ? 0 : (opts.rowsHint ?? 0) / 2);
+    this.table = new ClaimTable(ids, personYears, opts.lines !== undefined);
+    this.batches = role === 'reader' ? new BatchWriter(opts.onBatch!, opts.spare) : null;
+    const batches = this.batches;
+    this.sc = new CsvScanner((b, line, start, end) => this.record(b, line, start, end), batches ? (b, used) => batches.flush(b, used) : undefined);
+    this.byCounty = opts.groups?.includes('county') ?? false;
+    this.appendCounty = role === 'splitter' && opts.roster !== undefined && this.byCounty;
+    this.groups = opts.groups && role !== 'splitter' && role !== 'reader' ? new GroupSums(opts.groups) : null;
+    this.overlay = new RosterOverlay(book, this.sc, this.names, opts.roster, this.appendCounty);
+    this.intake = new Intake(book, this.sc, this.table, this.names, this.overlay, { scenario: opts.scenario, groups: this.groups, duplicates: opts.duplicates });
+    this.findings = new ClaimFindings(book, this.table);
+    this.settler = new Settler(book, this.table, this.names, this.findings);
+  }
+
+  get rejections(): Rejection[] {
+    return this.intake.rejections;
+  }
+  get ruleSets(): RuleSet[] {
+    return this.names.ruleSets;
+  }
+  /** Why rule sets have no integer form (for reports). */
+  get unsupportedReasons(): Set<string> {
+    return this.names.unsupportedReasons;
+  }
+  /** Person-years settled on the decimal path and on integer fen (for reports). */
+  get decimalGroups(): number {
+    return this.settler.decimalGroups;
+  }
+  get fastGroups(): number {
+    return this.settler.fastGroups;
+  }
+  /** Claims with at least one claim-level finding (settleLedger's claimFindings.size). */
+  get findingClaims(): number {
+    return this.findings.claims;
+  }
+  /** Readable records whose person is not on the roster (they keep the ledger's category). */
+  get notOnRoster(): number {
+    return this.overlay.notOnRoster;
+  }
+
+  /** Feed the next bytes of the file. */
+  push(chunk: Uint8Array): void {
+    if (this.ended) throw new Error('push after end');
+    this.sc.push(chunk);
+  }
+
+  /** The file is complete: read what is left and settle. */
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    if (this.role !== 'settler') this.sc.finish();
+    if (this.header === null) throw new YibaoError('输入文件为空', 'the input is empty', 'fatal');
+    this.table.ids.dropTable(); // no more lookups: the strings stay for the output
+    if (this.role === 'reader') return;
+    if (this.role === 'splitter') {
+      this.opts.split!.end();
+      return;
+    }
+    this.table.personYears.dropTable();
+    this.settle();
+  }
+
+  /** Records from a reader (settler or splitter role; a splitter takes no roster this way). */
+  consume(batch: RecordBatch): void {
+    if (batch.header) {
+      this.setHeader(batch.header);
+      if (this.role === 'splitter') {
+        if (this.appendCounty) throw new Error('consume: a splitter with a roster reads the file itself');
+        this.opts.split!.header(batch.headerBytes!);
+      }
+    }
+    const b = batch.buf;
+    for (let r = 0; r < batch.count; r++) {
+      loadRecord(this.sc, batch, r);
+      const status = recordStatus(batch, r);
+      if (this.role === 'splitter' && status === 0) this.split(b, recordLine(batch, r), recordStart(batch, r), recordEnd(batch, r));
+      else this.handle(b, recordLine(batch, r), status, recordId(batch, r));
+    }
+  }
+
+  /** The claim ids the reader kept (reader role, after end()). */
+  exportIds(): IdsExport {
+    return this.table.ids.exportShared();
+  }
+
+  /** Take the reader's claim ids and settle (settler role, after the last batch). */
+  endWith(ids: IdsExport): void {
+    this.table.ids = ByteInterner.adopt(ids);
+    this.end();
+  }
+
+  private setHeader(cells: string[]): void {
+    const h = (this.header = readHeader(cells));
+    this.intake.header = h;
+    this.overlay.header = h;
+  }
+
+  /** A record the scanner found (its cells in this.sc). */
+  private record(b: Uint8Array, line: number, start: number, end: number): void {
+    if (this.header === null) {
+      this.setHeader(this.sc.cells(b));
+      this.batches?.setHeader(this.header!.cells, Uint8Array.prototype.slice.call(b, start, end));
+      this.opts.split?.header(this.overlay.headerBytes(b, start, end));
+      return;
+    }
+    if (this.opts.lines) line = this.opts.lines[this.recIdx++];
+    let status = 0;
+    let idk = -1;
+    if (this.sc.recError) status = 1;
+    else if (this.sc.ncells !== this.header.cells.length) status = 2;
+    else if (this.role === 'splitter') {
+      this.split(b, line, start, end);
+      return;
+    } else if (this.opts.findDuplicates !== false) {
+      idk = this.intake.claimNumber(b);
+      if (this.intake.isDuplicate(idk, line)) status = 3;
+    }
+    if (this.batches) this.batches.add(this.sc, line, status, idk, start, end);
+    else this.handle(b, line, status, idk);
+  }
+
+  /** Splitter: a readable record to its person's partition, its claim id to the id's. */
+  private split(b: Uint8Array, line: number, start: number, end: number): void {
+    this.read++;
+    const w = this.opts.split!;
+    const sc = this.sc, col = this.header!.col;
+    sc.trimmed(b, col[F_PERSON]);
+    if (sc.te - sc.ts > MAX_KEY_BYTES) throw new BulkUnsupported('person_id too long');
+    const hash = hashBytes(sc.tb, sc.ts, sc.te, 0);
+    if (this.opts.roster) {
+      // the roster's category written into the record (and the county beside it): partitions need no roster
+      this.overlay.rosterRecord(b, line);
+      w.row(hash, this.overlay.rewritten(b, start, end), line);
+    } else w.row(hash, b.subarray(start, end), line);
+    sc.trimmed(b, col[F_ID]);
+    if (sc.te - sc.ts > MAX_KEY_BYTES) throw new BulkUnsupported('claim_id too long');
+    if (sc.te > sc.ts) w.id(hashBytes(sc.tb, sc.ts, sc.te, 1), sc.tb.subarray(sc.ts, sc.te), line);
+  }
+
+  /** Status: 0 readable, 1 unterminated quote, 2 wrong number of cells, 3 duplicate claim_id. */
+  private handle(b: Uint8Array, line: number, status: number, idk: number): void {
+    const seq = this.read++;
+    if (status === 1 || status === 2) {
+      this.intake.unreadable(b, line, status === 1);
+      return;
+    }
+    if (this.opts.roster) this.overlay.rosterRecord(b, line);
+    if (status === 3) {
+      this.intake.duplicate(b, line);
+      return;
+    }
+    if (this.byCounty) this.overlay.recCounty = this.overlay.countyOfRecord(b);
+    this.intake.claim(b, seq, line, idk);
+  }
+
+  private settle(): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.settler.settle();
+    ({ totals: this.totals, warnings: this.warnings } = sumTotals(this.table));
+    if (this.groups) this.slotSums = this.groups.sum(this.table);
+  }
+
+  /** Sums per group (opts.groups), plain data: what a partition hands on (groupsFromSums adds them up). */
+  groupSums(): GroupSum[] {
+    if (!this.opts.groups) throw new Error('groupSums: no groups asked for');
+    this.settle();
+    return this.slotSums!;
+  }
+
+  /** Totals per group: what engine/summary.ts summarize gives for settleLedger's outcome. */
+  groupSummary(): LedgerGroups {
+    return groupsFromSums(this.opts.groups!, this.groupSums());
+  }
+
+  /**
+   * The results CSV (engine/output.ts resultsTable without explanations), in pieces handed to `sink`
+   * (each piece is only valid during the call: copy it or write it at once).
+   */
+  writeResults(sink: (bytes: Uint8Array) => void, pieceBytes = 1 << 20): void {
+    this.settle();
+    writeRows(this.table, sink, pieceBytes, false);
+  }
+
+  /**
+   * A partition's results for partition.ts mergeResults: no header, each row framed by its input line
+   * and length (two little-endian int32) so that the partitions can be merged back into input order.
+   */
+  writeFramed(sink: (bytes: Uint8Array) => void, pieceBytes = 1 << 20): void {
+    if (!this.table.vLine) throw new Error('writeFramed: not a partition');
+    this.settle();
+    writeRows(this.table, sink, pieceBytes, true);
+  }
+
+  /**
+   * What settleLedger returns, less the result objects (`results` is empty: the results are in
+   * writeResults). Enough for engine/output.ts summaryText and rejectedTable. claimFindings holds one
+   * entry whose list has as many items as there were findings, all the first one (summaryText reads
+   * only the count and the first).
+   */
+  outcome(): LedgerOutcome {
+    this.settle();
+    const policyViolations = policyViolationsOf(this.book, this.intake.settledYears(), this.opts.scenario);
+    const claimFindings = new Map<string, Violation[]>();
+    if (this.findings.count) claimFindings.set('', new Array<Violation>(this.findings.count).fill(this.findings.first!));
+    return {
+      results: [],
+      rejections: this.rejections,
+      summary: { read: this.read, settled: this.table.size, rejected: this.rejections.length, warnings: this.warnings, totals: this.totals },
+      policyViolations,
+      claimFindings,
+      findingClaims: this.findings.claims,
+    };
+  }
+
+  /** What a partition hands partition.ts mergeOutcomes (plain data: it may cross threads or activities). */
+  partSummary(): PartSummary {
+    this.settle();
+    return {
+      settled: this.table.size,
+      warnings: this.warnings,
+      totals: TOTAL_FIELDS.map((f) => this.totals[f].toFixed(2)),
+      rejections: this.rejections,
+      findings: this.findings.count,
+      firstFinding: this.findings.first,
+      firstFindingLine: this.findings.firstLine,
+      years: this.intake.settledYears(),
+      decimalGroups: this.settler.decimalGroups,
+      findingClaims: this.findings.claims,
+      groups: this.opts.groups ? this.groupSums() : undefined,
+    };
+  }
+
+  /** Bytes held in columns (for the benchmark's report). */
+  columnBytes(): number {
+    return this.table.bytes() + (this.groups?.bytes() ?? 0);
+  }
+}
+
+/** Settle a whole CSV given as chunks; the outcome (without result objects) and the results CSV bytes. */
+export function settleBulk(book: Book, chunks: Iterable<Uint8Array>, opts: BulkOptions = {}): BulkLedger {
+  const ledger = new BulkLedger(book, opts);
+  for (const c of chunks) ledger.push(c);
+  ledger.end();
+  return ledger;
+}

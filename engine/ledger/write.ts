@@ -1,0 +1,91 @@
+// The results of a settled ClaimTable as bytes: the results CSV (engine/output.ts resultsTable
+// without explanations, the same bytes), or a partition's rows framed by their input line for
+// engine/bulk/partition.ts mergeResults. Money is written from integer fen, no Decimal per cell.
+import { csvCell, csvLine } from '../csv';
+import { RESULT_COLUMNS } from '../output';
+import { COMMA, CR, LF, QUOTE } from './scan';
+import type { ClaimTable } from './table';
+
+/**
+ * The rows in pieces handed to `sink` (each piece is only valid during the call: copy it or write it
+ * at once). framed: no header, each row after its input line and length (two little-endian int32).
+ */
+export function writeRows(t: ClaimTable, sink: (bytes: Uint8Array) => void, pieceBytes: number, framed: boolean): void {
+  // the slack above pieceBytes holds a whole row (a claim id is at most MAX_KEY_BYTES), so a framed
+  // row is never cut between two pieces before its length is filled in
+  const buf = new Uint8Array(pieceBytes + 65536);
+  const frame = new DataView(buf.buffer);
+  let p = 0;
+  const enc = new TextEncoder();
+  const dec = new TextDecoder('utf-8', { ignoreBOM: true });
+  const put = (bytes: Uint8Array) => {
+    if (p + bytes.length > buf.length) {
+      sink(buf.subarray(0, p));
+      p = 0;
+      if (bytes.length > buf.length) { sink(bytes); return; }
+    }
+    buf.set(bytes, p);
+    p += bytes.length;
+  };
+  if (!framed) put(enc.encode(csvLine([...RESULT_COLUMNS])));
+  const notes = t.notes.map((n) => enc.encode(csvCell(n)));
+  const digits = new Uint8Array(24);
+  const money = (f: number) => {
+    // f ≥ 0 integer fen → "yuan.ff"
+    let n = 0;
+    let x = f;
+    do {
+      digits[n++] = 48 + (x % 10);
+      x = Math.floor(x / 10);
+    } while (x > 0);
+    while (n < 3) digits[n++] = 48;
+    for (let k = n - 1; k >= 2; k--) buf[p++] = digits[k];
+    buf[p++] = 46;
+    buf[p++] = digits[1];
+    buf[p++] = digits[0];
+  };
+  for (let v = 0; v < t.size; v++) {
+    if (p > pieceBytes) {
+      sink(buf.subarray(0, p));
+      p = 0;
+    }
+    const rowStart = p;
+    if (framed) p += 8;
+    const id = t.ids.view(t.vId.get(v));
+    if (needsQuoting(id)) put(enc.encode(csvCell(dec.decode(id))));
+    else put(id);
+    const total = t.vTotal.get(v), compliant = t.vCompliant.get(v);
+    const b = t.vBasic.get(v), c = t.vCritical.get(v), a = t.vAssist.get(v), r = t.vReassist.get(v);
+    const paid = b + c + a + r;
+    buf[p++] = COMMA; money(b);
+    buf[p++] = COMMA; money(c);
+    buf[p++] = COMMA; money(a);
+    buf[p++] = COMMA; money(r);
+    buf[p++] = COMMA; money(compliant - paid);
+    buf[p++] = COMMA; money(total - paid);
+    buf[p++] = COMMA;
+    const w = t.vWarn.get(v);
+    if (w) buf[p++] = w === 2 ? 49 : 48;
+    buf[p++] = COMMA;
+    const nk = t.vNotes.get(v);
+    if (nk) put(notes[nk]);
+    buf[p++] = LF;
+    if (framed) {
+      frame.setInt32(rowStart, t.vLine!.get(v), true);
+      frame.setInt32(rowStart + 4, p - rowStart - 8, true);
+    }
+  }
+  if (p) sink(buf.subarray(0, p));
+}
+
+/** csvCell would change these bytes (a quote, comma or line break; a leading = + - @ not before a digit). */
+function needsQuoting(id: Uint8Array): boolean {
+  const c0 = id[0];
+  if (c0 === 61 || c0 === 43 || c0 === 64) return true;
+  if (c0 === 45 && !(id.length > 1 && id[1] >= 48 && id[1] <= 57)) return true;
+  for (let i = 0; i < id.length; i++) {
+    const c = id[i];
+    if (c === QUOTE || c === COMMA || c === CR || c === LF) return true;
+  }
+  return false;
+}
