@@ -31,7 +31,6 @@ export type FromWorker =
   | { t: 'crash'; id: number; message: string }
   | { t: 'answer'; id: number; answer: BodyJobAnswer };
 
-export type { Head };
 
 const BLOCK = 1 << 20;
 /** Answer pieces the worker may send ahead of the client. */

@@ -25,9 +25,9 @@ import { negotiate, oneScenario, groupsOf, headerOptions, textStream, batched, C
 import { guarded } from '../problem';
 import { maxBodyBytes, runLimits, settleBulkEnabled, settleBulkMinBytes, settleWorkerBytes } from '../settings';
 import { runBodyJob, textAnswer } from '../body-job';
-import { wireOf, countHeaders } from '../pool-jobs';
+import { wireOf, countHeaders, type Head } from '../pool-jobs';
 import { BulkRun, writeBulkAnswer, rejectedCsvLines, rejectedNdjsonLines, rejectionsJson, summaryLine, type BulkAnswer } from '../settle-answer';
-import { WorkerJob, settleWorkerAvailable, type Head } from '../settle-pool';
+import { WorkerJob, settleWorkerAvailable } from '../settle-pool';
 
 /** Which path settled a body (the x-yibao-path header). */
 export type SettlePath = 'bulk' | 'bulk-worker' | 'ledger';
