@@ -8,6 +8,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
+// the web stream of node:stream/web, named: the global one is the DOM's when a browser test shares the type checker
+import { ReadableStream } from 'node:stream/web';
 import { YibaoError } from '../engine';
 import { settleWorkers } from './settings';
 import type { BulkAnswer } from './settle-answer';

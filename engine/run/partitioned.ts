@@ -42,8 +42,8 @@ export interface MergedRun {
   groups?: LedgerGroups;
 }
 
-/** A turn of the event loop (signals, other threads' messages). */
-const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+/** A turn of the event loop (signals, other threads' messages); setTimeout: the engine also builds for the browser. */
+const turn = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
 async function* chunksOf(source: ChunkSource): AsyncGenerator<Uint8Array> {
   yield* source();

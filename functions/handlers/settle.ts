@@ -16,6 +16,8 @@
 //    later the bytes read so far are kept until BulkLedger has taken the whole body, so that this
 //    path can read it again from its first byte.
 import { HttpResponse, type HttpRequest, type InvocationContext } from '@azure/functions';
+// the web stream of node:stream/web, named: the global one is the DOM's when a browser test shares the type checker
+import { ReadableStream } from 'node:stream/web';
 import {
   defaultBook, settleLedger, resultCells, nhsaResultsTable, RESULT_COLUMNS, csvLine, tableLedgerRows, scenarioData,
   keepColumns, summarize, summaryJson, summaryTable, toCsv, YibaoError, type LedgerOutcome, type Convention, type Book, type Scenario,
