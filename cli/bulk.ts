@@ -1,20 +1,22 @@
-// File I/O for the bulk path (engine/bulk is pure): read a ledger file in chunks, check it is UTF-8 as
-// cli/io.ts readText does, settle, and write the results and rejected rows as `yibao settle` does.
-// The Functions app can do the same with a blob's chunks: new BulkLedger(book, { scenario }),
-// push(chunk) …, end(), writeResults(sink), outcome() (see docs/performance.md).
+// `yibao settle` on the bulk path: the engine's run (engine/run runLedger: in memory or in partitions,
+// the main run and each --compare run) given the file in chunks checked as UTF-8 as cli/io.ts readText
+// checks it, a folder for the partitions (cli/part-files.ts), a reader thread (cli/bulk-worker.ts) and
+// a second one (cli/partition.ts), progress bars; the results and rejected rows written as
+// cli/settle.ts writes them on the decimal path.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as os from 'node:os';
 import { isUtf8 } from 'node:buffer';
 import { MessageChannel, Worker, receiveMessageOnPort } from 'node:worker_threads';
-import { rejectedTable, toCsv, summaryText, bilingual, YibaoError, type Book, type Scenario } from '../engine';
+import { defaultBook, rejectedTable, toCsv, summaryText, bilingual, YibaoError, type Book, type Scenario } from '../engine';
 import { BulkLedger, BulkUnsupported, type BulkRoster, type IdsExport, type RecordBatch } from '../engine/ledger/bulk';
 import { PartWriter } from '../engine/bulk/partition';
-import { comparisonOf, type SettledRun } from '../engine/compare';
+import { runLedger, DEFAULT_LIMITS, type BatchReader, type RunOutcome } from '../engine/run';
 import type { GroupKey } from '../engine/summary';
 import { writeAtomic, writeAll } from './io';
 import { progressBar } from './progress';
-import { partitionsFor, settlePartitioned, type MergedRun } from './partition';
+import { FileParts } from './part-files';
+import { SecondThread, partitionThreadAvailable } from './partition';
 import { checkBudgetOptions, readRosterFile, printRosterRejections, printBudgetResults, RosterDifferences, type BudgetSettleOptions } from './settle-budget';
 
 const CHUNK = 1 << 20;
@@ -31,13 +33,18 @@ function cannotRead(file: string, e: unknown): YibaoError {
   return new YibaoError(`无法读取文件 ${file}（${code ?? (e as Error).message}）`, `cannot read ${file} (${code ?? (e as Error).message})`, 'fatal');
 }
 
-/** Rows to expect from a file's size (sizes hash tables once). */
-function rowsHintOf(file: string): number {
+/** A file's size (undefined: the reader says why it cannot read it). */
+function sizeOf(file: string): number | undefined {
   try {
-    return Math.min(50_000_000, Math.round(fs.statSync(file).size / 80));
+    return fs.statSync(file).size;
   } catch {
-    return 0;
+    return undefined;
   }
+}
+
+function envCount(name: string, fallback: number): number {
+  const n = Number(process.env[name]);
+  return Number.isInteger(n) && n > 0 ? n : fallback;
 }
 
 /**
@@ -113,22 +120,9 @@ export function bulkThreads(file: string): number {
 
 const WORKER = path.join(__dirname, 'bulk-worker.js');
 
-/** What a bulk run is asked for besides its results (BulkOptions): totals per group, the roster. */
-export interface BulkExtras { groups?: GroupKey[]; roster?: BulkRoster }
-
-/** Read a ledger file into a BulkLedger and settle it; throws BulkUnsupported when the run needs settleLedger. */
-export function settleFileBulk(book: Book, file: string, scenario?: Scenario, threads = bulkThreads(file), extras: BulkExtras = {}): BulkLedger {
-  const rowsHint = rowsHintOf(file);
-  if (threads < 2) {
-    const ledger = new BulkLedger(book, { scenario, rowsHint, ...extras });
-    readChunks(file, (chunk) => ledger.push(chunk));
-    ledger.end();
-    return ledger;
-  }
-  // Two threads: the worker reads, scans and finds duplicates; this thread validates, settles and writes.
-  const ledger = new BulkLedger(book, { scenario, rowsHint, role: 'settler', ...extras });
-  ledger.endWith(readOnThread(file, rowsHint, true, (batch) => ledger.consume(batch)));
-  return ledger;
+/** The reader thread as the engine's run takes it. */
+function readerOf(file: string): BatchReader {
+  return (findDuplicates, rowsHint, consume) => readOnThread(file, rowsHint, findDuplicates, consume);
 }
 
 /**
@@ -218,35 +212,6 @@ function bulkCanRead(book: Book, file: string): boolean {
   return true;
 }
 
-/** Under --compare, the run of the pack itself (the main run) and each scenario's, as a comparison takes them. */
-function settledRun(r: MergedRun): SettledRun {
-  const findings = r.outcome.findingClaims;
-  if (findings === undefined) throw new Error('settledRun: a bulk run without its count of claims with findings');
-  return { summary: r.outcome.summary, violations: r.outcome.policyViolations, findings, groups: r.groups };
-}
-
-/** What a run in memory reports: its outcome and, when asked for, its totals per group. */
-function runOf(ledger: BulkLedger, extras: BulkExtras): MergedRun {
-  return { outcome: ledger.outcome(), groups: extras.groups ? ledger.groupSummary() : undefined };
-}
-
-/** The ledger in memory under the run's scenario: its results written, its summary kept (the ledger is let go). */
-async function mainInMemory(book: Book, cmd: BulkSettleCommand, extras: BulkExtras, stdout: NodeJS.WritableStream): Promise<{ run: MergedRun; notOnRoster: number }> {
-  const ledger = settleFileBulk(book, cmd.input, cmd.scenario, undefined, extras);
-  bulkRuns.memory++;
-  const run = runOf(ledger, extras);
-  if (cmd.out) await writeAtomicBytes(cmd.out, (sink) => ledger.writeResults(sink));
-  else ledger.writeResults((bytes) => stdout.write(Buffer.from(bytes)));
-  return { run, notOnRoster: ledger.notOnRoster };
-}
-
-/** A ledger in memory settled under one scenario: its summary (no results written). */
-function whatIfInMemory(book: Book, file: string, scenario: Scenario, extras: BulkExtras): MergedRun {
-  const ledger = settleFileBulk(book, file, scenario, undefined, extras);
-  bulkRuns.whatIf++;
-  return runOf(ledger, extras);
-}
-
 /**
  * `yibao settle` on the bulk path: the same files, messages and exit status as cli/settle.ts runSettle
  * on the decimal path (spec column names, no explanations), --summary, --compare and --roster
@@ -270,40 +235,47 @@ export async function runSettleBulk(book: Book, cmd: BulkSettleCommand, stdout: 
   const differences = roster ? new RosterDifferences(cmd.out ? `${cmd.out}.roster-differences.csv` : undefined) : undefined;
   const bulkRoster: BulkRoster | undefined = roster ? { index: roster.index, onDifference: (d) => differences!.add(d) } : undefined;
   const whatIfScenarios = cmd.compare ?? [];
-  const parts = partitionsFor(cmd.input);
-  let main: MergedRun;
-  let whatIf: MergedRun[] = [];
-  let notOnRoster = 0;
+  const bytes = sizeOf(cmd.input);
+  const threads = os.availableParallelism() >= 2 && process.env.YIBAO_BULK_THREADS !== '1' ? 2 : 1;
+  const read = progressBar(stderr, '读取 reading MB');
+  const settle = progressBar(stderr, '结算 settling partitions');
+  const request = (sink: (bytes: Uint8Array) => void) => runLedger(book, {
+    source: () => fileChunks(cmd.input),
+    bytes,
+    scenario: cmd.scenario,
+    whatIf: whatIfScenarios,
+    groups,
+    roster: bulkRoster,
+    sink,
+    limits: { memoryRows: envCount('YIBAO_MEMORY_ROWS', DEFAULT_LIMITS.memoryRows), partRows: envCount('YIBAO_PART_ROWS', DEFAULT_LIMITS.partRows) },
+    storage: FileParts.temporary,
+    // in memory, a reader thread for files over 16 MB (bulkThreads); for the split, whenever there are two cores
+    reader: (mode) => ((mode === 'memory' ? bulkThreads(cmd.input) : threads) > 1 && fs.existsSync(WORKER) ? readerOf(cmd.input) : undefined),
+    helper: (storage) => (threads > 1 && book === defaultBook() && partitionThreadAvailable() ? new SecondThread((storage as FileParts).dir) : undefined),
+    progress: (phase, done, total) => {
+      if (phase === 'read') read.update(Math.round(done / 2 ** 20), Math.round(total / 2 ** 20));
+      else {
+        read.done();
+        settle.update(done, total);
+      }
+    },
+  });
+  let run: RunOutcome;
   try {
-    if (parts > 0) {
-      const threads = os.availableParallelism() >= 2 && process.env.YIBAO_BULK_THREADS !== '1' ? 2 : 1;
-      const read = progressBar(stderr, '读取 reading MB');
-      const settle = progressBar(stderr, '结算 settling partitions');
-      const progress = (phase: 'read' | 'settle', done: number, total: number) => {
-        if (phase === 'read') read.update(Math.round(done / 2 ** 20), Math.round(total / 2 ** 20));
-        else {
-          read.done();
-          settle.update(done, total);
-        }
-      };
-      const write = (sink: (bytes: Uint8Array) => void) => settlePartitioned(book, cmd.input, cmd.scenario, parts, sink, { threads, progress, groups, roster: bulkRoster, whatIf: whatIfScenarios });
-      const run = await (cmd.out ? writeAtomicBytes(cmd.out, write) : write((bytes) => stdout.write(Buffer.from(bytes))));
-      settle.done();
-      bulkRuns.partitioned++;
-      main = run;
-      whatIf = run.whatIf;
-      notOnRoster = run.notOnRoster;
-    } else {
-      // one ledger in memory at a time: the main run's (its results written), then each what-if run's
-      ({ run: main, notOnRoster } = await mainInMemory(book, cmd, { groups, roster: bulkRoster }, stdout));
-      // the roster again on each what-if run (its differences were reported on the main run's)
-      whatIf = whatIfScenarios.map((s) => whatIfInMemory(book, cmd.input, s, { groups, roster: roster && { index: roster.index } }));
-    }
+    run = await (cmd.out ? writeAtomicBytes(cmd.out, request) : request((bytes) => stdout.write(Buffer.from(bytes))));
   } catch (e) {
     differences?.discard();
     if (e instanceof BulkUnsupported) return null;
     throw e;
   }
+  if (run.parts > 0) {
+    settle.done();
+    bulkRuns.partitioned++;
+  } else {
+    bulkRuns.memory++;
+    bulkRuns.whatIf += run.whatIf.length;
+  }
+  const main = run.main;
   const outcome = main.outcome;
   // the roster's rejected rows only now: the decimal path reads the ledger first
   if (roster) printRosterRejections(roster.rejections, stderr);
@@ -319,9 +291,9 @@ export async function runSettleBulk(book: Book, cmd: BulkSettleCommand, stdout: 
   if (budget) {
     printBudgetResults(cmd, {
       differences,
-      notOnRoster,
+      notOnRoster: run.notOnRoster,
       summary: main.groups,
-      comparison: whatIfScenarios.length ? comparisonOf(groups ?? [], settledRun(main), whatIfScenarios.map((scenario, i) => ({ scenario, run: settledRun(whatIf[i]) }))) : undefined,
+      comparison: run.comparison,
     }, stdout, stderr);
   }
   return outcome.rejections.length ? 3 : 0;

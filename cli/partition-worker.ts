@@ -1,26 +1,30 @@
-// The second thread of cli/partition.ts: it finds the repeated claim ids of the id partitions it is
-// given, then takes partitions from the shared counter, as the main thread does, settles each from
-// the temporary folder and answers its summary.
+// The second thread of a partitioned run (cli/partition.ts starts it): it finds the repeated claim
+// ids of the id parts it is given, then takes parts from the shared counter, as the main thread
+// does, settles each from the run's folder and answers its summary.
 import { parentPort, workerData } from 'node:worker_threads';
 import { defaultBook, scenarioFrom, YibaoError } from '../engine';
 import { BulkUnsupported } from '../engine/ledger/bulk';
-import { dedupeParts, settlePart } from './partition';
+import { dedupeParts, settlePart, type PartJob } from '../engine/run';
+import { FileParts } from './part-files';
+import type { JobWire, ScenarioWire } from './partition';
 
-const { dir, scenario: data, scenarioName } = workerData as { dir: string; scenario: unknown; scenarioName: string };
+const { dir } = workerData as { dir: string };
 const book = defaultBook();
-const scenario = data === null ? undefined : scenarioFrom(book, data, scenarioName);
+const storage = new FileParts(dir);
+const scenarioOf = (w: ScenarioWire) => scenarioFrom(book, w.data, w.name);
 
-type Ask = { type: 'dedupe'; parts: number[] } | { type: 'settle'; duplicates: Int32Array; parts: number[]; counter: Int32Array };
+type Ask = { type: 'dedupe'; parts: number[] } | { type: 'settle'; job: JobWire; duplicates: Int32Array; parts: number[]; counter: Int32Array };
 
 parentPort!.on('message', (ask: Ask) => {
   try {
     if (ask.type === 'dedupe') {
-      parentPort!.postMessage({ dupes: dedupeParts(dir, ask.parts) });
+      parentPort!.postMessage({ dupes: dedupeParts(storage, ask.parts) });
       return;
     }
     const { parts, counter, duplicates } = ask;
+    const job: PartJob = { scenario: ask.job.scenario ? scenarioOf(ask.job.scenario) : undefined, groups: ask.job.groups, whatIf: ask.job.whatIf.map(scenarioOf) };
     for (let i = Atomics.add(counter, 0, 1); i < parts.length; i = Atomics.add(counter, 0, 1)) {
-      parentPort!.postMessage({ k: parts[i], summary: settlePart(book, scenario, dir, parts[i], duplicates) });
+      parentPort!.postMessage({ k: parts[i], summary: settlePart(book, storage, parts[i], duplicates, job) });
     }
     parentPort!.postMessage({ done: true });
   } catch (e) {

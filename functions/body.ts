@@ -1,5 +1,5 @@
 // Request bodies read as a stream: bytes are counted against the size limit as they arrive (413 as
-// soon as it is passed, or at once from Content-Length), CSV goes through engine/csv-stream.ts and
+// soon as it is passed, or at once from Content-Length), CSV goes through engine/csv.ts readCsvStream and
 // NDJSON line by line, and what is kept is one compact row per claim, never the body's text. (The
 // bulk path of POST /api/settle keeps a CSV body's bytes instead, until BulkLedger has taken all of
 // them: see functions/handlers/settle.ts.)

@@ -1,6 +1,8 @@
 // Small helpers shared by the HTTP handlers: content negotiation, scenarios and groups from the
 // query string, streamed answers.
 import type { HttpRequest } from '@azure/functions';
+// the web stream of node:stream/web, named: the global one is the DOM's when a browser test shares the type checker
+import { ReadableStream } from 'node:stream/web';
 import { parseScenario, parseGroups, resolveCity, YibaoError, type Book, type Scenario, type GroupKey } from '../engine';
 import { HttpProblem } from './problem';
 

@@ -1,6 +1,7 @@
 // App settings (environment variables on Azure, local.settings.json under Core Tools, the
 // environment under the local host). Read on each call so that tests and offices can change them.
 import * as os from 'node:os';
+import { DEFAULT_LIMITS, type RunLimits } from '../engine/run';
 
 /** Bytes a synchronous request body may have before it is refused with 413 (default 200 MB). */
 export function maxBodyBytes(): number {
@@ -94,4 +95,16 @@ function positiveInt(name: string, fallback: number): number {
   const n = Number(raw);
   if (!Number.isSafeInteger(n) || n <= 0) throw new Error(`app setting ${name} must be a positive integer, not "${raw}"`);
   return n;
+}
+
+/**
+ * When the engine's run settles a ledger in partitions (engine/run runPlan): above YIBAO_MEMORY_ROWS
+ * rows (1,500,000), in partitions of about YIBAO_PART_ROWS rows (250,000), as on the command line.
+ */
+export function runLimits(): RunLimits {
+  const count = (name: string, fallback: number) => {
+    const n = Number(process.env[name]);
+    return Number.isInteger(n) && n > 0 ? n : fallback;
+  };
+  return { memoryRows: count('YIBAO_MEMORY_ROWS', DEFAULT_LIMITS.memoryRows), partRows: count('YIBAO_PART_ROWS', DEFAULT_LIMITS.partRows) };
 }

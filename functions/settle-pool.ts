@@ -1,18 +1,25 @@
-// Worker threads for POST /api/settle (functions/settle-worker.ts): a large body is settled on one of
-// them so that this thread's event loop keeps answering the small requests. A small pool
-// (YIBAO_SETTLE_WORKERS, default 1 on two cores), started when first needed and kept; a request that
-// finds every worker busy waits for one before it reads on. The body's bytes are copied into 1 MB
-// blocks and transferred as they arrive; the answer's pieces come back transferred, at most CREDITS
-// ahead of what the client has read, so a slow client holds a few MB, not the whole answer.
+// Worker threads for the engine's jobs on a body (functions/settle-worker.ts): a large POST /api/settle
+// body, a comparison of scenarios, totals per group (functions/pool-jobs.ts) run on one of them so that
+// this thread's event loop keeps answering the small requests. A small pool (YIBAO_SETTLE_WORKERS,
+// default 1 on two cores), started when first needed and kept; a request that finds every worker busy
+// waits for one before it reads on. The body's bytes are copied into 1 MB blocks and transferred as
+// they arrive. A settle answer's pieces come back transferred, at most CREDITS ahead of what the
+// client has read, so a slow client holds a few MB, not the whole answer; another job answers once.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
+// the web stream of node:stream/web, named: the global one is the DOM's when a browser test shares the type checker
+import { ReadableStream } from 'node:stream/web';
 import { YibaoError } from '../engine';
 import { settleWorkers } from './settings';
 import type { BulkAnswer } from './settle-answer';
+import type { BodyJobAnswer, BodyJobSpec, Head } from './pool-jobs';
+
+/** A job of the pool: the streamed settle answer, or one of pool-jobs.ts. */
+export type JobSpec = { kind: 'settle'; scenario: unknown; scenarioName?: string; rowsHint: number; answer: BulkAnswer } | BodyJobSpec;
 
 export type ToWorker =
-  | { t: 'start'; id: number; scenario: unknown; scenarioName?: string; rowsHint: number; answer: BulkAnswer; ctl: Int32Array }
+  | { t: 'start'; id: number; job: JobSpec; ctl: Int32Array }
   | { t: 'chunk'; id: number; bytes: Uint8Array }
   | { t: 'end' | 'giveBack' | 'abort'; id: number };
 
@@ -23,9 +30,9 @@ export type FromWorker =
   | { t: 'done' | 'cancelled' | 'aborted'; id: number }
   | { t: 'chunks'; id: number; chunks: Uint8Array[] }
   | { t: 'error'; id: number; zh: string; en: string; code: string }
-  | { t: 'crash'; id: number; message: string };
+  | { t: 'crash'; id: number; message: string }
+  | { t: 'answer'; id: number; answer: BodyJobAnswer };
 
-export interface Head { read: number; settled: number; rejected: number }
 
 const BLOCK = 1 << 20;
 /** Answer pieces the worker may send ahead of the client. */
@@ -137,6 +144,7 @@ export class WorkerJob {
   stopped = false;
   private readonly head_ = deferred<Head | 'unsupported'>();
   private readonly chunks_ = deferred<Uint8Array[]>();
+  private readonly answer_ = deferred<BodyJobAnswer>();
   private pieces: Uint8Array[] = [];
   private more: (() => void) | null = null;
   private ended = false;
@@ -145,13 +153,13 @@ export class WorkerJob {
   private constructor(private readonly w: PoolWorker) {}
 
   /** A job on a free worker (waits for one). */
-  static async start(init: { scenario: unknown; scenarioName?: string; rowsHint: number; answer: BulkAnswer }): Promise<WorkerJob> {
+  static async start(spec: JobSpec): Promise<WorkerJob> {
     const w = await pool.acquire();
     const job = new WorkerJob(w);
     w.job = job;
     w.worker.ref(); // this request waits on it
     Atomics.store(job.ctl, 0, CREDITS);
-    job.post({ t: 'start', id: job.id, ...init, ctl: job.ctl });
+    job.post({ t: 'start', id: job.id, job: spec, ctl: job.ctl });
     return job;
   }
 
@@ -192,6 +200,11 @@ export class WorkerJob {
   /** The counts once settled, or 'unsupported' (then giveBack()); rejects with the worker's error. */
   head(): Promise<Head | 'unsupported'> {
     return this.head_.promise;
+  }
+
+  /** A job of pool-jobs.ts: its answer once the body is settled; rejects with the worker's error. */
+  answer(): Promise<BodyJobAnswer> {
+    return this.answer_.promise;
   }
 
   /** After 'unsupported': the body's bytes the worker holds, in order. */
@@ -270,6 +283,10 @@ export class WorkerJob {
         this.finish();
         this.chunks_.resolve(m.chunks);
         return;
+      case 'answer':
+        this.finish();
+        this.answer_.resolve(m.answer);
+        return;
       case 'error':
         this.fail(new YibaoError(m.zh, m.en, m.code));
         return;
@@ -289,6 +306,7 @@ export class WorkerJob {
     this.failure ??= e;
     this.head_.reject(e);
     this.chunks_.reject(e);
+    this.answer_.reject(e);
     this.wake();
   }
 
@@ -297,6 +315,7 @@ export class WorkerJob {
     this.finish();
     this.head_.reject(e);
     this.chunks_.reject(e);
+    this.answer_.reject(e);
     this.wake();
   }
 }

@@ -1,11 +1,13 @@
-// A worker thread of POST /api/settle (functions/settle-pool.ts starts it): it settles large CSV
-// bodies on the bulk path so that the request thread's event loop stays free. The body's bytes come
-// in as they arrive (transferred), the answer goes back in pieces (transferred), at most a few ahead
-// of what the client has read (credits in shared memory). One body at a time; every message carries
-// the job's id, and a message of another job than the current one is ignored.
+// A worker thread of the pool (functions/settle-pool.ts starts it): it runs the engine's jobs on
+// bodies so that the request thread's event loop stays free — large CSV bodies of POST /api/settle on
+// the bulk path, whose answer goes back in pieces (transferred), at most a few ahead of what the client
+// has read (credits in shared memory), and the jobs of functions/pool-jobs.ts (compare, summary),
+// answered once. The body's bytes come in as they arrive (transferred). One body at a time; every
+// message carries the job's id, and a message of another job than the current one is ignored.
 import { parentPort } from 'node:worker_threads';
 import { defaultBook, scenarioFrom, YibaoError } from '../engine';
 import { BulkRun, writeBulkAnswer, type BulkAnswer } from './settle-answer';
+import { BodyJob } from './pool-jobs';
 import type { ToWorker, FromWorker } from './settle-pool';
 
 const port = parentPort!;
@@ -16,6 +18,8 @@ const STALL_MS = 10 * 60 * 1000;
 class Cancelled extends Error {}
 
 let job: { id: number; run: BulkRun; ctl: Int32Array; answer: BulkAnswer; toldUnsupported: boolean } | null = null;
+/** The current job of pool-jobs.ts (when `job` is null). */
+let bodyJob: { id: number; run: BodyJob } | null = null;
 
 function send(m: FromWorker, transfer: ArrayBuffer[] = []): void {
   port.postMessage(m, transfer);
@@ -75,18 +79,44 @@ function finish(id: number): void {
   }
 }
 
+/** A message for the current job of pool-jobs.ts. */
+function onBodyJob(m: ToWorker): void {
+  const j = bodyJob!;
+  try {
+    if (m.t === 'chunk') j.run.push(m.bytes);
+    else if (m.t === 'abort') {
+      bodyJob = null;
+      j.run.abort();
+      send({ t: 'aborted', id: j.id });
+    } else if (m.t === 'end') {
+      bodyJob = null;
+      j.run.end().then((answer) => send({ t: 'answer', id: j.id, answer }), (e) => fail(j.id, e));
+    }
+  } catch (e) {
+    bodyJob = null;
+    j.run.abort();
+    fail(j.id, e);
+  }
+}
+
 port.on('message', (m: ToWorker) => {
   if (m.t === 'start') {
+    job = null;
+    bodyJob = null;
     try {
       const book = defaultBook();
-      const scenario = m.scenario === null ? undefined : scenarioFrom(book, m.scenario, m.scenarioName);
-      job = { id: m.id, run: new BulkRun(book, scenario, m.rowsHint, m.answer), ctl: m.ctl, answer: m.answer, toldUnsupported: false };
+      const spec = m.job;
+      if (spec.kind !== 'settle') bodyJob = { id: m.id, run: new BodyJob(book, spec) };
+      else {
+        const scenario = spec.scenario === null ? undefined : scenarioFrom(book, spec.scenario, spec.scenarioName);
+        job = { id: m.id, run: new BulkRun(book, scenario, spec.rowsHint, spec.answer), ctl: m.ctl, answer: spec.answer, toldUnsupported: false };
+      }
     } catch (e) {
-      job = null;
       fail(m.id, e);
     }
     return;
   }
+  if (bodyJob && bodyJob.id === m.id) return onBodyJob(m);
   if (!job || job.id !== m.id) return; // a message of a job that is over
   const id = job.id;
   switch (m.t) {

@@ -8,12 +8,16 @@
 //    of at least YIBAO_SETTLE_BULK_MIN_BYTES (4 KB: below that the ordinary path is quicker).
 //    A body over YIBAO_SETTLE_WORKER_BYTES (1 MB) goes to a worker thread (functions/settle-pool.ts)
 //    as it arrives, so this thread keeps answering other requests; a smaller one is settled here.
-//  - ledger (readLedger + settleLedger): everything else — NDJSON bodies, ?summary= groups, the
-//    national platform's column names, the header options — and any body BulkLedger hands back
+//    With ?summary=, the totals per group of the engine's run (engine/run) on a worker thread
+//    (functions/body-job.ts), a CSV body of any size.
+//  - ledger (readLedger + settleLedger): everything else — NDJSON bodies, the national platform's
+//    column names, the header options — and any body BulkLedger hands back
 //    (BulkUnsupported). The header is read first (the platform's names go straight to this path);
 //    later the bytes read so far are kept until BulkLedger has taken the whole body, so that this
 //    path can read it again from its first byte.
 import { HttpResponse, type HttpRequest, type InvocationContext } from '@azure/functions';
+// the web stream of node:stream/web, named: the global one is the DOM's when a browser test shares the type checker
+import { ReadableStream } from 'node:stream/web';
 import {
   defaultBook, settleLedger, resultCells, nhsaResultsTable, RESULT_COLUMNS, csvLine, tableLedgerRows, scenarioData,
   keepColumns, summarize, summaryJson, summaryTable, toCsv, YibaoError, type LedgerOutcome, type Convention, type Book, type Scenario,
@@ -21,16 +25,14 @@ import {
 import { readLedger, readLedgerChunks, ledgerFormat, bodyChunks, utf8Checked, firstRecord, replay, EMPTY, type ReadLedger } from '../body';
 import { negotiate, oneScenario, groupsOf, headerOptions, textStream, batched, CONTENT_TYPE } from '../http';
 import { guarded } from '../problem';
-import { maxBodyBytes, settleBulkEnabled, settleBulkMinBytes, settleWorkerBytes } from '../settings';
+import { maxBodyBytes, runLimits, settleBulkEnabled, settleBulkMinBytes, settleWorkerBytes } from '../settings';
+import { runBodyJob, textAnswer } from '../body-job';
+import { wireOf, countHeaders, type Head } from '../pool-jobs';
 import { BulkRun, writeBulkAnswer, rejectedCsvLines, rejectedNdjsonLines, rejectionsJson, summaryLine, type BulkAnswer } from '../settle-answer';
-import { WorkerJob, settleWorkerAvailable, type Head } from '../settle-pool';
+import { WorkerJob, settleWorkerAvailable } from '../settle-pool';
 
 /** Which path settled a body (the x-yibao-path header). */
 export type SettlePath = 'bulk' | 'bulk-worker' | 'ledger';
-
-function countHeaders(o: Head): Record<string, string> {
-  return { 'x-yibao-read': String(o.read), 'x-yibao-settled': String(o.settled), 'x-yibao-rejected': String(o.rejected) };
-}
 
 /** Result rows as cells: the spec's columns, or the national platform's for a platform export. */
 function* resultRows(o: LedgerOutcome, format: Convention): Generator<string[]> {
@@ -106,7 +108,7 @@ async function settleBulk(request: HttpRequest, context: InvocationContext, book
     const rowsHint = Math.min(50_000_000, Math.round((Number.isFinite(declared) ? declared : heldBytes) / 80));
 
     if (!complete && settleWorkerAvailable()) {
-      const job = await WorkerJob.start({ scenario: scenario ? scenarioData(scenario) : null, scenarioName: scenario?.name, rowsHint, answer });
+      const job = await WorkerJob.start({ kind: 'settle', scenario: scenario ? scenarioData(scenario) : null, scenarioName: scenario?.name, rowsHint, answer });
       try {
         for (const c of held.splice(0)) job.push(c);
         for (;;) {
@@ -154,7 +156,17 @@ export async function settle(request: HttpRequest, context: InvocationContext): 
   let read: ReadLedger;
   const declared = Number(request.headers.get('content-length') ?? NaN);
   const tiny = Number.isFinite(declared) && declared < settleBulkMinBytes(); // known at once to be a few claims
-  if (!groups && formatParam !== 'nhsa' && opts.city === undefined && opts.categoryColumn === undefined && ledgerFormat(request) === 'csv' && !tiny && settleBulkEnabled()) {
+  const bulk = formatParam !== 'nhsa' && opts.city === undefined && opts.categoryColumn === undefined && ledgerFormat(request) === 'csv' && settleBulkEnabled();
+  if (groups && bulk) {
+    // totals per group: the engine's run on a worker (functions/body-job.ts)
+    const done = await runBodyJob(utf8Checked(bodyChunks(request, maxBodyBytes())), { kind: 'summary', limits: runLimits(), scenario: scenario ? wireOf(scenario, scenarioData(scenario)) : null, groups, answer: answer as 'json' | 'csv' }, EMPTY);
+    if (!(Symbol.asyncIterator in done)) {
+      const a = textAnswer(done);
+      context.log(`settle: ${a.headers['x-yibao-read']} rows, ${a.bytes} bytes${scenario ? ', with a scenario' : ''}, summary, ${a.path} path`);
+      return new HttpResponse({ status: 200, headers: { 'content-type': CONTENT_TYPE[answer], ...a.headers, 'x-yibao-path': a.path }, body: a.text });
+    }
+    read = await readLedgerChunks('csv', done, opts);
+  } else if (!groups && bulk && !tiny) {
     const bulk = await settleBulk(request, context, book, scenario, answer as BulkAnswer);
     if (bulk instanceof HttpResponse) return bulk;
     read = await readLedgerChunks('csv', bulk, opts);

@@ -1,4 +1,4 @@
-// engine/csv-stream.ts gives exactly the records of readCsv on the whole text, whatever the chunking.
+// engine/csv.ts readCsvStream gives exactly the records of readCsv on the whole text, whatever the chunking.
 import fc from 'fast-check';
 import { readCsv } from '../../engine/csv';
 import { readCsvStream } from '../../engine/csv';

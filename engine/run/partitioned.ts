@@ -1,0 +1,218 @@
+// The partition pipeline (engine/bulk/partition.ts says how each step works): split the ledger by
+// person into parts, find the repeated claim ids part by part, settle each part alone (and again under
+// each what-if scenario), merge the results back into input order. Memory follows the part, not the
+// ledger. The parts live in a PartStorage; a shell with a second thread lends it as a PartHelper (the
+// command line does), one with a reader thread lends a BatchReader for the split.
+import { BulkLedger, type BulkRoster, type IdsExport, type RecordBatch } from '../ledger/bulk';
+import { PartWriter, duplicateLines, linesOf, mergeOutcomes, mergeResults, sortedLines, GroupMerger, type PartSummary } from '../bulk/partition';
+import type { Book } from '../policy/load';
+import type { Scenario } from '../scenario';
+import type { LedgerOutcome } from '../ledger';
+import type { GroupKey, LedgerGroups } from '../summary';
+import { partName, partChunks, readPart, type PartStorage } from './storage';
+
+/** Chunks of a ledger's bytes, read afresh by each call (a file, a spooled body, a blob). */
+export type ChunkSource = () => Iterable<Uint8Array> | AsyncIterable<Uint8Array>;
+
+/**
+ * Records read on another thread and handed over in batches (BulkLedger role 'reader'): each batch to
+ * `consume`; returns the claim ids the reader kept (with findDuplicates).
+ */
+export type BatchReader = (findDuplicates: boolean, rowsHint: number, consume: (batch: RecordBatch) => void) => IdsExport;
+
+/** What every part is settled under: the run's scenario, totals per group, the what-if scenarios (summaries only). */
+export interface PartJob { scenario?: Scenario; groups?: GroupKey[]; whatIf?: Scenario[] }
+
+/** A second thread that takes half of the dedupe and settle steps (the same functions, on the same storage). */
+export interface PartHelper {
+  /** dedupeParts of these id parts. */
+  dedupe(parts: number[]): Promise<number[][]>;
+  /**
+   * settlePart of the parts taken from the shared counter (Atomics.add(counter, 0, 1)) until none is
+   * left, each summary to `onDone` as it comes; resolves when the helper takes no more.
+   */
+  settle(job: PartJob, parts: number[], duplicates: Int32Array, counter: Int32Array, onDone: (k: number, summary: PartSummary) => void): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** One run over the whole ledger, from its parts' summaries (or one ledger in memory). */
+export interface MergedRun {
+  outcome: LedgerOutcome;
+  /** Totals per group (when asked for). */
+  groups?: LedgerGroups;
+}
+
+/** A turn of the event loop (signals, other threads' messages); setTimeout: the engine also builds for the browser. */
+const turn = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+async function* chunksOf(source: ChunkSource): AsyncGenerator<Uint8Array> {
+  yield* source();
+}
+
+/**
+ * Settle part k: its framed results to results-k (its rows and lines are removed). The summary carries
+ * the part's group sums (job.groups), and in `whatIf` the part settled again under each what-if
+ * scenario (one ledger in memory at a time).
+ */
+export function settlePart(book: Book, storage: PartStorage, k: number, duplicates: Int32Array, job: PartJob): PartSummary {
+  const lines = linesOf(readPart(storage, partName('lines', k)));
+  const settle = (scenario: Scenario | undefined, write: boolean): PartSummary => {
+    const ledger = new BulkLedger(book, { scenario, lines, duplicates, rowsHint: lines.length, groups: job.groups });
+    for (const chunk of partChunks(storage, partName('rows', k))) ledger.push(chunk);
+    ledger.end();
+    if (write) {
+      ledger.writeFramed((bytes) => storage.append(partName('results', k), bytes));
+      storage.flush();
+    }
+    return ledger.partSummary();
+  };
+  const summary = settle(job.scenario, true);
+  if (job.whatIf?.length) summary.whatIf = job.whatIf.map((w) => settle(w, false));
+  storage.remove(partName('rows', k));
+  storage.remove(partName('lines', k));
+  return summary;
+}
+
+/** The repeated claim ids of these id parts (their parts are removed). */
+export function dedupeParts(storage: PartStorage, parts: number[]): number[][] {
+  return parts.map((k) => {
+    const lines = duplicateLines(readPart(storage, partName('ids', k)));
+    storage.remove(partName('ids', k));
+    return lines;
+  });
+}
+
+async function dedupe(storage: PartStorage, parts: number[], helper: PartHelper | undefined): Promise<Int32Array> {
+  const theirs = helper ? parts.filter((_, i) => i % 2 === 1) : [];
+  const asked = helper?.dedupe(theirs);
+  const lists = dedupeParts(storage, parts.filter((k) => !theirs.includes(k)));
+  if (asked) lists.push(...(await asked));
+  return sortedLines(lists);
+}
+
+/** Settle the parts, on this thread and the helper's from a shared counter; summaries in part order. */
+async function settleParts(book: Book, storage: PartStorage, job: PartJob, parts: number[], duplicates: Int32Array, helper: PartHelper | undefined, onDone: (summary: PartSummary) => void): Promise<PartSummary[]> {
+  const out = new Map<number, PartSummary>();
+  const counter = new Int32Array(new SharedArrayBuffer(4));
+  const done = (k: number, s: PartSummary) => {
+    onDone(s);
+    out.set(k, s);
+  };
+  let failure: unknown = null;
+  const theirs = helper?.settle(job, parts, duplicates, counter, done).catch((e) => {
+    failure ??= e;
+    Atomics.store(counter, 0, parts.length);
+  });
+  try {
+    for (let i = Atomics.add(counter, 0, 1); i < parts.length; i = Atomics.add(counter, 0, 1)) {
+      done(parts[i], settlePart(book, storage, parts[i], duplicates, job));
+      await turn(); // the helper's answers, a Ctrl-C, are heard between parts
+      if (failure) throw failure;
+    }
+  } catch (e) {
+    Atomics.store(counter, 0, parts.length); // the helper stops taking parts too
+    throw e;
+  }
+  await theirs;
+  if (failure) throw failure;
+  return parts.map((k) => out.get(k)!);
+}
+
+export interface PartitionedRun extends MergedRun {
+  /** Under each of the job's what-if scenarios, in order (no results written). */
+  whatIf: MergedRun[];
+  /** Readable rows whose person is not on the roster. */
+  notOnRoster: number;
+}
+
+export interface PartitionedOptions {
+  /** The ledger's size in bytes (progress). */
+  bytes?: number;
+  progress?: (phase: 'read' | 'settle', done: number, total: number) => void;
+  /** Applied while splitting (the parts hold the roster's categories). */
+  roster?: BulkRoster;
+  /** Reads the ledger for the split on another thread (not with a roster, which the splitter reads itself). */
+  reader?: () => BatchReader | undefined;
+  /** A second thread for dedupe and settle, started after the split (during it the reader thread has the other core). */
+  helper?: () => PartHelper | undefined;
+}
+
+/**
+ * Settle a ledger in `parts` partitions kept in `storage`; the results CSV goes to `sink` (if any) in
+ * input order. Throws BulkUnsupported (before anything reached the sink) when the run needs settleLedger.
+ */
+export async function settlePartitioned(
+  book: Book, source: ChunkSource, storage: PartStorage, parts: number, job: PartJob,
+  sink: ((bytes: Uint8Array) => void | Promise<void>) | undefined, opts: PartitionedOptions = {},
+): Promise<PartitionedRun> {
+  let helper: PartHelper | undefined;
+  try {
+    // split
+    const writer = new PartWriter(parts, (stream, k, bytes) => storage.append(partName(stream, k), bytes));
+    const splitter = new BulkLedger(book, { role: 'splitter', scenario: job.scenario, split: writer, roster: opts.roster, groups: job.groups });
+    const total = opts.bytes ?? 0;
+    let read = 0;
+    try {
+      const reader = opts.roster ? undefined : opts.reader?.();
+      if (reader) {
+        reader(false, 0, (batch) => {
+          splitter.consume(batch);
+          read += batch.buf.length;
+          opts.progress?.('read', read, total);
+        });
+      } else {
+        for await (const chunk of chunksOf(source)) {
+          splitter.push(chunk);
+          read += chunk.length;
+          opts.progress?.('read', read, total);
+          if ((read & ((64 << 20) - 1)) < chunk.length) await turn(); // a Ctrl-C is heard within ~64 MB
+        }
+      }
+      splitter.end();
+    } finally {
+      storage.flush();
+    }
+    helper = opts.helper?.();
+    const duplicates = await dedupe(storage, [...Array(parts).keys()].filter((k) => storage.size(partName('ids', k)) > 0), helper);
+    // settle; group sums added up as parts finish (held once, not once per part)
+    const nonEmpty = writer.counts.flatMap((n, k) => (n > 0 ? [k] : []));
+    let done = 0;
+    const mergers = job.groups ? [job.scenario, ...(job.whatIf ?? [])].map(() => new GroupMerger(job.groups!)) : null;
+    const settled = (p: PartSummary) => {
+      if (mergers) {
+        mergers[0].add(p.groups!);
+        p.groups = undefined;
+        p.whatIf?.forEach((w, i) => {
+          mergers[i + 1].add(w.groups!);
+          w.groups = undefined;
+        });
+      }
+      opts.progress?.('settle', ++done, nonEmpty.length);
+    };
+    const summaries = await settleParts(book, storage, job, nonEmpty, duplicates, helper, settled);
+    // merge
+    const sources = nonEmpty.map((k) => {
+      const name = partName('results', k);
+      const buf = new Uint8Array(1 << 16); // small: one per part, all open at once
+      let at = 0;
+      return () => {
+        const n = storage.read(name, at, buf);
+        at += n;
+        return n === 0 ? null : buf.subarray(0, n);
+      };
+    });
+    if (sink) await mergeResults(sources, sink);
+    for (const k of nonEmpty) storage.remove(partName('results', k));
+    const merged = (sc: Scenario | undefined, sums: PartSummary[], i: number): MergedRun => ({
+      outcome: mergeOutcomes(book, sc, splitter.read, splitter.rejections, sums),
+      groups: mergers?.[i].result(),
+    });
+    return {
+      ...merged(job.scenario, summaries, 0),
+      whatIf: (job.whatIf ?? []).map((w, i) => merged(w, summaries.map((p) => p.whatIf![i]), i + 1)),
+      notOnRoster: splitter.notOnRoster,
+    };
+  } finally {
+    await helper?.stop();
+  }
+}

@@ -1,0 +1,238 @@
+// The engine jobs the worker pool runs on a body (functions/settle-pool.ts, settle-worker.ts) besides
+// the streamed settle answer (settle-answer.ts): a comparison of scenarios, totals per group, a
+// roster's budget (engine/budget.ts, which holds the roster's records itself). The ledger's body
+// is spooled to a temporary file as it arrives (the engine's run reads a ledger once per scenario, and
+// its exact size chooses memory or partitions), then settled by the engine's run (engine/run), and
+// answered as one text. Used in the worker thread, or on the request's thread when no worker can be
+// started, so nothing here may need @azure/functions.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import {
+  budgetCsv, budgetRecords, budgetScenariosJson, csvLine, rejectedTable, RESULT_COLUMNS, comparisonJson, comparisonTable, scenarioFrom, summaryJson, summaryTable, toCsv, type Book, type Scenario,
+} from '../engine';
+import type { CsvRecord } from '../engine/csv';
+import { readCsvStream } from '../engine/csv';
+import { BulkUnsupported } from '../engine/ledger/bulk';
+import type { GroupKey } from '../engine/summary';
+import { runLedger, type PartStorage, type RunLimits } from '../engine/run';
+import { FileParts } from '../cli/part-files';
+import { validateClaim } from '../engine/claims';
+import { rejectionsJson } from './settle-answer';
+import { pipeCsvRows } from './body';
+
+/** A scenario as it crosses to a thread (scenarioFrom rebuilds it there). */
+export interface ScenarioWire { data: unknown; name: string }
+
+/**
+ * What a job is asked for (JSON-able: it is posted to the worker). `limits`: when the ledger goes in
+ * partitions (the settings of the request's thread: a worker's environment is a copy from its start).
+ */
+export type BodyJobSpec = { limits?: RunLimits } & (
+  | { kind: 'compare'; scenarios: ScenarioWire[]; groups?: GroupKey[]; answer: 'json' | 'csv' }
+  | { kind: 'summary'; scenario: ScenarioWire | null; groups: GroupKey[]; answer: 'json' | 'csv' }
+  | { kind: 'budget'; year: number; date?: string; scenarios: ScenarioWire[]; answer: 'json' | 'csv' }
+  | { kind: 'ledger' }
+);
+
+/** The counts of the ledger read (the x-yibao-* headers). */
+export interface Head { read: number; settled: number; rejected: number }
+
+export function countHeaders(o: Head): Record<string, string> {
+  return { 'x-yibao-read': String(o.read), 'x-yibao-settled': String(o.settled), 'x-yibao-rejected': String(o.rejected) };
+}
+
+/**
+ * A job's answer: the body's text and the x-yibao-* headers of counts; or the bulk path cannot take the
+ * ledger (BulkUnsupported) and the ordinary path must read the spooled body in `file` (then removes it).
+ */
+export type BodyJobAnswer =
+  | { t: 'answer'; text: string; headers: Record<string, string> }
+  | { t: 'unsupported'; reason: string; file: string }
+  | LedgerFiles;
+
+/**
+ * A ledger settled as `yibao settle --out` settles it (the monthly run): its results, early warnings
+ * and (if any) rejected rows as files in `dir`, which the caller removes once it has stored them.
+ */
+export interface LedgerFiles {
+  t: 'files';
+  dir: string;
+  results: string;
+  warnings: string;
+  rejected?: string;
+  summary: { read: number; settled: number; rejected: number; warnings: number };
+}
+
+export const WARNING_COLUMNS = ['claim_id', 'city', 'category', 'date', 'kind', 'oop_compliant', 'oop_total'] as const;
+
+const rootFor = () => fs.mkdtempSync(path.join(os.tmpdir(), `yibao-job-${process.pid}-`));
+
+/** A folder of parts for a partitioned run, removed at the end. */
+function partsStorage(): PartStorage & { dispose(): void } {
+  const dir = rootFor();
+  return new FileParts(dir, () => fs.rmSync(dir, { recursive: true, force: true }));
+}
+
+function* fileChunks(file: string): Generator<Uint8Array> {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(1 << 20);
+    for (let n = fs.readSync(fd, buf); n > 0; n = fs.readSync(fd, buf)) yield buf.subarray(0, n);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+export const wireOf = (s: Scenario, data: unknown): ScenarioWire => ({ data, name: s.name });
+
+/** One body job: push the body's bytes (checked as UTF-8 by the request's thread), then end(). */
+export class BodyJob {
+  private readonly dir = rootFor();
+  private readonly file = path.join(this.dir, 'body.csv');
+  private fd: number | null = fs.openSync(this.file, 'w');
+  private bytes = 0;
+
+  constructor(private readonly book: Book, private readonly spec: BodyJobSpec) {}
+
+  push(chunk: Uint8Array): void {
+    if (this.fd === null) return;
+    for (let off = 0; off < chunk.length; ) off += fs.writeSync(this.fd, chunk, off);
+    this.bytes += chunk.length;
+  }
+
+  /** The body is complete: settle it and answer. */
+  async end(): Promise<BodyJobAnswer> {
+    this.close();
+    let keep = false;
+    try {
+      const answer = await this.answer();
+      keep = answer.t === 'files';
+      return answer;
+    } catch (e) {
+      if (!(e instanceof BulkUnsupported)) throw e;
+      keep = true;
+      return { t: 'unsupported', reason: e.message, file: this.file };
+    } finally {
+      if (!keep) this.remove();
+    }
+  }
+
+  /** The request is over (refused, failed): the spooled body goes. */
+  abort(): void {
+    this.close();
+    this.remove();
+  }
+
+  private close(): void {
+    if (this.fd !== null) fs.closeSync(this.fd);
+    this.fd = null;
+  }
+
+  private remove(): void {
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private async answer(): Promise<BodyJobAnswer> {
+    const book = this.book;
+    const scenarioOf = (w: ScenarioWire) => scenarioFrom(book, w.data, w.name);
+    const spec = this.spec;
+    const common = { source: () => fileChunks(this.file), bytes: this.bytes, storage: partsStorage, limits: spec.limits };
+    if (spec.kind === 'compare') {
+      const run = await runLedger(book, { ...common, whatIf: spec.scenarios.map(scenarioOf), groups: spec.groups ?? [] });
+      const c = run.comparison!;
+      return { t: 'answer', headers: {}, text: spec.answer === 'csv' ? toCsv(comparisonTable(c)) : JSON.stringify(comparisonJson(c)) };
+    }
+    if (spec.kind === 'budget') return this.budget(spec);
+    if (spec.kind === 'ledger') return this.ledgerFiles();
+    const scenario = spec.scenario ? scenarioOf(spec.scenario) : undefined;
+    const run = await runLedger(book, { ...common, scenario, groups: spec.groups });
+    const o = run.main.outcome;
+    const s = run.main.groups!;
+    const headers = countHeaders(o.summary);
+    if (spec.answer === 'csv') return { t: 'answer', text: toCsv(summaryTable(s)), headers };
+    const sm = o.summary;
+    return { t: 'answer', headers, text: JSON.stringify({ scenario: scenario?.name ?? null, read: sm.read, settled: sm.settled, rejected: sm.rejected, ...summaryJson(s), rejections: rejectionsJson(o) }) };
+  }
+
+  /** The ledger settled into files beside the spooled body (LedgerFiles). */
+  private async ledgerFiles(): Promise<LedgerFiles> {
+    const book = this.book;
+    const out = (name: string) => path.join(this.dir, name);
+    const results = out('results.csv');
+    const fd = fs.openSync(results, 'w');
+    let run;
+    try {
+      run = await runLedger(book, { source: () => fileChunks(this.file), bytes: this.bytes, storage: partsStorage, limits: this.spec.limits, sink: (b) => writeAll(fd, b) });
+    } finally {
+      fs.closeSync(fd);
+    }
+    const o = run.main.outcome;
+    let rejected: string | undefined;
+    if (o.rejections.length) fs.writeFileSync((rejected = out('rejected.csv')), toCsv(rejectedTable(o)));
+    const warnings = out('warnings.csv');
+    await writeWarnings(book, this.file, results, new Set(o.rejections.map((r) => r.line)), warnings);
+    const s = o.summary;
+    return { t: 'files', dir: this.dir, results, warnings, rejected, summary: { read: s.read, settled: s.settled, rejected: s.rejected, warnings: s.warnings } };
+  }
+
+  /** The roster's enrolment-subsidy budget (engine/budget.ts; the body has a header: the request's thread saw it). */
+  private async budget(spec: Extract<BodyJobSpec, { kind: 'budget' }>): Promise<BodyJobAnswer> {
+    const book = this.book;
+    const it = readCsvStream(fileChunks(this.file))[Symbol.asyncIterator]();
+    const head = await it.next();
+    const records: CsvRecord[] = [];
+    for (let r = await it.next(); !r.done; r = await it.next()) records.push(r.value);
+    const scenarios = spec.scenarios.map((w) => scenarioFrom(book, w.data, w.name));
+    const o = budgetRecords(book, head.done ? [] : head.value.cells, records, { year: spec.year, date: spec.date, scenarios, sizeHint: records.length });
+    const headers = { 'x-yibao-read': String(o.read), 'x-yibao-persons': String(o.persons), 'x-yibao-rejected': String(o.rejections.length) };
+    if (spec.answer === 'csv') return { t: 'answer', headers, text: budgetCsv(o) };
+    return {
+      t: 'answer',
+      headers,
+      text: JSON.stringify({
+        ...budgetScenariosJson(o),
+        date: o.date,
+        read: o.read,
+        persons: o.persons,
+        duplicate_rows: o.duplicateRows,
+        not_in_force: o.notInForce,
+        rejected: o.rejections.map((r) => ({ line: r.line, reason_zh: r.reason.zh, reason_en: r.reason.en })),
+        duplicates: o.duplicates,
+        violations: o.violations,
+      }),
+    };
+  }
+}
+
+function writeAll(fd: number, bytes: Uint8Array): void {
+  for (let off = 0; off < bytes.length; ) off += fs.writeSync(fd, bytes, off);
+}
+
+/**
+ * The early-warning list from the engine's results (no second settlement): the results are in input
+ * order, one per record not rejected, so the ledger read again beside them gives each warned claim's
+ * city, category, date and kind as the engine validated them (validateClaim: names resolved).
+ */
+async function writeWarnings(book: Book, ledger: string, results: string, rejectedLines: Set<number>, file: string): Promise<void> {
+  const fd = fs.openSync(file, 'w');
+  try {
+    const put = (cells: string[]) => writeAll(fd, Buffer.from(csvLine(cells)));
+    put([...WARNING_COLUMNS]);
+    const settled = readCsvStream(fileChunks(results))[Symbol.asyncIterator]();
+    await settled.next(); // the header
+    const at = (name: (typeof RESULT_COLUMNS)[number]) => RESULT_COLUMNS.indexOf(name);
+    await pipeCsvRows(readCsvStream(fileChunks(ledger)), {}, async (row) => {
+      if (row.error || rejectedLines.has(row.line)) return;
+      const r = await settled.next();
+      if (r.done) throw new Error('warnings: fewer results than settled rows');
+      const cells = r.value.cells;
+      if (cells[at('warning')] !== '1') return;
+      const c = validateClaim(book, row.fields!, 0).claim;
+      put([c.claim_id, c.city, c.category, c.date, c.kind, cells[at('oop_compliant')], cells[at('oop_total')]]);
+    });
+    if (!(await settled.next()).done) throw new Error('warnings: more results than settled rows');
+  } finally {
+    fs.closeSync(fd);
+  }
+}
