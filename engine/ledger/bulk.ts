@@ -75,6 +75,16 @@ export interface BulkOptions {
    * county), so that the partitions need no roster.
    */
   roster?: BulkRoster;
+  /** One city for an export without a city column (--city): engine/nhsa.ts headerPlan. */
+  city?: string;
+  /** The column that holds the category, by its header text (--category-column). */
+  categoryColumn?: string;
+  /**
+   * The results' column names (writeResults): the spec's (default), or the national platform's (--format
+   * nhsa). A ledger under the platform's names needs it said, in every role (else BulkUnsupported: the
+   * shells write such a ledger's results under the platform's names by default).
+   */
+  format?: 'spec' | 'nhsa';
 }
 
 export class BulkLedger {
@@ -178,6 +188,8 @@ export class BulkLedger {
     for (let r = 0; r < batch.count; r++) {
       loadRecord(this.sc, batch, r);
       const status = recordStatus(batch, r);
+      // the same mapper over the same readable records as the reader's: the same verdicts
+      if (this.header!.plan !== null && status !== 1 && status !== 2 && this.role !== 'splitter') this.intake.mapRecord(b);
       if (this.role === 'splitter' && status === 0) this.split(b, recordLine(batch, r), recordStart(batch, r), recordEnd(batch, r));
       else this.handle(b, recordLine(batch, r), status, recordId(batch, r));
     }
@@ -195,7 +207,17 @@ export class BulkLedger {
   }
 
   private setHeader(cells: string[]): void {
-    const h = (this.header = readHeader(cells));
+    const h = (this.header = readHeader(cells, { city: this.opts.city, categoryColumn: this.opts.categoryColumn }));
+    if (h.plan !== null) {
+      // An export's results are written under the platform's names unless the caller says otherwise:
+      // only the caller knows its choice (--format), so it must give one.
+      if (h.plan.convention === 'nhsa' && this.opts.format === undefined) throw new BulkUnsupported('the national platform\'s column names');
+      // The plan's certno checks look across persons (a certno on another psn_no), so partitions by
+      // person cannot make them; the roster overlay reads the spec's columns.
+      const what = h.plan.convention === 'nhsa' ? 'the national platform\'s column names' : 'the header options (city, category_column)';
+      if (this.role === 'splitter') throw new BulkUnsupported(what);
+      if (this.opts.roster) throw new BulkUnsupported(`${what} with a roster`);
+    }
     this.intake.header = h;
     this.overlay.header = h;
   }
@@ -216,7 +238,8 @@ export class BulkLedger {
     else if (this.role === 'splitter') {
       this.split(b, line, start, end);
       return;
-    } else if (this.opts.findDuplicates !== false) {
+    } else if (this.header.plan !== null && !this.intake.mapRecord(b)) status = 4; // its claim_id is not taken
+    else if (this.opts.findDuplicates !== false) {
       idk = this.intake.claimNumber(b);
       if (this.intake.isDuplicate(idk, line)) status = 3;
     }
@@ -242,11 +265,18 @@ export class BulkLedger {
     if (sc.te > sc.ts) w.id(hashBytes(sc.tb, sc.ts, sc.te, 1), sc.tb.subarray(sc.ts, sc.te), line);
   }
 
-  /** Status: 0 readable, 1 unterminated quote, 2 wrong number of cells, 3 duplicate claim_id. */
+  /**
+   * Status: 0 readable, 1 unterminated quote, 2 wrong number of cells, 3 duplicate claim_id, 4 refused
+   * by the header plan's mapper (intake.mapRecord, already called for this record).
+   */
   private handle(b: Uint8Array, line: number, status: number, idk: number): void {
     const seq = this.read++;
     if (status === 1 || status === 2) {
-      this.intake.unreadable(b, line, status === 1);
+      this.intake.unreadable(line, status === 1);
+      return;
+    }
+    if (status === 4) {
+      this.intake.rejectMapped(line);
       return;
     }
     if (this.opts.roster) this.overlay.rosterRecord(b, line);
@@ -284,7 +314,7 @@ export class BulkLedger {
    */
   writeResults(sink: (bytes: Uint8Array) => void, pieceBytes = 1 << 20): void {
     this.settle();
-    writeRows(this.table, sink, pieceBytes, false);
+    writeRows(this.table, sink, pieceBytes, false, this.opts.format ?? 'spec');
   }
 
   /**
@@ -294,7 +324,7 @@ export class BulkLedger {
   writeFramed(sink: (bytes: Uint8Array) => void, pieceBytes = 1 << 20): void {
     if (!this.table.vLine) throw new Error('writeFramed: not a partition');
     this.settle();
-    writeRows(this.table, sink, pieceBytes, true);
+    writeRows(this.table, sink, pieceBytes, true, 'spec');
   }
 
   /**
