@@ -159,6 +159,29 @@ export class BulkLedger {
     this.sc.push(chunk);
   }
 
+  /** The line number given for the record being pushed (pushRecord), or −1: the scanner's. */
+  private lineOf = -1;
+
+  /**
+   * One whole record (ending in a line break) read as if it stood on `line` (engine/ledger/ndjson.ts:
+   * an NDJSON object as a CSV record, numbered by its NDJSON line).
+   */
+  pushRecord(record: Uint8Array, line: number): void {
+    this.lineOf = line;
+    try {
+      this.push(record);
+    } finally {
+      this.lineOf = -1;
+    }
+  }
+
+  /** A row that never became a record (an NDJSON line that is not a claim object): rejected, counted as read. */
+  reject(line: number, claimId: string | undefined, error: YibaoError): void {
+    if (this.role !== 'both') throw new Error('reject: only a ledger that reads and settles');
+    this.read++;
+    this.intake.rejections.push({ line, claim_id: claimId, reason: error.reason });
+  }
+
   /** The file is complete: read what is left and settle. */
   end(): void {
     if (this.ended) return;
@@ -231,6 +254,7 @@ export class BulkLedger {
       return;
     }
     if (this.opts.lines) line = this.opts.lines[this.recIdx++];
+    else if (this.lineOf >= 0) line = this.lineOf;
     let status = 0;
     let idk = -1;
     if (this.sc.recError) status = 1;
