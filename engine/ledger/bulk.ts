@@ -30,6 +30,7 @@ import { ClaimFindings } from './findings';
 import { GroupSums, sumTotals } from './aggregate';
 import { writeRows } from './write';
 import { BulkUnsupported } from './unsupported';
+import { specHeader, specRecord } from './records';
 
 export { BulkUnsupported };
 export type { BulkRoster, IdsExport, RecordBatch };
@@ -204,7 +205,7 @@ export class BulkLedger {
       this.setHeader(batch.header);
       if (this.role === 'splitter') {
         if (this.appendCounty) throw new Error('consume: a splitter with a roster reads the file itself');
-        this.opts.split!.header(batch.headerBytes!);
+        this.opts.split!.header(this.header!.plan ? specHeader(this.header!.countyCol >= 0) : batch.headerBytes!);
       }
     }
     const b = batch.buf;
@@ -212,7 +213,7 @@ export class BulkLedger {
       loadRecord(this.sc, batch, r);
       const status = recordStatus(batch, r);
       // the same mapper over the same readable records as the reader's: the same verdicts
-      if (this.header!.plan !== null && status !== 1 && status !== 2 && this.role !== 'splitter') this.intake.mapRecord(b);
+      if (this.header!.plan !== null && status !== 1 && status !== 2) this.intake.mapRecord(b);
       if (this.role === 'splitter' && status === 0) this.split(b, recordLine(batch, r), recordStart(batch, r), recordEnd(batch, r));
       else this.handle(b, recordLine(batch, r), status, recordId(batch, r));
     }
@@ -235,10 +236,8 @@ export class BulkLedger {
       // An export's results are written under the platform's names unless the caller says otherwise:
       // only the caller knows its choice (--format), so it must give one.
       if (h.plan.convention === 'nhsa' && this.opts.format === undefined) throw new BulkUnsupported('the national platform\'s column names');
-      // The plan's certno checks look across persons (a certno on another psn_no), so partitions by
-      // person cannot make them; the roster overlay reads the spec's columns.
+      // the roster overlay reads the spec's columns
       const what = h.plan.convention === 'nhsa' ? 'the national platform\'s column names' : 'the header options (city, category_column)';
-      if (this.role === 'splitter') throw new BulkUnsupported(what);
       if (this.opts.roster) throw new BulkUnsupported(`${what} with a roster`);
     }
     this.intake.header = h;
@@ -250,7 +249,7 @@ export class BulkLedger {
     if (this.header === null) {
       this.setHeader(this.sc.cells(b));
       this.batches?.setHeader(this.header!.cells, Uint8Array.prototype.slice.call(b, start, end));
-      this.opts.split?.header(this.overlay.headerBytes(b, start, end));
+      this.opts.split?.header(this.header!.plan ? specHeader(this.header!.countyCol >= 0) : this.overlay.headerBytes(b, start, end));
       return;
     }
     if (this.opts.lines) line = this.opts.lines[this.recIdx++];
@@ -259,11 +258,11 @@ export class BulkLedger {
     let idk = -1;
     if (this.sc.recError) status = 1;
     else if (this.sc.ncells !== this.header.cells.length) status = 2;
+    else if (this.header.plan !== null && !this.intake.mapRecord(b)) status = 4; // its claim_id is not taken
     else if (this.role === 'splitter') {
       this.split(b, line, start, end);
       return;
-    } else if (this.header.plan !== null && !this.intake.mapRecord(b)) status = 4; // its claim_id is not taken
-    else if (this.opts.findDuplicates !== false) {
+    } else if (this.opts.findDuplicates !== false) {
       idk = this.intake.claimNumber(b);
       if (this.intake.isDuplicate(idk, line)) status = 3;
     }
@@ -279,7 +278,12 @@ export class BulkLedger {
     sc.trimmed(b, col[F_PERSON]);
     if (sc.te - sc.ts > MAX_KEY_BYTES) throw new BulkUnsupported('person_id too long');
     const hash = hashBytes(sc.tb, sc.ts, sc.te, 0);
-    if (this.opts.roster) {
+    if (this.header!.plan) {
+      // the record as the plan maps it, under the spec's names: the partitions need no plan (its certno
+      // checks look across persons, so they are made here, in one pass over the whole ledger)
+      const county = this.header!.countyCol >= 0 ? sc.cellText(b, this.header!.countyCol) : undefined;
+      w.row(hash, specRecord(this.intake.mappedFields(), county), line);
+    } else if (this.opts.roster) {
       // the roster's category written into the record (and the county beside it): partitions need no roster
       this.overlay.rosterRecord(b, line);
       w.row(hash, this.overlay.rewritten(b, start, end), line);
@@ -348,7 +352,7 @@ export class BulkLedger {
   writeFramed(sink: (bytes: Uint8Array) => void, pieceBytes = 1 << 20): void {
     if (!this.table.vLine) throw new Error('writeFramed: not a partition');
     this.settle();
-    writeRows(this.table, sink, pieceBytes, true, 'spec');
+    writeRows(this.table, sink, pieceBytes, true, this.opts.format ?? 'spec');
   }
 
   /**

@@ -97,6 +97,11 @@ export class Intake {
     return this.mapped.error === undefined;
   }
 
+  /** The last record mapRecord mapped, keyed by the spec's columns. */
+  mappedFields(): Record<string, string> {
+    return this.mapped!.fields;
+  }
+
   /** The record mapRecord refused: its reason, naming the claim as the row path does. */
   rejectMapped(line: number): void {
     const m = this.mapped!;

@@ -5,7 +5,8 @@
 import { YibaoError } from '../errors';
 import { normalizeName } from '../catalog';
 import { parseJsonData } from '../scenario';
-import { CLAIM_COLUMNS, type LedgerRow } from '../claims';
+import type { LedgerRow } from '../claims';
+import { specHeader, specRecord } from './records';
 import type { BulkLedger } from './bulk';
 
 /**
@@ -40,14 +41,6 @@ export function ndjsonRow(text: string, line: number): LedgerRow | null {
   return { line, fields };
 }
 
-/** A cell as the CSV scanner reads it back unchanged (quoted when it holds a quote, comma or line break). */
-function cell(v: string): string {
-  return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
-}
-
-const enc = new TextEncoder();
-const HEADER = enc.encode(CLAIM_COLUMNS.join(',') + '\n');
-
 /**
  * Feed NDJSON lines (their text without the line break, and their number) to a BulkLedger, in order.
  * A field absent from an object is an empty cell: validateClaim reads both alike. The header goes in
@@ -62,9 +55,9 @@ export class NdjsonFeed {
     if (row === null) return;
     if (!this.started) {
       this.started = true;
-      this.ledger.push(HEADER);
+      this.ledger.push(specHeader(false));
     }
     if (row.error) this.ledger.reject(line, row.fields?.claim_id?.trim() || undefined, row.error);
-    else this.ledger.pushRecord(enc.encode(CLAIM_COLUMNS.map((c) => cell(row.fields![c] ?? '')).join(',') + '\n'), line);
+    else this.ledger.pushRecord(specRecord(row.fields!), line);
   }
 }

@@ -10,6 +10,8 @@ import {
   MED_TYPES, type LedgerHeaderOptions,
 } from '../../engine';
 import { BulkLedger, BulkUnsupported } from '../../engine/ledger/bulk';
+import { PartWriter, duplicateLines, linesOf, mergeOutcomes, mergeResults, sortedLines, type PartStream } from '../../engine/bulk/partition';
+import { NHSA_RESULT_COLUMNS } from '../../engine/output';
 import { generateLedger, mulberry32 } from '../oracle/gen-ledger';
 
 const FIX = path.join(__dirname, 'fixtures');
@@ -37,6 +39,50 @@ function viaColumns(text: string, opts: LedgerHeaderOptions, format: Format, chu
   ledger.writeResults((b) => parts.push(dec.decode(b)), 4096);
   const outcome = ledger.outcome();
   return { results: parts.join(''), rejected: toCsv(rejectedTable(outcome)), summary: summaryText(outcome) };
+}
+
+/** engine/bulk/partition.ts's four steps in memory: a splitter maps the rows once, the partitions are spec ledgers. */
+async function viaPartitions(text: string, opts: LedgerHeaderOptions, format: Format, parts: number, chunk: number) {
+  const streams = new Map<string, Uint8Array[]>();
+  const writer = new PartWriter(parts, (stream: PartStream, k, bytes) => {
+    const key = `${stream}-${k}`;
+    if (!streams.has(key)) streams.set(key, []);
+    streams.get(key)!.push(bytes.slice());
+  }, 256);
+  const splitter = new BulkLedger(book, { ...opts, format, role: 'splitter', split: writer });
+  const bytes = enc.encode(text);
+  for (let i = 0; i < bytes.length; i += chunk) splitter.push(bytes.subarray(i, i + chunk));
+  splitter.end();
+  const whole = (key: string) => Buffer.concat(streams.get(key) ?? []);
+  const duplicates = sortedLines([...Array(parts).keys()].map((k) => duplicateLines(whole(`ids-${k}`))));
+  const summaries = [];
+  const framed: Uint8Array[][] = [];
+  for (let k = 0; k < parts; k++) {
+    if (!writer.counts[k]) continue;
+    const ledger = new BulkLedger(book, { format, lines: linesOf(whole(`lines-${k}`)), duplicates });
+    const rows = whole(`rows-${k}`);
+    for (let i = 0; i < rows.length; i += chunk) ledger.push(rows.subarray(i, i + chunk));
+    ledger.end();
+    const out: Uint8Array[] = [];
+    ledger.writeFramed((b) => out.push(b.slice()), 1000);
+    framed.push(out);
+    summaries.push(ledger.partSummary());
+  }
+  const pieces: Uint8Array[] = [];
+  const sources = framed.map((chunks) => () => chunks.shift() ?? null);
+  await mergeResults(sources, (b) => void pieces.push(b.slice()), 777, format === 'nhsa' ? NHSA_RESULT_COLUMNS : undefined);
+  const outcome = mergeOutcomes(book, undefined, splitter.read, splitter.rejections, summaries);
+  return { results: dec.decode(Buffer.concat(pieces)), rejected: toCsv(rejectedTable(outcome)), summary: summaryText(outcome) };
+}
+
+async function expectSameInParts(text: string, opts: LedgerHeaderOptions, format: Format): Promise<void> {
+  const want = viaRows(text, opts, format);
+  for (const [parts, chunk] of [[1, 1 << 20], [4, 333], [9, 4096]] as const) {
+    const got = await viaPartitions(text, opts, format, parts, chunk);
+    expect(got.results).toBe(want.results);
+    expect(got.rejected).toBe(want.rejected);
+    expect(got.summary).toBe(want.summary);
+  }
 }
 
 function expectSame(text: string, opts: LedgerHeaderOptions, format: Format): ReturnType<typeof viaRows> {
@@ -198,13 +244,23 @@ describe('generated exports', () => {
     }
   });
 
-  test('partitions and a roster are handed back (BulkUnsupported), naming why', () => {
+  test.each([7, 8])('seed %i in partitions: the splitter maps every row once (certnos across persons), partitions settle spec records', async (seed) => {
+    const text = exportOf(seed, 1500, { cityColumn: true, categoryHeader: 'category' });
+    await expectSameInParts(text, {}, 'nhsa');
+    await expectSameInParts(text, {}, 'spec');
+    const linyi = text.trimEnd().split('\n').filter((l, i) => i === 0 || l.split(',')[3] === 'linyi').map((l) => l.split(',').filter((_, i) => i !== 3).join(',')).join('\n') + '\n';
+    // a county column carried to the partitions; the category under a Chinese header
+    const counties = ['兰山区', ' 罗庄区 ', '"河东区,东"', ''];
+    const withCounty = linyi.trimEnd().split('\n').map((l, i) => {
+      const c = l.split(',');
+      c.splice(3, 0, i === 0 ? 'county' : counties[i % counties.length]);
+      return c.join(',');
+    }).join('\n').replace(/^([^\n]*),category,/, '$1,人员类别,') + '\n';
+    await expectSameInParts(withCounty, { city: 'linyi' }, 'nhsa');
+  });
+
+  test('a roster under a plan, and a platform export without a format, are handed back (BulkUnsupported)', () => {
     const text = exportOf(6, 50, { cityColumn: true, categoryHeader: 'category' });
-    const split = { header() {}, row() {}, id() {}, end() {} } as never;
-    const splitter = new BulkLedger(book, { role: 'splitter', format: 'nhsa', split });
-    expect(() => splitter.push(enc.encode(text))).toThrow(new BulkUnsupported("the national platform's column names"));
-    const withCity = new BulkLedger(book, { role: 'splitter', categoryColumn: 'category', split });
-    expect(() => withCity.push(enc.encode(generateLedger(1, 20)))).toThrow(new BulkUnsupported('the header options (city, category_column)'));
     const roster = new BulkLedger(book, { format: 'spec', roster: { index: {} } as never });
     expect(() => roster.push(enc.encode(text))).toThrow(new BulkUnsupported("the national platform's column names with a roster"));
     // without a format: the shells' default (the platform's names) is theirs to choose
