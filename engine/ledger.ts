@@ -6,7 +6,7 @@ import { ZERO } from './money';
 import { readCsv } from './csv';
 import { normalizeName } from './catalog';
 import { REQUIRED_COLUMNS, validateClaim, type LedgerRow, type ValidClaim } from './claims';
-import { headerPlan, type Convention, type LedgerHeaderOptions } from './nhsa';
+import { headerPlan, type Convention, type HeaderPlan, type LedgerHeaderOptions } from './nhsa';
 import { settleClaim, newYearState, type YearState } from './chain/decimal';
 import { planOf } from './chain/plan';
 import { checkClaim, checkPolicy, type Violation } from './floors';
@@ -42,11 +42,11 @@ export function emptyTotals(): Totals {
 }
 
 /**
- * Rows of a table whose first record is the header (a CSV file, an Excel range, an HTTP body).
- * Missing required columns stop everything (nothing could run); a record with the wrong number of
- * cells is a rejected row, never a shifted one.
+ * A table's header (a CSV file, an Excel range, an HTTP body): its normalized columns, and how
+ * engine/nhsa.ts maps them (null: the spec's names, no option). Missing required columns stop
+ * everything (nothing could run).
  */
-export function tableLedgerRows(header: string[], records: Iterable<{ line: number; cells: string[]; error?: string }>, opts: LedgerHeaderOptions = {}): { columns: string[]; rows: Iterable<LedgerRow>; convention: Convention } {
+export function readLedgerHeader(header: string[], opts: LedgerHeaderOptions = {}): { columns: string[]; plan: HeaderPlan | null } {
   const columns = header.map((c) => normalizeName(c).toLowerCase());
   // The platform's names (国家医保信息平台) or an option: engine/nhsa.ts reads the header; else as always.
   const plan = headerPlan(columns, opts);
@@ -57,13 +57,24 @@ export function tableLedgerRows(header: string[], records: Iterable<{ line: numb
   if (missing.length) {
     throw new YibaoError(`缺少必需的列：${missing.join(', ')}（表头须含 ${REQUIRED_COLUMNS.join(',')}，可选 hospital_level,basic_paid）`, `missing required columns: ${missing.join(', ')} (the header needs ${REQUIRED_COLUMNS.join(',')}; optional hospital_level,basic_paid)`, 'fatal');
   }
+  return { columns, plan };
+}
+
+/** Why a record cannot be read (an unterminated quote, or not as many cells as the header), if so: never a shifted row. */
+export function unreadableReason(cells: number, width: number, unterminated: boolean): YibaoError | undefined {
+  if (unterminated) return new YibaoError('引号未闭合，该行及其后内容无法读取', 'unterminated quote: the row cannot be read', 'csv');
+  if (cells !== width) return new YibaoError(`该行有 ${cells} 个字段，表头有 ${width} 个（分隔符须为英文逗号）`, `the row has ${cells} cells, the header ${width} (the delimiter must be a comma)`, 'csv');
+  return undefined;
+}
+
+/** Rows of a table whose first record is the header; a record that cannot be read is a rejected row. */
+export function tableLedgerRows(header: string[], records: Iterable<{ line: number; cells: string[]; error?: string }>, opts: LedgerHeaderOptions = {}): { columns: string[]; rows: Iterable<LedgerRow>; convention: Convention } {
+  const { columns, plan } = readLedgerHeader(header, opts);
   function* rows(): Generator<LedgerRow> {
     for (const r of records) {
-      if (r.error) {
-        yield { line: r.line, error: new YibaoError('引号未闭合，该行及其后内容无法读取', 'unterminated quote: the row cannot be read', 'csv') };
-      } else if (r.cells.length !== columns.length) {
-        yield { line: r.line, error: new YibaoError(`该行有 ${r.cells.length} 个字段，表头有 ${columns.length} 个（分隔符须为英文逗号）`, `the row has ${r.cells.length} cells, the header ${columns.length} (the delimiter must be a comma)`, 'csv') };
-      } else {
+      const error = unreadableReason(r.cells.length, columns.length, !!r.error);
+      if (error) yield { line: r.line, error };
+      else {
         const fields: Record<string, string> = Object.create(null);
         columns.forEach((c, i) => (fields[c] = r.cells[i]));
         yield { line: r.line, fields };

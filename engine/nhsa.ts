@@ -178,8 +178,21 @@ function nhsaNameOf(spec: string): string {
   return f ? `${f.nhsa} ${f.zh}` : '—';
 }
 
+/** One row keyed by the spec's columns, and why the header's mapping refused it (the fields still name the claim). */
+export interface MappedRow { fields: Record<string, string>; error?: YibaoError }
+
 export interface HeaderPlan {
   convention: Convention;
+  /** The table's (normalized) column each of these spec columns is read from (absent: none; city: see `city`). */
+  source: Partial<Record<'claim_id' | 'person_id' | 'category' | 'city', string>>;
+  /** The one city of the whole table (--city), if given. */
+  city?: string;
+  /**
+   * A mapper for one pass over the table: fields keyed by the table's own (normalized) headers → keyed
+   * by the spec's columns. Stateful (certno against psn_no on earlier lines): every readable row, in
+   * input order, goes through the same mapper, whatever happens to the row afterwards.
+   */
+  mapper(): (fields: Record<string, string>) => MappedRow;
   /** Rows keyed by the table's own (normalized) headers → rows keyed by the spec's columns. */
   map(rows: Iterable<LedgerRow>): Iterable<LedgerRow>;
 }
@@ -257,23 +270,17 @@ export function headerPlan(columns: string[], opts: LedgerHeaderOptions = {}): H
   }
   const cityFrom = cityColumns[0];
 
-  function* map(rows: Iterable<LedgerRow>): Generator<LedgerRow> {
+  function mapper(): (f: Record<string, string>) => MappedRow {
     const certOfPerson = new Map<string, string>();
     const personOfCert = new Map<string, string>();
-    for (const row of rows) {
-      if (!row.fields) {
-        yield row;
-        continue;
-      }
-      const f = row.fields;
+    return (f) => {
       const out: Record<string, string> = Object.create(null);
       out.category = f[categoryFrom];
       out.city = city ?? f[cityFrom!];
       if (f.hospital_level !== undefined) out.hospital_level = f.hospital_level;
       if (convention === 'spec') {
         for (const c of SPEC_MAPPED) if (f[c] !== undefined) out[c] = f[c];
-        yield { line: row.line, fields: out };
-        continue;
+        return { fields: out };
       }
       out.claim_id = f.setl_id;
       out.person_id = f.psn_no;
@@ -301,13 +308,27 @@ export function headerPlan(columns: string[], opts: LedgerHeaderOptions = {}): H
           certOfPerson.set(person, cert);
           personOfCert.set(cert, person);
         }
-        yield { line: row.line, fields: out };
+        return { fields: out };
       } catch (e) {
         if (!(e instanceof YibaoError)) throw e;
         // Keep the fields so that the rejection still names the claim (setl_id).
-        yield { line: row.line, fields: out, error: e };
+        return { fields: out, error: e };
+      }
+    };
+  }
+
+  function* map(rows: Iterable<LedgerRow>): Generator<LedgerRow> {
+    const mapRow = mapper();
+    for (const row of rows) {
+      if (!row.fields) yield row;
+      else {
+        const m = mapRow(row.fields);
+        yield m.error ? { line: row.line, fields: m.fields, error: m.error } : { line: row.line, fields: m.fields };
       }
     }
   }
-  return { convention, map };
+  const source = convention === 'nhsa'
+    ? { claim_id: 'setl_id', person_id: 'psn_no', category: categoryFrom, city: cityFrom }
+    : { claim_id: 'claim_id', person_id: 'person_id', category: categoryFrom, city: cityFrom };
+  return { convention, source, city, mapper, map };
 }

@@ -9,6 +9,8 @@ import type { ClaimResult } from './types';
 import { NHSA_OUTPUT_COLUMNS } from './nhsa';
 
 export const RESULT_COLUMNS = ['claim_id', 'basic', 'critical', 'assistance', 'reassist', 'oop_compliant', 'oop_total', 'warning', 'notes'] as const;
+/** The result columns under the national platform's names (engine/nhsa.ts NHSA_OUTPUT_COLUMNS). */
+export const NHSA_RESULT_COLUMNS: readonly string[] = NHSA_OUTPUT_COLUMNS.map((c) => c.nhsa);
 export const REJECTED_COLUMNS = ['line', 'claim_id', 'reason_zh', 'reason_en'] as const;
 
 /** One result row as text cells, in RESULT_COLUMNS order (plus the explanation if asked). */
@@ -71,9 +73,8 @@ export function summaryText(outcome: LedgerOutcome): string {
  * this product's names for the two parts of maf_pay, not the platform's.
  */
 export function nhsaResultsTable(outcome: LedgerOutcome, withExplain = false): string[][] {
-  const header: string[] = NHSA_OUTPUT_COLUMNS.map((c) => c.nhsa);
   return [
-    withExplain ? [...header, 'explanation'] : header,
+    withExplain ? [...NHSA_RESULT_COLUMNS, 'explanation'] : [...NHSA_RESULT_COLUMNS],
     ...outcome.results.map((r) => {
       // resultCells: claim_id, basic, critical, assistance, reassist, oop_compliant, oop_total, warning, notes[, explanation]
       const cells = resultCells(r, outcome.claimFindings.get(r.claim_id), withExplain);

@@ -5,7 +5,7 @@
 // them: see functions/handlers/settle.ts.)
 import { isUtf8 } from 'node:buffer';
 import type { HttpRequest } from '@azure/functions';
-import { tableLedgerRows, parseJsonData, normalizeName, YibaoError, type LedgerRow, type Convention, type LedgerHeaderOptions } from '../engine';
+import { tableLedgerRows, ndjsonRow, YibaoError, type LedgerRow, type Convention, type LedgerHeaderOptions } from '../engine';
 import type { CsvRecord } from '../engine/csv';
 import { readCsvStream } from '../engine/csv';
 import { HttpProblem } from './problem';
@@ -245,33 +245,7 @@ export async function* textLines(chunks: AsyncIterable<Uint8Array | string>): As
  */
 export async function* ndjsonRows(chunks: AsyncIterable<Uint8Array | string>): AsyncGenerator<LedgerRow> {
   for await (const { line, text } of textLines(chunks)) {
-    if (text.trim() === '') continue;
-    let data: unknown;
-    try {
-      data = parseJsonData(text, `第 ${line} 行 line ${line}`);
-    } catch (e) {
-      if (!(e instanceof YibaoError)) throw e;
-      yield { line, error: new YibaoError('该行不是有效的 JSON（或含有不允许的键）', 'the line is not valid JSON (or has a forbidden key)', 'json') };
-      continue;
-    }
-    if (data === null || typeof data !== 'object' || Array.isArray(data)) {
-      yield { line, error: new YibaoError('该行须为 JSON 对象 {"claim_id": …}', 'the line must be a JSON object {"claim_id": …}', 'json') };
-      continue;
-    }
-    const fields: Record<string, string> = Object.create(null);
-    let bad: string | undefined;
-    for (const [k, v] of Object.entries(data as Record<string, unknown>)) {
-      const key = normalizeName(k).toLowerCase();
-      if (v === null || v === undefined) fields[key] = '';
-      else if (typeof v === 'string') fields[key] = v;
-      else if (typeof v === 'number' && Number.isFinite(v)) fields[key] = String(v);
-      else bad ??= key;
-    }
-    if (bad !== undefined) {
-      const claim = fields.claim_id;
-      yield { line, fields: claim !== undefined ? { claim_id: claim } : undefined, error: new YibaoError(`字段 ${bad.slice(0, 40)} 须为文本或数字`, `field ${bad.slice(0, 40)} must be text or a number`, 'json') };
-      continue;
-    }
-    yield { line, fields };
+    const row = ndjsonRow(text, line);
+    if (row !== null) yield row;
   }
 }

@@ -246,11 +246,12 @@ class Cursor {
 
 /**
  * The results CSV from the partitions' framed rows, in input order (a k-way merge by line), handed to
- * `sink` in pieces of about `pieceBytes`. Returns the number of rows.
+ * `sink` in pieces of about `pieceBytes`, under `header` (NHSA_RESULT_COLUMNS for partitions written
+ * with BulkOptions.format 'nhsa'). Returns the number of rows.
  */
-export async function mergeResults(sources: ChunkSource[], sink: (bytes: Uint8Array) => void | Promise<void>, pieceBytes = 1 << 20): Promise<number> {
+export async function mergeResults(sources: ChunkSource[], sink: (bytes: Uint8Array) => void | Promise<void>, pieceBytes = 1 << 20, header: readonly string[] = RESULT_COLUMNS): Promise<number> {
   const out = new Bytes(pieceBytes + 65536);
-  out.add(new TextEncoder().encode(csvLine([...RESULT_COLUMNS])));
+  out.add(new TextEncoder().encode(csvLine([...header])));
   // a binary min-heap of cursors by their next line
   const heap: Cursor[] = [];
   for (const s of sources) {

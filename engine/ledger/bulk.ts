@@ -30,6 +30,7 @@ import { ClaimFindings } from './findings';
 import { GroupSums, sumTotals } from './aggregate';
 import { writeRows } from './write';
 import { BulkUnsupported } from './unsupported';
+import { specHeader, specRecord } from './records';
 
 export { BulkUnsupported };
 export type { BulkRoster, IdsExport, RecordBatch };
@@ -75,6 +76,16 @@ export interface BulkOptions {
    * county), so that the partitions need no roster.
    */
   roster?: BulkRoster;
+  /** One city for an export without a city column (--city): engine/nhsa.ts headerPlan. */
+  city?: string;
+  /** The column that holds the category, by its header text (--category-column). */
+  categoryColumn?: string;
+  /**
+   * The results' column names (writeResults): the spec's (default), or the national platform's (--format
+   * nhsa). A ledger under the platform's names needs it said, in every role (else BulkUnsupported: the
+   * shells write such a ledger's results under the platform's names by default).
+   */
+  format?: 'spec' | 'nhsa';
 }
 
 export class BulkLedger {
@@ -149,6 +160,29 @@ export class BulkLedger {
     this.sc.push(chunk);
   }
 
+  /** The line number given for the record being pushed (pushRecord), or −1: the scanner's. */
+  private lineOf = -1;
+
+  /**
+   * One whole record (ending in a line break) read as if it stood on `line` (engine/ledger/ndjson.ts:
+   * an NDJSON object as a CSV record, numbered by its NDJSON line).
+   */
+  pushRecord(record: Uint8Array, line: number): void {
+    this.lineOf = line;
+    try {
+      this.push(record);
+    } finally {
+      this.lineOf = -1;
+    }
+  }
+
+  /** A row that never became a record (an NDJSON line that is not a claim object): rejected, counted as read. */
+  reject(line: number, claimId: string | undefined, error: YibaoError): void {
+    if (this.role !== 'both') throw new Error('reject: only a ledger that reads and settles');
+    this.read++;
+    this.intake.rejections.push({ line, claim_id: claimId, reason: error.reason });
+  }
+
   /** The file is complete: read what is left and settle. */
   end(): void {
     if (this.ended) return;
@@ -171,13 +205,15 @@ export class BulkLedger {
       this.setHeader(batch.header);
       if (this.role === 'splitter') {
         if (this.appendCounty) throw new Error('consume: a splitter with a roster reads the file itself');
-        this.opts.split!.header(batch.headerBytes!);
+        this.opts.split!.header(this.header!.plan ? specHeader(this.header!.countyCol >= 0) : batch.headerBytes!);
       }
     }
     const b = batch.buf;
     for (let r = 0; r < batch.count; r++) {
       loadRecord(this.sc, batch, r);
       const status = recordStatus(batch, r);
+      // the same mapper over the same readable records as the reader's: the same verdicts
+      if (this.header!.plan !== null && status !== 1 && status !== 2) this.intake.mapRecord(b);
       if (this.role === 'splitter' && status === 0) this.split(b, recordLine(batch, r), recordStart(batch, r), recordEnd(batch, r));
       else this.handle(b, recordLine(batch, r), status, recordId(batch, r));
     }
@@ -195,7 +231,15 @@ export class BulkLedger {
   }
 
   private setHeader(cells: string[]): void {
-    const h = (this.header = readHeader(cells));
+    const h = (this.header = readHeader(cells, { city: this.opts.city, categoryColumn: this.opts.categoryColumn }));
+    if (h.plan !== null) {
+      // An export's results are written under the platform's names unless the caller says otherwise:
+      // only the caller knows its choice (--format), so it must give one.
+      if (h.plan.convention === 'nhsa' && this.opts.format === undefined) throw new BulkUnsupported('the national platform\'s column names');
+      // the roster overlay reads the spec's columns
+      const what = h.plan.convention === 'nhsa' ? 'the national platform\'s column names' : 'the header options (city, category_column)';
+      if (this.opts.roster) throw new BulkUnsupported(`${what} with a roster`);
+    }
     this.intake.header = h;
     this.overlay.header = h;
   }
@@ -205,14 +249,16 @@ export class BulkLedger {
     if (this.header === null) {
       this.setHeader(this.sc.cells(b));
       this.batches?.setHeader(this.header!.cells, Uint8Array.prototype.slice.call(b, start, end));
-      this.opts.split?.header(this.overlay.headerBytes(b, start, end));
+      this.opts.split?.header(this.header!.plan ? specHeader(this.header!.countyCol >= 0) : this.overlay.headerBytes(b, start, end));
       return;
     }
     if (this.opts.lines) line = this.opts.lines[this.recIdx++];
+    else if (this.lineOf >= 0) line = this.lineOf;
     let status = 0;
     let idk = -1;
     if (this.sc.recError) status = 1;
     else if (this.sc.ncells !== this.header.cells.length) status = 2;
+    else if (this.header.plan !== null && !this.intake.mapRecord(b)) status = 4; // its claim_id is not taken
     else if (this.role === 'splitter') {
       this.split(b, line, start, end);
       return;
@@ -232,7 +278,12 @@ export class BulkLedger {
     sc.trimmed(b, col[F_PERSON]);
     if (sc.te - sc.ts > MAX_KEY_BYTES) throw new BulkUnsupported('person_id too long');
     const hash = hashBytes(sc.tb, sc.ts, sc.te, 0);
-    if (this.opts.roster) {
+    if (this.header!.plan) {
+      // the record as the plan maps it, under the spec's names: the partitions need no plan (its certno
+      // checks look across persons, so they are made here, in one pass over the whole ledger)
+      const county = this.header!.countyCol >= 0 ? sc.cellText(b, this.header!.countyCol) : undefined;
+      w.row(hash, specRecord(this.intake.mappedFields(), county), line);
+    } else if (this.opts.roster) {
       // the roster's category written into the record (and the county beside it): partitions need no roster
       this.overlay.rosterRecord(b, line);
       w.row(hash, this.overlay.rewritten(b, start, end), line);
@@ -242,11 +293,18 @@ export class BulkLedger {
     if (sc.te > sc.ts) w.id(hashBytes(sc.tb, sc.ts, sc.te, 1), sc.tb.subarray(sc.ts, sc.te), line);
   }
 
-  /** Status: 0 readable, 1 unterminated quote, 2 wrong number of cells, 3 duplicate claim_id. */
+  /**
+   * Status: 0 readable, 1 unterminated quote, 2 wrong number of cells, 3 duplicate claim_id, 4 refused
+   * by the header plan's mapper (intake.mapRecord, already called for this record).
+   */
   private handle(b: Uint8Array, line: number, status: number, idk: number): void {
     const seq = this.read++;
     if (status === 1 || status === 2) {
-      this.intake.unreadable(b, line, status === 1);
+      this.intake.unreadable(line, status === 1);
+      return;
+    }
+    if (status === 4) {
+      this.intake.rejectMapped(line);
       return;
     }
     if (this.opts.roster) this.overlay.rosterRecord(b, line);
@@ -284,7 +342,7 @@ export class BulkLedger {
    */
   writeResults(sink: (bytes: Uint8Array) => void, pieceBytes = 1 << 20): void {
     this.settle();
-    writeRows(this.table, sink, pieceBytes, false);
+    writeRows(this.table, sink, pieceBytes, false, this.opts.format ?? 'spec');
   }
 
   /**
@@ -294,7 +352,7 @@ export class BulkLedger {
   writeFramed(sink: (bytes: Uint8Array) => void, pieceBytes = 1 << 20): void {
     if (!this.table.vLine) throw new Error('writeFramed: not a partition');
     this.settle();
-    writeRows(this.table, sink, pieceBytes, true);
+    writeRows(this.table, sink, pieceBytes, true, this.opts.format ?? 'spec');
   }
 
   /**

@@ -6,7 +6,8 @@ import type DecimalBase from 'decimal.js';
 import { YibaoError } from '../errors';
 import { normalizeName, resolveCategory, resolveCity } from '../catalog';
 import { parseKind, parseDate, validateClaim, type ValidClaim } from '../claims';
-import { tableLedgerRows } from '../ledger';
+import { unreadableReason } from '../ledger';
+import type { MappedRow } from '../nhsa';
 import { paramsAt } from '../policy/resolve';
 import type { Book } from '../policy/load';
 import type { Scenario } from '../scenario';
@@ -72,9 +73,39 @@ export class Intake {
   }
 
   /** A record that cannot be read (an unterminated quote, or not as many cells as the header): the engine's own words. */
-  unreadable(b: Uint8Array, line: number, unterminated: boolean): void {
-    const rows = tableLedgerRows(this.header.cells, [{ line, cells: this.sc.cells(b), error: unterminated ? 'unterminated quote' : undefined }]).rows;
-    for (const row of rows) this.rejections.push({ line, claim_id: undefined, reason: row.error!.reason });
+  unreadable(line: number, unterminated: boolean): void {
+    const error = unreadableReason(this.sc.ncells, this.header.cells.length, unterminated)!;
+    this.rejections.push({ line, claim_id: undefined, reason: error.reason });
+  }
+
+  /** The header plan's mapper for this pass (engine/nhsa.ts), made on the first record. */
+  private mapRow: ((fields: Record<string, string>) => MappedRow) | null = null;
+  /** The last record mapped (mapRecord), keyed by the spec's columns. */
+  private mapped: MappedRow | null = null;
+
+  /**
+   * A readable record under a header plan, through the plan's mapper (med_type → kind, setl_time →
+   * date, certno checks; the city and category columns), exactly as tableLedgerRows maps a row: every
+   * readable record in input order, duplicates too. False when the mapper refuses it (rejectMapped).
+   */
+  mapRecord(b: Uint8Array): boolean {
+    this.mapRow ??= this.header.plan!.mapper();
+    const cells = this.sc.cells(b);
+    const fields: Record<string, string> = Object.create(null);
+    this.header.columns.forEach((c, i) => (fields[c] = cells[i]));
+    this.mapped = this.mapRow(fields);
+    return this.mapped.error === undefined;
+  }
+
+  /** The last record mapRecord mapped, keyed by the spec's columns. */
+  mappedFields(): Record<string, string> {
+    return this.mapped!.fields;
+  }
+
+  /** The record mapRecord refused: its reason, naming the claim as the row path does. */
+  rejectMapped(line: number): void {
+    const m = this.mapped!;
+    this.rejections.push({ line, claim_id: m.fields.claim_id?.trim() || undefined, reason: m.error!.reason });
   }
 
   /** A repeated claim_id: the first row stands. */
@@ -85,7 +116,8 @@ export class Intake {
 
   /** A readable record, the seq-th read: into the table, or rejected. */
   claim(b: Uint8Array, seq: number, line: number, idk: number): void {
-    if (!this.fastRow(b, seq, line, idk)) this.slowRow(b, seq, line, idk);
+    // under a header plan the record was mapped already (mapRecord): validateClaim reads the mapped fields
+    if (this.header.plan !== null || !this.fastRow(b, seq, line, idk)) this.slowRow(b, seq, line, idk);
   }
 
   /** The fast checks; false when the row needs the engine's validateClaim (it may still be valid). */
@@ -197,10 +229,13 @@ export class Intake {
 
   /** The engine's validateClaim on the row's text: its reason, or the claim if valid after all. */
   private slowRow(b: Uint8Array, seq: number, line: number, idk: number): void {
-    const sc = this.sc;
-    const cells = sc.cells(b);
-    const fields: Record<string, string> = Object.create(null);
-    this.header.cells.forEach((c, i) => (fields[normalizeName(c).toLowerCase()] = cells[i]));
+    let fields: Record<string, string>;
+    if (this.header.plan !== null) fields = this.mapped!.fields;
+    else {
+      const cells = this.sc.cells(b);
+      fields = Object.create(null);
+      this.header.columns.forEach((c, i) => (fields[c] = cells[i]));
+    }
     if (this.overlay.recCat !== null) fields.category = this.overlay.recCat;
     const claimId = fields.claim_id?.trim() || undefined;
     let v: ValidClaim;

@@ -1,8 +1,9 @@
-// The results of a settled ClaimTable as bytes: the results CSV (engine/output.ts resultsTable
-// without explanations, the same bytes), or a partition's rows framed by their input line for
-// engine/bulk/partition.ts mergeResults. Money is written from integer fen, no Decimal per cell.
+// The results of a settled ClaimTable as bytes: the results CSV (engine/output.ts resultsTable, or
+// nhsaResultsTable under the platform's names, without explanations: the same bytes), or a
+// partition's rows framed by their input line for engine/bulk/partition.ts mergeResults. Money is
+// written from integer fen, no Decimal per cell.
 import { csvCell, csvLine } from '../csv';
-import { RESULT_COLUMNS } from '../output';
+import { RESULT_COLUMNS, NHSA_RESULT_COLUMNS } from '../output';
 import { COMMA, CR, LF, QUOTE } from './scan';
 import type { ClaimTable } from './table';
 
@@ -10,7 +11,7 @@ import type { ClaimTable } from './table';
  * The rows in pieces handed to `sink` (each piece is only valid during the call: copy it or write it
  * at once). framed: no header, each row after its input line and length (two little-endian int32).
  */
-export function writeRows(t: ClaimTable, sink: (bytes: Uint8Array) => void, pieceBytes: number, framed: boolean): void {
+export function writeRows(t: ClaimTable, sink: (bytes: Uint8Array) => void, pieceBytes: number, framed: boolean, format: 'spec' | 'nhsa'): void {
   // the slack above pieceBytes holds a whole row (a claim id is at most MAX_KEY_BYTES), so a framed
   // row is never cut between two pieces before its length is filled in
   const buf = new Uint8Array(pieceBytes + 65536);
@@ -27,7 +28,8 @@ export function writeRows(t: ClaimTable, sink: (bytes: Uint8Array) => void, piec
     buf.set(bytes, p);
     p += bytes.length;
   };
-  if (!framed) put(enc.encode(csvLine([...RESULT_COLUMNS])));
+  const nhsa = format === 'nhsa';
+  if (!framed) put(enc.encode(csvLine([...(nhsa ? NHSA_RESULT_COLUMNS : RESULT_COLUMNS)])));
   const notes = t.notes.map((n) => enc.encode(csvCell(n)));
   const digits = new Uint8Array(24);
   const money = (f: number) => {
@@ -57,12 +59,23 @@ export function writeRows(t: ClaimTable, sink: (bytes: Uint8Array) => void, piec
     const total = t.vTotal.get(v), compliant = t.vCompliant.get(v);
     const b = t.vBasic.get(v), c = t.vCritical.get(v), a = t.vAssist.get(v), r = t.vReassist.get(v);
     const paid = b + c + a + r;
-    buf[p++] = COMMA; money(b);
-    buf[p++] = COMMA; money(c);
-    buf[p++] = COMMA; money(a);
-    buf[p++] = COMMA; money(r);
-    buf[p++] = COMMA; money(compliant - paid);
-    buf[p++] = COMMA; money(total - paid);
+    if (nhsa) {
+      // hifp_pay, hifmi_pay, maf_pay, maf_assist_pay, maf_reassist_pay, fund_pay_sumamt, psn_part_amt
+      buf[p++] = COMMA; money(b);
+      buf[p++] = COMMA; money(c);
+      buf[p++] = COMMA; money(a + r);
+      buf[p++] = COMMA; money(a);
+      buf[p++] = COMMA; money(r);
+      buf[p++] = COMMA; money(paid);
+      buf[p++] = COMMA; money(total - paid);
+    } else {
+      buf[p++] = COMMA; money(b);
+      buf[p++] = COMMA; money(c);
+      buf[p++] = COMMA; money(a);
+      buf[p++] = COMMA; money(r);
+      buf[p++] = COMMA; money(compliant - paid);
+      buf[p++] = COMMA; money(total - paid);
+    }
     buf[p++] = COMMA;
     const w = t.vWarn.get(v);
     if (w) buf[p++] = w === 2 ? 49 : 48;

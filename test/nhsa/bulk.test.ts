@@ -1,0 +1,269 @@
+// The columnar ledger (engine/ledger, BulkLedger) on exports under the national platform's names and
+// with --city / --category-column: the same bytes as settleLedger + engine/output.ts (resultsTable or
+// nhsaResultsTable), rejected rows and summary included, on the fixtures and on generated exports
+// (certno good, bad and mismatched, every med_type group, unknown med_type, setl_time forms,
+// duplicates, unreadable rows), in one instance and split across a reader and a settler.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import {
+  defaultBook, csvLedgerRows, settleLedger, resultsTable, nhsaResultsTable, rejectedTable, toCsv, summaryText,
+  MED_TYPES, type LedgerHeaderOptions,
+} from '../../engine';
+import { BulkLedger, BulkUnsupported } from '../../engine/ledger/bulk';
+import { PartWriter, duplicateLines, linesOf, mergeOutcomes, mergeResults, sortedLines, type PartStream } from '../../engine/bulk/partition';
+import { NHSA_RESULT_COLUMNS } from '../../engine/output';
+import { generateLedger, mulberry32 } from '../oracle/gen-ledger';
+
+const FIX = path.join(__dirname, 'fixtures');
+const book = defaultBook();
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+type Format = 'spec' | 'nhsa';
+
+function viaRows(text: string, opts: LedgerHeaderOptions, format: Format) {
+  const outcome = settleLedger(book, csvLedgerRows(text, opts).rows);
+  const table = format === 'nhsa' ? nhsaResultsTable(outcome) : resultsTable(outcome);
+  return { results: toCsv(table), rejected: toCsv(rejectedTable(outcome)), summary: summaryText(outcome) };
+}
+
+/** split: a reader and a settler (as across two threads), batches passed through structuredClone. */
+function viaColumns(text: string, opts: LedgerHeaderOptions, format: Format, chunk = 1 << 20, split = false) {
+  const bytes = enc.encode(text);
+  const ledger = new BulkLedger(book, { ...opts, format, role: split ? 'settler' : 'both' });
+  const reader = split ? new BulkLedger(book, { ...opts, format, role: 'reader', onBatch: (b) => ledger.consume(structuredClone(b)) }) : ledger;
+  for (let i = 0; i < bytes.length; i += chunk) reader.push(bytes.subarray(i, i + chunk));
+  reader.end();
+  if (split) ledger.endWith(reader.exportIds());
+  const parts: string[] = [];
+  ledger.writeResults((b) => parts.push(dec.decode(b)), 4096);
+  const outcome = ledger.outcome();
+  return { results: parts.join(''), rejected: toCsv(rejectedTable(outcome)), summary: summaryText(outcome) };
+}
+
+/** engine/bulk/partition.ts's four steps in memory: a splitter maps the rows once, the partitions are spec ledgers. */
+async function viaPartitions(text: string, opts: LedgerHeaderOptions, format: Format, parts: number, chunk: number) {
+  const streams = new Map<string, Uint8Array[]>();
+  const writer = new PartWriter(parts, (stream: PartStream, k, bytes) => {
+    const key = `${stream}-${k}`;
+    if (!streams.has(key)) streams.set(key, []);
+    streams.get(key)!.push(bytes.slice());
+  }, 256);
+  const splitter = new BulkLedger(book, { ...opts, format, role: 'splitter', split: writer });
+  const bytes = enc.encode(text);
+  for (let i = 0; i < bytes.length; i += chunk) splitter.push(bytes.subarray(i, i + chunk));
+  splitter.end();
+  const whole = (key: string) => Buffer.concat(streams.get(key) ?? []);
+  const duplicates = sortedLines([...Array(parts).keys()].map((k) => duplicateLines(whole(`ids-${k}`))));
+  const summaries = [];
+  const framed: Uint8Array[][] = [];
+  for (let k = 0; k < parts; k++) {
+    if (!writer.counts[k]) continue;
+    const ledger = new BulkLedger(book, { format, lines: linesOf(whole(`lines-${k}`)), duplicates });
+    const rows = whole(`rows-${k}`);
+    for (let i = 0; i < rows.length; i += chunk) ledger.push(rows.subarray(i, i + chunk));
+    ledger.end();
+    const out: Uint8Array[] = [];
+    ledger.writeFramed((b) => out.push(b.slice()), 1000);
+    framed.push(out);
+    summaries.push(ledger.partSummary());
+  }
+  const pieces: Uint8Array[] = [];
+  const sources = framed.map((chunks) => () => chunks.shift() ?? null);
+  await mergeResults(sources, (b) => void pieces.push(b.slice()), 777, format === 'nhsa' ? NHSA_RESULT_COLUMNS : undefined);
+  const outcome = mergeOutcomes(book, undefined, splitter.read, splitter.rejections, summaries);
+  return { results: dec.decode(Buffer.concat(pieces)), rejected: toCsv(rejectedTable(outcome)), summary: summaryText(outcome) };
+}
+
+async function expectSameInParts(text: string, opts: LedgerHeaderOptions, format: Format): Promise<void> {
+  const want = viaRows(text, opts, format);
+  for (const [parts, chunk] of [[1, 1 << 20], [4, 333], [9, 4096]] as const) {
+    const got = await viaPartitions(text, opts, format, parts, chunk);
+    expect(got.results).toBe(want.results);
+    expect(got.rejected).toBe(want.rejected);
+    expect(got.summary).toBe(want.summary);
+  }
+}
+
+function expectSame(text: string, opts: LedgerHeaderOptions, format: Format): ReturnType<typeof viaRows> {
+  const want = viaRows(text, opts, format);
+  for (const [chunk, split] of [[1 << 20, false], [97, false], [4093, true]] as const) {
+    const got = viaColumns(text, opts, format, chunk, split);
+    expect(got.results).toBe(want.results);
+    expect(got.rejected).toBe(want.rejected);
+    expect(got.summary).toBe(want.summary);
+  }
+  return want;
+}
+
+/** The error a run throws (its message), or undefined. */
+function thrown(f: () => unknown): string | undefined {
+  try {
+    f();
+  } catch (e) {
+    return (e as Error).message;
+  }
+  return undefined;
+}
+
+const ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+/** An 18-character resident ID with its GB 11643 check digit (written here, not taken from the engine). */
+function residentId(n: number): string {
+  const body = `371302${String(19500101 + (n % 9000))}${String(n % 1000).padStart(3, '0')}`.slice(0, 17).padEnd(17, '0');
+  const sum = ID_WEIGHTS.reduce((acc, w, i) => acc + w * Number(body[i]), 0);
+  return body + '10X98765432'[sum % 11];
+}
+
+const INPATIENT = MED_TYPES.filter((m) => m.kind === 'inpatient').map((m) => m.code);
+const CHRONIC = MED_TYPES.filter((m) => m.kind === 'chronic_outpatient').map((m) => m.code);
+const UNSETTLED = MED_TYPES.filter((m) => m.kind === null).map((m) => m.code);
+
+/**
+ * A generated spec ledger rewritten under the platform's names: setl_time in every form (and broken
+ * ones), every med_type group (and unknown codes, Chinese names), certnos good, empty, with a bad check
+ * digit, changed for a person, or shared by two persons; duplicates and unreadable rows.
+ */
+function exportOf(seed: number, n: number, o: { cityColumn: boolean; categoryHeader: string }): string {
+  const rnd = mulberry32(seed * 7919);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
+  const [head, ...lines] = generateLedger(seed, n).trimEnd().split('\n');
+  const cols = head.split(',');
+  const at = (cells: string[], c: string) => cells[cols.indexOf(c)];
+  const persons = new Map<string, number>();
+  const header = ['setl_id', 'psn_no', 'certno', ...(o.cityColumn ? ['city'] : []), o.categoryHeader, 'med_type', 'setl_time', 'medfee_sumamt', 'inscp_scp_amt', 'hifp_pay'];
+  const out = [header.join(',')];
+  for (const line of lines) {
+    const c = line.split(',');
+    if (c.length !== cols.length) continue; // a quoted cell: leave it out
+    const person = at(c, 'person_id');
+    if (!persons.has(person)) persons.set(person, persons.size);
+    const p = persons.get(person)!;
+    const kind = at(c, 'kind');
+    const r = rnd();
+    let med = kind === 'inpatient' ? pick(INPATIENT) : kind === 'chronic_outpatient' ? pick(CHRONIC) : pick(['15', ...INPATIENT]);
+    if (r < 0.02) med = pick(UNSETTLED);
+    else if (r < 0.03) med = pick(['99', '9903', '']);
+    else if (r < 0.05 && kind === 'inpatient') med = '普通住院';
+    const date = at(c, 'date');
+    const t = rnd();
+    const time = t < 0.3 ? date : t < 0.6 ? `${date} 10:22:33` : t < 0.8 ? `${date}T08:05` : t < 0.97 ? `${date}T23:59:59.123` : pick([`${date} 24:00:00`, `${date}Z`, date.replace(/-/g, '/')]);
+    const q = rnd();
+    let cert = residentId(p);
+    if (q < 0.1) cert = '';
+    else if (q < 0.12) cert = cert.slice(0, 17) + (cert[17] === '0' ? '1' : '0'); // bad check digit
+    else if (q < 0.14) cert = residentId(p + 1); // another person's
+    else if (q < 0.16) cert = residentId(p + 50000); // changed for this person
+    else if (q < 0.17) cert = cert.toLowerCase().replace(/^(.{17})X$/, '$1x');
+    else if (q < 0.18) cert = 'H12345678'; // not a resident ID: not checked
+    const cells = [at(c, 'claim_id'), person, cert, ...(o.cityColumn ? [at(c, 'city')] : []), at(c, 'category'), med, time, at(c, 'total'), at(c, 'compliant'), at(c, 'basic_paid')];
+    out.push(cells.join(','));
+    const d = rnd();
+    if (d < 0.02) out.push(cells.join(',')); // a duplicate setl_id
+    else if (d < 0.03) out.push(cells.slice(0, 4).join(',')); // too few cells
+  }
+  return out.join('\n') + '\n';
+}
+
+describe('the fixtures', () => {
+  const exportCsv = fs.readFileSync(path.join(FIX, 'export.csv'), 'utf8');
+  const specCsv = fs.readFileSync(path.join(FIX, 'spec.csv'), 'utf8');
+
+  test.each(['spec', 'nhsa'] as const)('export.csv and spec.csv, results under the %s names', (format) => {
+    const nhsa = expectSame(exportCsv, {}, format);
+    expectSame(specCsv, {}, format);
+    expect(nhsa.results.split('\n').length).toBeGreaterThan(15);
+  });
+
+  test('the export with its rows broken: rejected rows as the row path rejects them', () => {
+    const lines = exportCsv.trimEnd().split('\n');
+    const broken = [
+      ...lines,
+      lines[3].replace(/,21,/, ',15,'),
+      lines[4].replace(/,\d{4}-\d\d-\d\d[ T][^,]*,/, ',2023-02-30 10:00,'),
+      lines[5].replace(/^S\d+/, 'S-NEW').replace(/,(\d{17})(\d),/, (_m, b: string, d: string) => `,${b}${d === '0' ? '1' : '0'},`),
+      lines[1], // a duplicate setl_id
+      lines[2].replace(/,14,/, ',77,'),
+      '"S-open,P1',
+    ].join('\n') + '\n';
+    const want = expectSame(broken, {}, 'nhsa');
+    expect(want.rejected.split('\n').length).toBeGreaterThan(6);
+  });
+});
+
+describe('generated exports', () => {
+  test.each([1, 2, 3])('seed %i: a city column and a category header', (seed) => {
+    const text = exportOf(seed, 1500, { cityColumn: true, categoryHeader: 'category' });
+    const want = expectSame(text, {}, 'nhsa');
+    expect(want.rejected).toMatch(/校验位不符/);
+    expect(want.rejected).toMatch(/在前面行属于另一人员编号/);
+    expect(want.rejected).toMatch(/本行为/);
+    expect(want.rejected).toMatch(/不在可识别的代码表中/);
+    expect(want.rejected).toMatch(/不是本产品结算的类别/);
+    expect(want.rejected).toMatch(/setl_time/);
+    expect(want.rejected).toMatch(/重复/);
+    expect(want.results.split('\n').length).toBeGreaterThan(1000);
+    expectSame(text, {}, 'spec');
+  });
+
+  test.each(['linyi', '六安市', 'xixiu'])('--city %s for an export without a city column, --category-column', (city) => {
+    const id = { linyi: 'linyi', 六安市: 'luan', xixiu: 'xixiu' }[city]!;
+    const full = exportOf(11, 2000, { cityColumn: true, categoryHeader: '困难类别' });
+    // keep the city's rows, then drop the city column (the fourth)
+    const text = full.trimEnd().split('\n').filter((l, i) => i === 0 || l.split(',')[3] === id).map((l) => l.split(',').filter((_, i) => i !== 3).join(',')).join('\n') + '\n';
+    expect(text.split('\n').length).toBeGreaterThan(200);
+    expectSame(text, { city }, 'nhsa');
+    expectSame(text, { city, categoryColumn: '困难类别' }, 'spec');
+    // the category under its own header, named by the option
+    const renamed = text.replace(/^([^\n]*)困难类别/, '$1mams_class');
+    expectSame(renamed, { city, categoryColumn: 'MAMS_Class' }, 'nhsa');
+  });
+
+  test('the spec\'s names with --city or --category-column, and --format nhsa on a spec ledger', () => {
+    const spec = generateLedger(4, 1500);
+    const [head, ...lines] = spec.trimEnd().split('\n');
+    const cityAt = head.split(',').indexOf('city');
+    const linyi = [head, ...lines.filter((l) => l.split(',')[cityAt] === 'linyi')].map((l) => l.split(',').filter((_, i) => i !== cityAt).join(',')).join('\n') + '\n';
+    expectSame(linyi, { city: '临沂' }, 'spec');
+    expectSame(spec.replace(/^([^\n]*)category/, '$1kind_of_person'), { categoryColumn: 'kind_of_person' }, 'nhsa');
+    expectSame(spec, {}, 'nhsa');
+  });
+
+  test('a header the plan refuses fails alike on both paths (no category, mixed names, city twice)', () => {
+    const text = exportOf(5, 50, { cityColumn: true, categoryHeader: 'category' });
+    const cases: [string, LedgerHeaderOptions][] = [
+      [text.replace(/^([^\n]*)category/, '$1notes'), {}],
+      [text.replace(/^setl_id/, 'claim_id'), {}],
+      [text, { city: 'linyi' }],
+      [text, { categoryColumn: 'nowhere' }],
+      [text.replace(/^([^\n]*),city/, '$1,place'), {}],
+    ];
+    for (const [t, opts] of cases) {
+      const want = thrown(() => viaRows(t, opts, 'nhsa'));
+      expect(want).toBeDefined();
+      expect(thrown(() => viaColumns(t, opts, 'nhsa'))).toBe(want);
+    }
+  });
+
+  test.each([7, 8])('seed %i in partitions: the splitter maps every row once (certnos across persons), partitions settle spec records', async (seed) => {
+    const text = exportOf(seed, 1500, { cityColumn: true, categoryHeader: 'category' });
+    await expectSameInParts(text, {}, 'nhsa');
+    await expectSameInParts(text, {}, 'spec');
+    const linyi = text.trimEnd().split('\n').filter((l, i) => i === 0 || l.split(',')[3] === 'linyi').map((l) => l.split(',').filter((_, i) => i !== 3).join(',')).join('\n') + '\n';
+    // a county column carried to the partitions; the category under a Chinese header
+    const counties = ['兰山区', ' 罗庄区 ', '"河东区,东"', ''];
+    const withCounty = linyi.trimEnd().split('\n').map((l, i) => {
+      const c = l.split(',');
+      c.splice(3, 0, i === 0 ? 'county' : counties[i % counties.length]);
+      return c.join(',');
+    }).join('\n').replace(/^([^\n]*),category,/, '$1,人员类别,') + '\n';
+    await expectSameInParts(withCounty, { city: 'linyi' }, 'nhsa');
+  });
+
+  test('a roster under a plan, and a platform export without a format, are handed back (BulkUnsupported)', () => {
+    const text = exportOf(6, 50, { cityColumn: true, categoryHeader: 'category' });
+    const roster = new BulkLedger(book, { format: 'spec', roster: { index: {} } as never });
+    expect(() => roster.push(enc.encode(text))).toThrow(new BulkUnsupported("the national platform's column names with a roster"));
+    // without a format: the shells' default (the platform's names) is theirs to choose
+    expect(() => new BulkLedger(book).push(enc.encode(text))).toThrow(new BulkUnsupported("the national platform's column names"));
+  });
+});

@@ -1,0 +1,89 @@
+// NDJSON bodies on the columnar ledger (engine/ledger/ndjson.ts NdjsonFeed): the same results,
+// rejected rows (line numbers and reasons) and summary as the row path (functions/body.ts ndjsonRows
+// + settleLedger), on generated ledgers written as NDJSON with broken, blank and awkward lines.
+import { defaultBook, settleLedger, resultsTable, rejectedTable, toCsv, summaryText, type LedgerRow } from '../../engine';
+import { BulkLedger } from '../../engine/ledger/bulk';
+import { NdjsonFeed } from '../../engine/ledger/ndjson';
+import { ndjsonRows, textLines } from '../../functions/body';
+import { generateLedger, mulberry32 } from '../oracle/gen-ledger';
+import { withBadRows } from '../bulk/ledgers';
+
+const book = defaultBook();
+const dec = new TextDecoder();
+
+async function* once(text: string) {
+  yield text;
+}
+
+async function viaRows(text: string) {
+  const rows: LedgerRow[] = [];
+  for await (const r of ndjsonRows(once(text))) rows.push(r);
+  const outcome = settleLedger(book, rows);
+  return { results: toCsv(resultsTable(outcome)), rejected: toCsv(rejectedTable(outcome)), summary: summaryText(outcome) };
+}
+
+async function viaColumns(text: string) {
+  const ledger = new BulkLedger(book);
+  const feed = new NdjsonFeed(ledger);
+  for await (const { line, text: t } of textLines(once(text))) feed.line(t, line);
+  ledger.end();
+  const parts: string[] = [];
+  ledger.writeResults((b) => parts.push(dec.decode(b)), 4096);
+  const outcome = ledger.outcome();
+  return { results: parts.join(''), rejected: toCsv(rejectedTable(outcome)), summary: summaryText(outcome) };
+}
+
+/** A CSV ledger (cells split on commas; quoted lines left as they are, broken) as NDJSON lines. */
+function ndjsonOf(csv: string, seed: number): string {
+  const rnd = mulberry32(seed);
+  const [head, ...lines] = csv.trimEnd().split('\n');
+  const cols = head.split(',');
+  const out: string[] = [];
+  for (const l of lines) {
+    const cells = l.split(',');
+    const obj: Record<string, unknown> = {};
+    cols.forEach((c, i) => {
+      if (cells[i] !== undefined && !(cells[i] === '' && rnd() < 0.5)) obj[c] = cells[i];
+    });
+    const r = rnd();
+    if (r < 0.1 && /^\d+(\.\d+)?$/.test(String(obj.total))) obj.total = Number(obj.total); // a number
+    else if (r < 0.12) obj.CLAIM_ID = obj.claim_id, delete obj.claim_id; // a key as typed
+    else if (r < 0.13) obj.notes = 'extra, "quoted"\nkey';
+    else if (r < 0.14) obj.person_id = `${String(obj.person_id)},"x"\r\ny`;
+    else if (r < 0.15) obj.total = { yuan: 1 };
+    else if (r < 0.16) obj.basic_paid = null;
+    else if (r < 0.17) obj.compliant = true;
+    let line = JSON.stringify(obj);
+    const b = rnd();
+    if (b < 0.01) line = line.slice(0, -3); // not JSON
+    else if (b < 0.015) line = '[1,2]';
+    else if (b < 0.02) line = '{"__proto__": {"x": 1}}';
+    else if (b < 0.03) line = '   ';
+    else if (b < 0.04) line += '\r';
+    else if (b < 0.05) out.push(line); // a duplicate claim_id
+    out.push(line);
+  }
+  return out.join('\n') + (rnd() < 0.5 ? '\n' : '');
+}
+
+describe('NDJSON on the columnar ledger equals ndjsonRows + settleLedger', () => {
+  test.each([1, 2, 3])('generated ledger %i with bad rows and bad lines', async (seed) => {
+    const text = ndjsonOf(withBadRows(generateLedger(seed, 2000), seed), seed);
+    const want = await viaRows(text);
+    expect(want.rejected).toMatch(/不是有效的 JSON/);
+    expect(want.rejected).toMatch(/须为 JSON 对象/);
+    expect(want.rejected).toMatch(/须为文本或数字/);
+    expect(want.rejected).toMatch(/重复/);
+    expect(want.results.split('\n').length).toBeGreaterThan(1000);
+    const got = await viaColumns(text);
+    expect(got.results).toBe(want.results);
+    expect(got.rejected).toBe(want.rejected);
+    expect(got.summary).toBe(want.summary);
+  });
+
+  test('only blank lines: an empty ledger; only bad lines: every one rejected', async () => {
+    await expect(viaColumns('\n  \n\n')).rejects.toThrow(/输入文件为空/);
+    const bad = '{"claim_id": 1\n[]\n\n{"claim_id": "C1", "total": [1]}\n';
+    expect(await viaColumns(bad)).toEqual(await viaRows(bad));
+  });
+});
