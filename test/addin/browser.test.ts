@@ -1,6 +1,6 @@
 /// <reference lib="dom" />
-// The built bundle in headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core),
-// outside Excel: the task pane renders, Office.onReady resolves (host null), the functions registered
+// The built bundle in headless Chromium (Debian's /usr/bin/chromium, or the one from the npm package
+// @sparticuz/chromium where Debian's is absent: see chromium.ts; driven by playwright-core), outside Excel: the task pane renders, Office.onReady resolves (host null), the functions registered
 // through CustomFunctions.associate compute the spec's section 9 example, and a screenshot is saved
 // to out/addin-taskpane.png. The office.js CDN URL is routed to node_modules/@microsoft/office-js;
 // every other request outside https://localhost:3000 is refused (no network).
@@ -8,8 +8,8 @@ import { existsSync, mkdirSync, readFileSync } from 'fs';
 import { join, normalize } from 'path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { ensureBuilt, ROOT, DIST } from './build';
+import { chromiumLaunch } from './chromium';
 
-const CHROMIUM = process.env.YIBAO_CHROMIUM || '/usr/bin/chromium';
 const OFFICE_DIST = join(ROOT, 'node_modules', '@microsoft', 'office-js', 'dist');
 const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.json': 'application/json', '.css': 'text/css', '.png': 'image/png', '.xml': 'application/xml' };
 
@@ -26,12 +26,11 @@ function serveFrom(dir: string, rel: string) {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium is not installed at ${CHROMIUM}: the add-in's browser test needs it. Install it with: apt-get update && apt-get install -y chromium`);
-  }
   ensureBuilt();
+  const { executablePath, env } = chromiumLaunch();
   browser = await chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath,
+    env,
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
