@@ -2,15 +2,14 @@
 // The built bundle in headless Chromium (Debian's /usr/bin/chromium, or the one from the npm package
 // @sparticuz/chromium where Debian's is absent: see chromium.ts; driven by playwright-core), outside Excel: the task pane renders, Office.onReady resolves (host null), the functions registered
 // through CustomFunctions.associate compute the spec's section 9 example, and a screenshot is saved
-// to out/addin-taskpane.png. The office.js CDN URL is routed to node_modules/@microsoft/office-js;
-// every other request outside https://localhost:3000 is refused (no network).
+// to out/addin-taskpane.png. office.js comes from the built folder (office-js/, copied from the
+// package): every request outside https://localhost:3000 is refused, the CDN included (no network).
 import { existsSync, mkdirSync, readFileSync } from 'fs';
 import { join, normalize } from 'path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { ensureBuilt, ROOT, DIST } from './build';
 import { chromiumLaunch } from './chromium';
 
-const OFFICE_DIST = join(ROOT, 'node_modules', '@microsoft', 'office-js', 'dist');
 const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.json': 'application/json', '.css': 'text/css', '.png': 'image/png', '.xml': 'application/xml' };
 
 let browser: Browser;
@@ -38,8 +37,6 @@ beforeAll(async () => {
   await context.route('**/*', (route) => {
     const url = route.request().url();
     if (url.startsWith('https://localhost:3000/')) return route.fulfill(serveFrom(DIST, url.slice('https://localhost:3000/'.length)));
-    const office = /^https:\/\/appsforoffice\.microsoft\.com\/lib\/1\/hosted\/(.*)$/.exec(url);
-    if (office) return route.fulfill(serveFrom(OFFICE_DIST, office[1]));
     refused.push(url);
     return route.abort();
   });
