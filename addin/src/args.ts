@@ -51,13 +51,6 @@ export function dateArg(v: unknown): string | undefined {
   throw new YibaoError(`日期须为 YYYY-MM-DD 文本或 Excel 日期，不能是 ${String(v)}`, `date must be YYYY-MM-DD text or an Excel date, not ${String(v)}`, 'date');
 }
 
-/** An optional scenario name. */
-export function scenarioArg(v: unknown): string | undefined {
-  if (isEmpty(v)) return undefined;
-  if (typeof v !== 'string') throw new YibaoError('情景名须为文本', 'a scenario name must be text', 'scenario');
-  return v.trim();
-}
-
 /** A year as a whole number (2022 or "2022"). */
 export function yearArg(v: unknown): number {
   if (isEmpty(v)) throw new YibaoError('年度为空', 'year is empty', 'year');

@@ -1,20 +1,12 @@
 // The YIBAO custom functions. functions.json is generated from the JSDoc below at build time
 // (custom-functions-metadata-plugin), which also appends the CustomFunctions.associate calls to this
 // file. Descriptions are Chinese first with English beside. Every function runs the shared engine
-// locally: no network. Omitted optional arguments arrive as null.
+// locally: no network. Omitted optional arguments arrive as null. `scenario` is a saved scenario's
+// name, "name=value; …" text or a range of (parameter, value) rows (whatif.ts).
 import './shim';
 import { guard, guardAsync } from './errors';
-import { scenarioArg } from './args';
-import { scenariosReady, getScenario } from './scenarios';
+import { scenarioFor } from './whatif';
 import * as calc from './calc';
-import type { Scenario } from '../../engine';
-
-async function scenarioNamed(v: unknown): Promise<Scenario | undefined> {
-  const name = scenarioArg(v);
-  if (name === undefined) return undefined;
-  await scenariosReady();
-  return getScenario(name);
-}
 
 /**
  * 医疗救助：对经基本医保、大病保险后的政策范围内自付金额计算医疗救助（单次结算，年内无此前费用）。Medical assistance on the compliant out-of-pocket amount left after basic and critical-illness insurance (one claim, nothing earlier in the year).
@@ -23,11 +15,11 @@ async function scenarioNamed(v: unknown): Promise<Scenario | undefined> {
  * @param category 类别，如 低保、特困人员、2 Category as typed (name, id or MAMS number)
  * @param city 城市，如 临沂、六安、西秀、371300 City
  * @param [date] 结算日期 YYYY-MM-DD，默认今天 Settlement date (default: today)
- * @param [scenario] 本工作簿中保存的情景名 Name of a scenario saved in this workbook
+ * @param [scenario] 情景：工作簿中保存的情景名，或“参数=值; 参数=值”，或（参数, 值）两列区域 Scenario: a saved name, "name=value; …" text, or a range of (parameter, value) rows
  * @returns 医疗救助金额（元）Assistance paid (yuan)
  */
-export async function assist(amount: any, category: any, city: any, date?: any, scenario?: any): Promise<number> {
-  return guardAsync(async () => calc.tier('assistance', amount, category, city, date, await scenarioNamed(scenario)));
+export async function assist(amount: any, category: any, city: any, date?: any, scenario?: any[][]): Promise<number> {
+  return guardAsync(async () => calc.tier('assistance', amount, category, city, date, await scenarioFor(scenario, city)));
 }
 
 /**
@@ -37,11 +29,11 @@ export async function assist(amount: any, category: any, city: any, date?: any, 
  * @param category 类别，如 低保、普通居民 Category as typed
  * @param city 城市 City
  * @param [date] 结算日期 YYYY-MM-DD，默认今天 Settlement date (default: today)
- * @param [scenario] 情景名 Scenario name
+ * @param [scenario] 情景：工作簿中保存的情景名，或“参数=值; 参数=值”，或（参数, 值）两列区域 Scenario: a saved name, "name=value; …" text, or a range of (parameter, value) rows
  * @returns 大病保险支付（元）Critical-illness insurance paid (yuan)
  */
-export async function critical(amount: any, category: any, city: any, date?: any, scenario?: any): Promise<number> {
-  return guardAsync(async () => calc.tier('critical', amount, category, city, date, await scenarioNamed(scenario)));
+export async function critical(amount: any, category: any, city: any, date?: any, scenario?: any[][]): Promise<number> {
+  return guardAsync(async () => calc.tier('critical', amount, category, city, date, await scenarioFor(scenario, city)));
 }
 
 /**
@@ -51,11 +43,11 @@ export async function critical(amount: any, category: any, city: any, date?: any
  * @param category 类别 Category as typed
  * @param city 城市 City
  * @param [date] 结算日期 YYYY-MM-DD，默认今天 Settlement date (default: today)
- * @param [scenario] 情景名 Scenario name
+ * @param [scenario] 情景：工作簿中保存的情景名，或“参数=值; 参数=值”，或（参数, 值）两列区域 Scenario: a saved name, "name=value; …" text, or a range of (parameter, value) rows
  * @returns 再救助金额（元）Re-assistance paid (yuan)
  */
-export async function reassist(amount: any, category: any, city: any, date?: any, scenario?: any): Promise<number> {
-  return guardAsync(async () => calc.tier('reassist', amount, category, city, date, await scenarioNamed(scenario)));
+export async function reassist(amount: any, category: any, city: any, date?: any, scenario?: any[][]): Promise<number> {
+  return guardAsync(async () => calc.tier('reassist', amount, category, city, date, await scenarioFor(scenario, city)));
 }
 
 /**
@@ -67,22 +59,22 @@ export async function reassist(amount: any, category: any, city: any, date?: any
  * @param [basicPaid] 基本医保已支付（元；省略则按政策计算）Basic insurance already paid (yuan; omitted: computed)
  * @param [total] 医疗总费用（元；省略则等于合规费用）Total cost (yuan; omitted: equal to compliant)
  * @param [date] 结算日期 YYYY-MM-DD，默认今天 Settlement date (default: today)
- * @param [scenario] 情景名 Scenario name
+ * @param [scenario] 情景：工作簿中保存的情景名，或“参数=值; 参数=值”，或（参数, 值）两列区域 Scenario: a saved name, "name=value; …" text, or a range of (parameter, value) rows
  * @returns 一行六列 One row of six amounts
  */
-export async function settle(compliant: any, category: any, city: any, basicPaid?: any, total?: any, date?: any, scenario?: any): Promise<number[][]> {
-  return guardAsync(async () => calc.settleRow(compliant, category, city, basicPaid, total, date, await scenarioNamed(scenario)));
+export async function settle(compliant: any, category: any, city: any, basicPaid?: any, total?: any, date?: any, scenario?: any[][]): Promise<number[][]> {
+  return guardAsync(async () => calc.settleRow(compliant, category, city, basicPaid, total, date, await scenarioFor(scenario, city)));
 }
 
 /**
  * 结算台账：整块费用区域（含表头）按人按年累计起付线和限额结算，逐行输出，被拒绝的行在原位置说明原因。A range of claims (header row included) settled with year-to-date deductibles and caps per person; one output row per input row, rejected rows explained in place.
  * @customfunction LEDGER
  * @param claims 费用区域，首行为表头 claim_id,person_id,category,city,date,kind,hospital_level,total,compliant,basic_paid Claims range with header
- * @param [scenario] 情景名 Scenario name
+ * @param [scenario] 情景：工作簿中保存的情景名，或“参数=值; 参数=值”，或（参数, 值）两列区域 Scenario: a saved name, "name=value; …" text, or a range of (parameter, value) rows
  * @returns 与输入逐行对应的结果 Results row by row
  */
-export async function ledger(claims: any[][], scenario?: any): Promise<any[][]> {
-  return guardAsync(async () => calc.ledger(claims, await scenarioNamed(scenario)));
+export async function ledger(claims: any[][], scenario?: any[][]): Promise<any[][]> {
+  return guardAsync(async () => calc.ledger(claims, await scenarioFor(scenario)));
 }
 
 /**
@@ -92,11 +84,11 @@ export async function ledger(claims: any[][], scenario?: any): Promise<any[][]> 
  * @param city 城市 City
  * @param year 参保年度，如 2022 Benefit year
  * @param [fund] 资金：资助（默认）、医疗救助基金、县级财政、个人、缴费标准 Fund: subsidy (default), assistance, county, individual, contribution
- * @param [scenario] 情景名 Scenario name
+ * @param [scenario] 情景：工作簿中保存的情景名，或“参数=值; 参数=值”，或（参数, 值）两列区域 Scenario: a saved name, "name=value; …" text, or a range of (parameter, value) rows
  * @returns 金额（元）Amount (yuan)
  */
-export async function subsidy(category: any, city: any, year: any, fund?: any, scenario?: any): Promise<number> {
-  return guardAsync(async () => calc.subsidy(category, city, year, fund, await scenarioNamed(scenario)));
+export async function subsidy(category: any, city: any, year: any, fund?: any, scenario?: any[][]): Promise<number> {
+  return guardAsync(async () => calc.subsidy(category, city, year, fund, await scenarioFor(scenario, city)));
 }
 
 /**
@@ -118,11 +110,11 @@ export function warn(oop: any, category: any, city: any, date?: any): boolean {
  * @param city 城市 City
  * @param name 参数名，如 assistance.dibao.rate Parameter name
  * @param [date] 日期 YYYY-MM-DD，默认今天 Date (default: today)
- * @param [scenario] 情景名 Scenario name
+ * @param [scenario] 情景：工作簿中保存的情景名，或“参数=值; 参数=值”，或（参数, 值）两列区域 Scenario: a saved name, "name=value; …" text, or a range of (parameter, value) rows
  * @returns 值、状态、出处、生效日期 Value, status, source, effective date
  */
-export async function param(city: any, name: any, date?: any, scenario?: any): Promise<any[][]> {
-  return guardAsync(async () => calc.param(city, name, date, await scenarioNamed(scenario)));
+export async function param(city: any, name: any, date?: any, scenario?: any[][]): Promise<any[][]> {
+  return guardAsync(async () => calc.param(city, name, date, await scenarioFor(scenario, city)));
 }
 
 /**
@@ -133,11 +125,11 @@ export async function param(city: any, name: any, date?: any, scenario?: any): P
  * @param city 城市 City
  * @param [basicPaid] 基本医保已支付（元）Basic insurance already paid (yuan)
  * @param [date] 结算日期 YYYY-MM-DD，默认今天 Settlement date (default: today)
- * @param [scenario] 情景名 Scenario name
+ * @param [scenario] 情景：工作簿中保存的情景名，或“参数=值; 参数=值”，或（参数, 值）两列区域 Scenario: a saved name, "name=value; …" text, or a range of (parameter, value) rows
  * @returns 说明（一列）Explanation (one column)
  */
-export async function explain(compliant: any, category: any, city: any, basicPaid?: any, date?: any, scenario?: any): Promise<string[][]> {
-  return guardAsync(async () => calc.explain(compliant, category, city, basicPaid, date, await scenarioNamed(scenario)));
+export async function explain(compliant: any, category: any, city: any, basicPaid?: any, date?: any, scenario?: any[][]): Promise<string[][]> {
+  return guardAsync(async () => calc.explain(compliant, category, city, basicPaid, date, await scenarioFor(scenario, city)));
 }
 
 /**

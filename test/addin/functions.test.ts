@@ -1,9 +1,11 @@
 // The YIBAO custom functions called directly, as Excel would call them (omitted arguments are null),
 // with a CustomFunctions shim. Expected amounts are worked by hand from the spec (sections 2, 5, 9).
-import { excelErrorOf, chineseFirst, ShimError } from './shim';
-import * as F from '../../addin/src/functions';
+import { excelErrorOf, chineseFirst, ShimError, type ExcelCalls } from './shim';
+import * as Functions from '../../addin/src/functions';
 import { saveScenario, resetScenarios } from '../../addin/src/scenarios';
 import { serialToIso } from '../../addin/src/args';
+
+const F = Functions as unknown as ExcelCalls<typeof Functions>;
 
 const D = '2022-06-01';
 const HEADER = ['claim_id', 'person_id', 'category', 'city', 'date', 'kind', 'hospital_level', 'total', 'compliant', 'basic_paid'];

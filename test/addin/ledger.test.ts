@@ -6,12 +6,15 @@ import './shim';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as F from '../../addin/src/functions';
+import type { ExcelCalls } from './shim';
+import * as Functions from '../../addin/src/functions';
 import { LEDGER_COLUMNS } from '../../addin/src/calc';
 import { localTotals, addUp } from '../../addin/src/taskpane/chart';
 import { rawCsvCell } from '../../addin/src/ledger';
 import { BulkLedger } from '../../engine/bulk/ledger';
 import { defaultBook, readCsv, resultCells, settleLedger, tableLedgerRows, csvLedgerRows, type LedgerOutcome, type LedgerRow } from '../../engine';
+
+const F = Functions as unknown as ExcelCalls<typeof Functions>;
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { generate } = require('../../bench/gen.js') as { generate: (file: string, n: number, seed?: number) => number };
 

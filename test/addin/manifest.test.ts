@@ -113,6 +113,10 @@ test('functions.json is generated (never committed) with the ten YIBAO functions
   }
   const settle = meta.functions.find((f) => f.id === 'SETTLE')!;
   expect(settle.parameters.map((p) => `${p.name}${p.optional ? '?' : ''}`)).toEqual(['compliant', 'category', 'city', 'basicPaid?', 'total?', 'date?', 'scenario?']);
+  // A scenario can be a range of (parameter, value) rows: Excel passes a range only to a matrix parameter.
+  const scenarioParams = meta.functions.flatMap((f) => f.parameters.filter((p) => p.name === 'scenario').map((p) => [f.id, (p as { dimensionality?: string }).dimensionality]));
+  expect(scenarioParams).toHaveLength(8);
+  for (const [id, dim] of scenarioParams) expect(`${id} ${dim}`).toBe(`${id} matrix`);
   const bundle = readFileSync(join(DIST, 'functions.js'), 'utf8');
   for (const f of meta.functions) expect(bundle).toContain(`associate("${f.id}"`);
   const tracked = execFileSync('git', ['ls-files', 'addin', 'manifest.xml'], { cwd: ROOT }).toString();
