@@ -7,7 +7,7 @@ import {
   defaultBook, settleOne, tierOn, warningFor, parameterTable, categoriesOf, subsidyFor, resolveCity, resolveCategory,
   explainLines, statusZh, YibaoError, normalizeName, type Scenario,
 } from '../../engine';
-import { settleRange } from './ledger';
+import { settleRange, rangeHeader } from './ledger';
 import { amountArg, optionalAmountArg, nameArg, dateArg, yearArg, cellText, isEmpty } from './args';
 
 export type Spill = (string | number | boolean)[][];
@@ -83,7 +83,7 @@ export function ledger(claims: unknown, scenario?: Scenario): Spill {
   }
   const range = claims as unknown[][];
   refuseGarbled(range);
-  const header = range[0].map((c) => (isEmpty(c) ? '' : String(c)));
+  const header = rangeHeader(range[0].map((c) => (isEmpty(c) ? '' : c)));
   // Trailing empty header cells (a selection wider than the table) are not columns.
   let width = header.length;
   while (width > 0 && header[width - 1] === '') width--;

@@ -1,12 +1,23 @@
 // The YIBAO custom functions. functions.json is generated from the JSDoc below at build time
 // (custom-functions-metadata-plugin), which also appends the CustomFunctions.associate calls to this
 // file. Descriptions are Chinese first with English beside. Every function runs the shared engine
-// locally: no network. Omitted optional arguments arrive as null. `scenario` is a saved scenario's
+// locally: no network. Omitted optional arguments arrive as null. Amounts, categories, cities, dates
+// and years stay `any`: typed as numbers, Excel would turn an empty cell into 0, and an empty amount
+// must be an error, never a zero; a category or city is text or a number (MAMS class, city code). `scenario` is a saved scenario's
 // name, "name=value; …" text or a range of (parameter, value) rows (whatif.ts).
 import './shim';
 import { guard, guardAsync } from './errors';
 import { scenarioFor } from './whatif';
+import { workbookReady } from './workbook';
 import * as calc from './calc';
+
+/** Run fn once the workbook's date system and year are known (dates depend on them), errors as Excel's. */
+function inWorkbook<T>(fn: () => Promise<T>): Promise<T> {
+  return guardAsync(async () => {
+    await workbookReady();
+    return fn();
+  });
+}
 
 /**
  * 医疗救助：对经基本医保、大病保险后的政策范围内自付金额计算医疗救助（单次结算，年内无此前费用）。Medical assistance on the compliant out-of-pocket amount left after basic and critical-illness insurance (one claim, nothing earlier in the year).
@@ -14,12 +25,12 @@ import * as calc from './calc';
  * @param amount 经基本医保和大病保险后的合规自付金额（元）Compliant out-of-pocket after basic and critical insurance (yuan)
  * @param category 类别，如 低保、特困人员、2 Category as typed (name, id or MAMS number)
  * @param city 城市，如 临沂、六安、西秀、371300 City
- * @param [date] 结算日期 YYYY-MM-DD，默认今天 Settlement date (default: today)
+ * @param [date] 日期：2022-06-01、2022/6/1、2022年6月1日或日期单元格；省略为工作簿年度的 12 月 31 日 Date: text or a date cell; omitted, 31 December of the workbook's year
  * @param [scenario] 情景：工作簿中保存的情景名，或“参数=值; 参数=值”，或（参数, 值）两列区域 Scenario: a saved name, "name=value; …" text, or a range of (parameter, value) rows
  * @returns 医疗救助金额（元）Assistance paid (yuan)
  */
 export async function assist(amount: any, category: any, city: any, date?: any, scenario?: any[][]): Promise<number> {
-  return guardAsync(async () => calc.tier('assistance', amount, category, city, date, await scenarioFor(scenario, city)));
+  return inWorkbook(async () => calc.tier('assistance', amount, category, city, date, await scenarioFor(scenario, city)));
 }
 
 /**
@@ -28,12 +39,12 @@ export async function assist(amount: any, category: any, city: any, date?: any, 
  * @param amount 经基本医保后的合规自付金额（元）Compliant out-of-pocket after basic insurance (yuan)
  * @param category 类别，如 低保、普通居民 Category as typed
  * @param city 城市 City
- * @param [date] 结算日期 YYYY-MM-DD，默认今天 Settlement date (default: today)
+ * @param [date] 日期：2022-06-01、2022/6/1、2022年6月1日或日期单元格；省略为工作簿年度的 12 月 31 日 Date: text or a date cell; omitted, 31 December of the workbook's year
  * @param [scenario] 情景：工作簿中保存的情景名，或“参数=值; 参数=值”，或（参数, 值）两列区域 Scenario: a saved name, "name=value; …" text, or a range of (parameter, value) rows
  * @returns 大病保险支付（元）Critical-illness insurance paid (yuan)
  */
 export async function critical(amount: any, category: any, city: any, date?: any, scenario?: any[][]): Promise<number> {
-  return guardAsync(async () => calc.tier('critical', amount, category, city, date, await scenarioFor(scenario, city)));
+  return inWorkbook(async () => calc.tier('critical', amount, category, city, date, await scenarioFor(scenario, city)));
 }
 
 /**
@@ -42,12 +53,12 @@ export async function critical(amount: any, category: any, city: any, date?: any
  * @param amount 经基本医保、大病保险、医疗救助后的合规自付金额（元）Compliant out-of-pocket after the three tiers (yuan)
  * @param category 类别 Category as typed
  * @param city 城市 City
- * @param [date] 结算日期 YYYY-MM-DD，默认今天 Settlement date (default: today)
+ * @param [date] 日期：2022-06-01、2022/6/1、2022年6月1日或日期单元格；省略为工作簿年度的 12 月 31 日 Date: text or a date cell; omitted, 31 December of the workbook's year
  * @param [scenario] 情景：工作簿中保存的情景名，或“参数=值; 参数=值”，或（参数, 值）两列区域 Scenario: a saved name, "name=value; …" text, or a range of (parameter, value) rows
  * @returns 再救助金额（元）Re-assistance paid (yuan)
  */
 export async function reassist(amount: any, category: any, city: any, date?: any, scenario?: any[][]): Promise<number> {
-  return guardAsync(async () => calc.tier('reassist', amount, category, city, date, await scenarioFor(scenario, city)));
+  return inWorkbook(async () => calc.tier('reassist', amount, category, city, date, await scenarioFor(scenario, city)));
 }
 
 /**
@@ -58,12 +69,12 @@ export async function reassist(amount: any, category: any, city: any, date?: any
  * @param city 城市 City
  * @param [basicPaid] 基本医保已支付（元；省略则按政策计算）Basic insurance already paid (yuan; omitted: computed)
  * @param [total] 医疗总费用（元；省略则等于合规费用）Total cost (yuan; omitted: equal to compliant)
- * @param [date] 结算日期 YYYY-MM-DD，默认今天 Settlement date (default: today)
+ * @param [date] 日期：2022-06-01、2022/6/1、2022年6月1日或日期单元格；省略为工作簿年度的 12 月 31 日 Date: text or a date cell; omitted, 31 December of the workbook's year
  * @param [scenario] 情景：工作簿中保存的情景名，或“参数=值; 参数=值”，或（参数, 值）两列区域 Scenario: a saved name, "name=value; …" text, or a range of (parameter, value) rows
  * @returns 一行六列 One row of six amounts
  */
 export async function settle(compliant: any, category: any, city: any, basicPaid?: any, total?: any, date?: any, scenario?: any[][]): Promise<number[][]> {
-  return guardAsync(async () => calc.settleRow(compliant, category, city, basicPaid, total, date, await scenarioFor(scenario, city)));
+  return inWorkbook(async () => calc.settleRow(compliant, category, city, basicPaid, total, date, await scenarioFor(scenario, city)));
 }
 
 /**
@@ -74,7 +85,7 @@ export async function settle(compliant: any, category: any, city: any, basicPaid
  * @returns 与输入逐行对应的结果 Results row by row
  */
 export async function ledger(claims: any[][], scenario?: any[][]): Promise<any[][]> {
-  return guardAsync(async () => calc.ledger(claims, await scenarioFor(scenario)));
+  return inWorkbook(async () => calc.ledger(claims, await scenarioFor(scenario)));
 }
 
 /**
@@ -87,8 +98,8 @@ export async function ledger(claims: any[][], scenario?: any[][]): Promise<any[]
  * @param [scenario] 情景：工作簿中保存的情景名，或“参数=值; 参数=值”，或（参数, 值）两列区域 Scenario: a saved name, "name=value; …" text, or a range of (parameter, value) rows
  * @returns 金额（元）Amount (yuan)
  */
-export async function subsidy(category: any, city: any, year: any, fund?: any, scenario?: any[][]): Promise<number> {
-  return guardAsync(async () => calc.subsidy(category, city, year, fund, await scenarioFor(scenario, city)));
+export async function subsidy(category: any, city: any, year: any, fund?: string, scenario?: any[][]): Promise<number> {
+  return inWorkbook(async () => calc.subsidy(category, city, year, fund, await scenarioFor(scenario, city)));
 }
 
 /**
@@ -97,11 +108,11 @@ export async function subsidy(category: any, city: any, year: any, fund?: any, s
  * @param oop 个人负担（元）Out-of-pocket (yuan)
  * @param category 类别 Category as typed
  * @param city 城市 City
- * @param [date] 日期 YYYY-MM-DD，默认今天 Date (default: today)
+ * @param [date] 日期：2022-06-01、2022/6/1、2022年6月1日或日期单元格；省略为工作簿年度的 12 月 31 日 Date: text or a date cell; omitted, 31 December of the workbook's year
  * @returns 是否预警 TRUE/FALSE
  */
-export function warn(oop: any, category: any, city: any, date?: any): boolean {
-  return guard(() => calc.warn(oop, category, city, date));
+export async function warn(oop: any, category: any, city: any, date?: any): Promise<boolean> {
+  return inWorkbook(async () => calc.warn(oop, category, city, date));
 }
 
 /**
@@ -109,12 +120,12 @@ export function warn(oop: any, category: any, city: any, date?: any): boolean {
  * @customfunction PARAM
  * @param city 城市 City
  * @param name 参数名，如 assistance.dibao.rate Parameter name
- * @param [date] 日期 YYYY-MM-DD，默认今天 Date (default: today)
+ * @param [date] 日期：2022-06-01、2022/6/1、2022年6月1日或日期单元格；省略为工作簿年度的 12 月 31 日 Date: text or a date cell; omitted, 31 December of the workbook's year
  * @param [scenario] 情景：工作簿中保存的情景名，或“参数=值; 参数=值”，或（参数, 值）两列区域 Scenario: a saved name, "name=value; …" text, or a range of (parameter, value) rows
  * @returns 值、状态、出处、生效日期 Value, status, source, effective date
  */
-export async function param(city: any, name: any, date?: any, scenario?: any[][]): Promise<any[][]> {
-  return guardAsync(async () => calc.param(city, name, date, await scenarioFor(scenario, city)));
+export async function param(city: any, name: string, date?: any, scenario?: any[][]): Promise<any[][]> {
+  return inWorkbook(async () => calc.param(city, name, date, await scenarioFor(scenario, city)));
 }
 
 /**
@@ -124,12 +135,12 @@ export async function param(city: any, name: any, date?: any, scenario?: any[][]
  * @param category 类别 Category as typed
  * @param city 城市 City
  * @param [basicPaid] 基本医保已支付（元）Basic insurance already paid (yuan)
- * @param [date] 结算日期 YYYY-MM-DD，默认今天 Settlement date (default: today)
+ * @param [date] 日期：2022-06-01、2022/6/1、2022年6月1日或日期单元格；省略为工作簿年度的 12 月 31 日 Date: text or a date cell; omitted, 31 December of the workbook's year
  * @param [scenario] 情景：工作簿中保存的情景名，或“参数=值; 参数=值”，或（参数, 值）两列区域 Scenario: a saved name, "name=value; …" text, or a range of (parameter, value) rows
  * @returns 说明（一列）Explanation (one column)
  */
 export async function explain(compliant: any, category: any, city: any, basicPaid?: any, date?: any, scenario?: any[][]): Promise<string[][]> {
-  return guardAsync(async () => calc.explain(compliant, category, city, basicPaid, date, await scenarioFor(scenario, city)));
+  return inWorkbook(async () => calc.explain(compliant, category, city, basicPaid, date, await scenarioFor(scenario, city)));
 }
 
 /**

@@ -136,11 +136,11 @@ describe('subsidy, warning, parameters, categories', () => {
     expect(await F.subsidy('脱贫人口', '西秀', 2021, null, null)).toBe(140);
   });
 
-  test('WARN: Xixiu low-income threshold 4,000, ordinary 10,000', () => {
-    expect(F.warn(4500, '低保', '西秀', D)).toBe(true);
-    expect(F.warn(3999, '低保', '西秀', D)).toBe(false);
-    expect(F.warn(9000, '普通居民', '西秀', D)).toBe(false);
-    expect(F.warn(10001, '普通居民', '西秀', D)).toBe(true);
+  test('WARN: Xixiu low-income threshold 4,000, ordinary 10,000', async () => {
+    expect(await F.warn(4500, '低保', '西秀', D)).toBe(true);
+    expect(await F.warn(3999, '低保', '西秀', D)).toBe(false);
+    expect(await F.warn(9000, '普通居民', '西秀', D)).toBe(false);
+    expect(await F.warn(10001, '普通居民', '西秀', D)).toBe(true);
   });
 
   test('PARAM: value, status, source, effective date', async () => {

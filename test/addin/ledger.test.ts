@@ -104,6 +104,22 @@ test('the national platform\'s column names: answered by the decimal path, as th
   expect(out.slice(1).filter((r) => typeof r[1] === 'number').length).toBeGreaterThan(0);
 });
 
+test('the platform\'s Chinese headers (结算ID, 人员编号 …) give the same answers as its field names, in LEDGER and the pane', async () => {
+  const text = fs.readFileSync(path.join(__dirname, '../../samples/nhsa-export.csv'), 'utf8');
+  const range = textRange(text);
+  const zh: Record<string, string> = {
+    setl_id: '结算ID', psn_no: '人员编号', certno: '证件号码', med_type: '医疗类别', setl_time: '结算时间',
+    medfee_sumamt: '医疗费总额', inscp_scp_amt: '符合政策范围金额', hifp_pay: '基本医疗保险统筹基金支出', city: '城市', category: '类别',
+  };
+  const chinese = [range[0].map((c) => zh[String(c)] ?? c), ...range.slice(1)];
+  expect(chinese[0]).toContain('结算ID');
+  expect(chinese[0].filter((c) => /^[a-z_]+$/.test(String(c)))).toEqual(['insutype']); // a column the ledger ignores
+  const out = await F.ledger(chinese, null);
+  expect(out).toEqual(await F.ledger(range, null));
+  expect(out.slice(1).filter((r) => typeof r[1] === 'number').length).toBeGreaterThan(0);
+  expect(localTotals(chinese)).toEqual(localTotals(range));
+});
+
 test('the task pane\'s totals by category are the sums of the decimal path\'s results, to the fen', () => {
   const range = textRange(generated);
   const outcome = decimalOutcome(range);

@@ -113,6 +113,10 @@ test('functions.json is generated (never committed) with the ten YIBAO functions
   }
   const settle = meta.functions.find((f) => f.id === 'SETTLE')!;
   expect(settle.parameters.map((p) => `${p.name}${p.optional ? '?' : ''}`)).toEqual(['compliant', 'category', 'city', 'basicPaid?', 'total?', 'date?', 'scenario?']);
+  // Typed where Excel's conversion is safe: text for the fund and the parameter name; amounts, dates
+  // and names stay `any` (a number type would turn an empty cell into 0).
+  const typeOf = (id: string, name: string) => (meta.functions.find((f) => f.id === id)!.parameters.find((p) => p.name === name) as { type?: string }).type;
+  expect([typeOf('SUBSIDY', 'fund'), typeOf('PARAM', 'name'), typeOf('ASSIST', 'amount'), typeOf('ASSIST', 'date')]).toEqual(['string', 'string', 'any', 'any']);
   // A scenario can be a range of (parameter, value) rows: Excel passes a range only to a matrix parameter.
   const scenarioParams = meta.functions.flatMap((f) => f.parameters.filter((p) => p.name === 'scenario').map((p) => [f.id, (p as { dimensionality?: string }).dimensionality]));
   expect(scenarioParams).toHaveLength(8);
