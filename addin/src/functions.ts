@@ -10,6 +10,7 @@ import { guard, guardAsync } from './errors';
 import { scenarioFor } from './whatif';
 import { workbookReady } from './workbook';
 import * as calc from './calc';
+import * as tables from './tables';
 
 /** Run fn once the workbook's date system and year are known (dates depend on them), errors as Excel's. */
 function inWorkbook<T>(fn: () => Promise<T>): Promise<T> {
@@ -100,6 +101,31 @@ export async function ledger(claims: any[][], scenario?: any[][]): Promise<any[]
  */
 export async function subsidy(category: any, city: any, year: any, fund?: string, scenario?: any[][]): Promise<number> {
   return inWorkbook(async () => calc.subsidy(category, city, year, fund, await scenarioFor(scenario, city)));
+}
+
+/**
+ * 资助参保预算：花名册按城市、区县、类别汇总人数和各资金渠道承担的金额（与 yibao budget 相同）。The enrolment-subsidy budget of a roster by city, county and category: persons and what each fund pays (as yibao budget computes it).
+ * @customfunction BUDGET
+ * @param roster 花名册区域，首行为表头 person_id,city,category（可选 id_number,county,included_on,exited_on）Roster range with header
+ * @param year 参保年度，如 2024 Benefit year
+ * @param [fund] 资金：医疗救助基金、县级财政、个人（省略则三项都列）Fund: assistance, county, individual (omitted: all three)
+ * @param [scenario] 情景：工作簿中保存的情景名，或“参数=值; 参数=值”，或（参数, 值）两列区域 Scenario: a saved name, "name=value; …" text, or a range of (parameter, value) rows
+ * @returns 城市、区县、类别、人数与金额，末行合计 City, county, category, persons and amounts; a total row last
+ */
+export async function budget(roster: any[][], year: any, fund?: string, scenario?: any[][]): Promise<any[][]> {
+  return inWorkbook(async () => tables.budget(roster, year, fund, await scenarioFor(scenario)));
+}
+
+/**
+ * 情景对比：同一批费用在基准和情景下逐级保障的合计与差额。A claims range under a scenario against a baseline: totals per tier and the differences.
+ * @customfunction COMPARE
+ * @param claims 费用区域，首行为表头（与 LEDGER 相同）Claims range with header (as for LEDGER)
+ * @param scenario 情景：情景名，或“参数=值; 参数=值”，或（参数, 值）两列区域 Scenario: a saved name, "name=value; …" text, or a range of (parameter, value) rows
+ * @param [baseline] 基准情景（省略则为现行政策）Baseline scenario (omitted: the policy in force)
+ * @returns 每级保障：基准、情景、差额 Per tier: baseline, scenario, difference
+ */
+export async function compare(claims: any[][], scenario: any[][], baseline?: any[][]): Promise<any[][]> {
+  return inWorkbook(async () => tables.compare(claims, await scenarioFor(scenario), await scenarioFor(baseline)));
 }
 
 /**
