@@ -1,5 +1,5 @@
 // Webpack 5 build of the Excel add-in: a static folder, dist/addin/{taskpane.html, functions.js,
-// taskpane.js, functions.json, taskpane.css, manifest.xml, web.config, assets/icon-*.png, office-js/}, that any
+// taskpane.js, functions.json, help.html, taskpane.css, manifest.xml, web.config, assets/icon-*.png, office-js/}, that any
 // https web server can host (docs/addin-deploy.md). YIBAO_ADDIN_URL is where it will be hosted (the
 // manifest's URLs; default the dev server); YIBAO_ADDIN_OUT another output folder. functions.json is generated from the JSDoc of
 // src/functions.ts by custom-functions-metadata-plugin, which also appends the
@@ -12,6 +12,7 @@ const CustomFunctionsMetadataPlugin = require('custom-functions-metadata-plugin'
 const { sources } = require('webpack');
 const { iconPng, ICON_SIZES } = require('./icons');
 const { manifestFor, publicUrl, officeJsPatterns } = require('./hosting');
+const { withHelpUrls, helpPage } = require('./help');
 
 const root = path.resolve(__dirname, '..');
 
@@ -21,6 +22,24 @@ class IconsPlugin {
     compiler.hooks.thisCompilation.tap('YibaoIcons', (compilation) => {
       compilation.hooks.processAssets.tap({ name: 'YibaoIcons', stage: compiler.webpack.Compilation.PROCESS_ASSETS_STAGE_ADDITIONAL }, () => {
         for (const size of ICON_SIZES) compilation.emitAsset(`assets/icon-${size}.png`, new sources.RawSource(iconPng(size)));
+      });
+    });
+  }
+}
+
+/** Points every function's helpUrl at its section of help.html, and emits help.html (help.js). */
+class HelpPlugin {
+  constructor(url) {
+    this.url = url;
+  }
+  apply(compiler) {
+    compiler.hooks.thisCompilation.tap('YibaoHelp', (compilation) => {
+      compilation.hooks.processAssets.tap({ name: 'YibaoHelp', stage: compiler.webpack.Compilation.PROCESS_ASSETS_STAGE_ADDITIONS }, () => {
+        const meta = compilation.getAsset('functions.json');
+        if (!meta) return; // the metadata plugin reported its errors
+        const json = withHelpUrls(meta.source.source().toString(), this.url);
+        compilation.updateAsset('functions.json', new sources.RawSource(json));
+        compilation.emitAsset('help.html', new sources.RawSource(helpPage(json)), { minimized: true });
       });
     });
   }
@@ -69,6 +88,7 @@ module.exports = (env = {}, argv = {}) => {
         ],
       }),
       new IconsPlugin(),
+      new HelpPlugin(url.url),
     ],
   };
 };

@@ -52,6 +52,20 @@ test('the built page loads office.js and everything else from its own folder', (
   expect(webConfig.find((n) => n.name === 'mimeMap' && n.attrs.fileExtension === '.json')?.attrs.mimeType).toBe('application/json; charset=utf-8');
 });
 
+test('help.html has a section for every function, saying what the metadata says', () => {
+  const meta = JSON.parse(readFileSync(join(DIST, 'functions.json'), 'utf8')) as { functions: { id: string; description: string; helpUrl: string; parameters: { name: string; description: string }[] }[] };
+  const html = readFileSync(join(DIST, 'help.html'), 'utf8');
+  expect(meta.functions).toHaveLength(12);
+  for (const f of meta.functions) {
+    expect(f.helpUrl).toBe(`https://localhost:3000/help.html#${f.id}`);
+    const at = html.indexOf(`<section id="${f.id}">`);
+    expect(at).toBeGreaterThan(0);
+    const section = html.slice(at, html.indexOf('</section>', at));
+    expect(section).toContain(f.description.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;'));
+    for (const p of f.parameters) expect(section).toContain(`<code>${p.name}</code>`);
+  }
+});
+
 test('a build for an intranet server names that URL everywhere in its manifest, and every URL is a built file', () => {
   const base = 'https://yibao.example.gov.cn:8443/tools/yibao/';
   const out = mkdtempSync(join(tmpdir(), 'yibao-addin-'));
@@ -73,7 +87,10 @@ test('a build for an intranet server names that URL everywhere in its manifest, 
     expect(urls).toContain('https://yibao.example.gov.cn:8443');
     // Otherwise the same manifest as the repository's.
     expect(xml).toBe(hosting.manifestFor(readFileSync(join(ROOT, 'manifest.xml'), 'utf8'), base));
-    expect(readFileSync(join(out, 'functions.json'), 'utf8')).toBe(readFileSync(join(DIST, 'functions.json'), 'utf8'));
+    // Each function's help is its section of help.html in that folder; otherwise the same metadata.
+    const meta = JSON.parse(readFileSync(join(out, 'functions.json'), 'utf8')) as { functions: { id: string; helpUrl: string }[] };
+    for (const f of meta.functions) expect(f.helpUrl).toBe(`${base}help.html#${f.id}`);
+    expect(readFileSync(join(out, 'functions.json'), 'utf8')).toBe(readFileSync(join(DIST, 'functions.json'), 'utf8').split(hosting.publicUrl().url).join(base));
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
