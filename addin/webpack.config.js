@@ -1,5 +1,7 @@
-// Webpack 5 build of the Excel add-in: dist/addin/{taskpane.html, functions.js, taskpane.js,
-// functions.json, manifest.xml, assets/icon-*.png}. functions.json is generated from the JSDoc of
+// Webpack 5 build of the Excel add-in: a static folder, dist/addin/{taskpane.html, functions.js,
+// taskpane.js, functions.json, help.html, taskpane.css, manifest.xml, web.config, assets/icon-*.png, office-js/}, that any
+// https web server can host (docs/addin-deploy.md). YIBAO_ADDIN_URL is where it will be hosted (the
+// manifest's URLs; default the dev server); YIBAO_ADDIN_OUT another output folder. functions.json is generated from the JSDoc of
 // src/functions.ts by custom-functions-metadata-plugin, which also appends the
 // CustomFunctions.associate calls to that file. Run from the repository root: npm run build:addin.
 'use strict';
@@ -9,9 +11,10 @@ const CopyWebpackPlugin = require('copy-webpack-plugin');
 const CustomFunctionsMetadataPlugin = require('custom-functions-metadata-plugin');
 const { sources } = require('webpack');
 const { iconPng, ICON_SIZES } = require('./icons');
+const { manifestFor, publicUrl, officeJsPatterns } = require('./hosting');
+const { withHelpUrls, helpPage } = require('./help');
 
 const root = path.resolve(__dirname, '..');
-const DEV_URL = 'https://localhost:3000/';
 
 /** Emits assets/icon-NN.png, drawn by icons.js: no binary files in the repository. */
 class IconsPlugin {
@@ -24,10 +27,29 @@ class IconsPlugin {
   }
 }
 
+/** Points every function's helpUrl at its section of help.html, and emits help.html (help.js). */
+class HelpPlugin {
+  constructor(url) {
+    this.url = url;
+  }
+  apply(compiler) {
+    compiler.hooks.thisCompilation.tap('YibaoHelp', (compilation) => {
+      compilation.hooks.processAssets.tap({ name: 'YibaoHelp', stage: compiler.webpack.Compilation.PROCESS_ASSETS_STAGE_ADDITIONS }, () => {
+        const meta = compilation.getAsset('functions.json');
+        if (!meta) return; // the metadata plugin reported its errors
+        const json = withHelpUrls(meta.source.source().toString(), this.url);
+        compilation.updateAsset('functions.json', new sources.RawSource(json));
+        compilation.emitAsset('help.html', new sources.RawSource(helpPage(json)), { minimized: true });
+      });
+    });
+  }
+}
+
 module.exports = (env = {}, argv = {}) => {
   const mode = argv.mode || 'production';
-  // Where the add-in is deployed; the manifest in dist/addin names it. Default: the local dev server.
-  const publicUrl = (process.env.YIBAO_ADDIN_URL || DEV_URL).replace(/\/?$/, '/');
+  // Checked before anything is built: a bad URL stops the build with the reason.
+  const url = publicUrl(process.env.YIBAO_ADDIN_URL);
+  const out = process.env.YIBAO_ADDIN_OUT ? path.resolve(process.env.YIBAO_ADDIN_OUT) : path.join(root, 'dist/addin');
   return {
     mode,
     context: root,
@@ -37,7 +59,7 @@ module.exports = (env = {}, argv = {}) => {
       functions: path.join(__dirname, 'src/functions.ts'),
       taskpane: path.join(__dirname, 'src/taskpane/taskpane.ts'),
     },
-    output: { path: path.join(root, 'dist/addin'), filename: '[name].js', clean: true },
+    output: { path: out, filename: '[name].js', clean: true },
     resolve: { extensions: ['.ts', '.js', '.json'] },
     module: {
       rules: [{ test: /\.ts$/, loader: 'ts-loader', options: { configFile: path.join(__dirname, 'tsconfig.json') } }],
@@ -59,11 +81,14 @@ module.exports = (env = {}, argv = {}) => {
           {
             from: path.join(root, 'manifest.xml'),
             to: 'manifest.xml',
-            transform: (content) => content.toString().split(DEV_URL).join(publicUrl),
+            transform: (content) => manifestFor(content.toString(), url.url),
           },
+          { from: path.join(__dirname, 'web.config'), to: 'web.config' },
+          ...officeJsPatterns(root),
         ],
       }),
       new IconsPlugin(),
+      new HelpPlugin(url.url),
     ],
   };
 };

@@ -1,7 +1,9 @@
 // Excel arguments as the engine wants them. Omitted optional arguments arrive as null; empty cells
-// as null or ""; numbers as JS numbers; dates typed in a cell as Excel serial numbers (1900 date
-// system). Nothing is guessed: an empty required value is an error, never a zero.
+// as null or ""; numbers as JS numbers; dates typed in a cell as Excel serial numbers (in the
+// workbook's date system, 1900 or 1904). Nothing is guessed: an empty required value is an error,
+// never a zero.
 import { YibaoError } from '../../engine';
+import { defaultDate, uses1904 } from './workbook';
 
 export type Cell = string | number | boolean | null | undefined;
 
@@ -28,34 +30,48 @@ export function nameArg(v: unknown): string | number {
   return '';
 }
 
-const EXCEL_EPOCH_MS = Date.UTC(1899, 11, 30);
-const MAX_SERIAL = 2958465; // 9999-12-31
+const EPOCH_1900_MS = Date.UTC(1899, 11, 30);
+const EPOCH_1904_MS = Date.UTC(1904, 0, 1);
+const DAY_MS = 86_400_000;
+const MAX_SERIAL = { 1900: 2958465, 1904: 2957003 }; // 9999-12-31 in each system
 
-/** An Excel date serial (1900 date system) as YYYY-MM-DD; the time of day, if any, is dropped. */
-export function serialToIso(serial: number): string {
+/**
+ * An Excel date serial as YYYY-MM-DD; the time of day, if any, is dropped. The 1900 system counts
+ * 1900-01-01 as 1 (with Lotus's phantom 1900-02-29 as 60); the 1904 system counts 1904-01-01 as 0.
+ */
+export function serialToIso(serial: number, is1904 = uses1904()): string {
   const n = Math.floor(serial);
-  if (!Number.isFinite(serial) || n < 1 || n > MAX_SERIAL) {
+  const min = is1904 ? 0 : 1;
+  if (!Number.isFinite(serial) || n < min || n > MAX_SERIAL[is1904 ? 1904 : 1900]) {
     throw new YibaoError(`日期序列号 ${serial} 无效`, `date serial number ${serial} is invalid`, 'date');
   }
+  if (is1904) return new Date(EPOCH_1904_MS + n * DAY_MS).toISOString().slice(0, 10);
   if (n === 60) throw new YibaoError('日期序列号 60（1900-02-29）不存在', 'date serial 60 (1900-02-29) does not exist', 'date');
   // Serials 1–59 are 1900-01-01 … 1900-02-28; Excel's phantom 1900-02-29 shifts later ones by one.
   const days = n < 60 ? n + 1 : n;
-  return new Date(EXCEL_EPOCH_MS + days * 86_400_000).toISOString().slice(0, 10);
+  return new Date(EPOCH_1900_MS + days * DAY_MS).toISOString().slice(0, 10);
 }
 
-/** An optional date: undefined when omitted (the engine then uses today in China). */
-export function dateArg(v: unknown): string | undefined {
-  if (isEmpty(v)) return undefined;
+const SEPARATED = /^(\d{4})\s*([-/.])\s*(\d{1,2})\s*\2\s*(\d{1,2})$/;
+const CHINESE = /^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]$/;
+
+/**
+ * Date text as officers type it: 2022-06-01, 2022/06/01, 2022/6/1, 2022.6.1, 2022年6月1日 →
+ * 2022-06-01. Anything else is passed on as typed, for the engine to refuse with its message.
+ */
+export function dateText(text: string): string {
+  const t = text.trim();
+  const m = SEPARATED.exec(t);
+  const c = m ? [m[1], m[3], m[4]] : CHINESE.exec(t)?.slice(1, 4);
+  return c ? `${c[0]}-${c[1].padStart(2, '0')}-${c[2].padStart(2, '0')}` : t;
+}
+
+/** A date argument; omitted, 31 December of the workbook's year (workbook.ts says why). */
+export function dateArg(v: unknown): string {
+  if (isEmpty(v)) return defaultDate();
   if (typeof v === 'number') return serialToIso(v);
-  if (typeof v === 'string') return v.trim();
-  throw new YibaoError(`日期须为 YYYY-MM-DD 文本或 Excel 日期，不能是 ${String(v)}`, `date must be YYYY-MM-DD text or an Excel date, not ${String(v)}`, 'date');
-}
-
-/** An optional scenario name. */
-export function scenarioArg(v: unknown): string | undefined {
-  if (isEmpty(v)) return undefined;
-  if (typeof v !== 'string') throw new YibaoError('情景名须为文本', 'a scenario name must be text', 'scenario');
-  return v.trim();
+  if (typeof v === 'string') return dateText(v);
+  throw new YibaoError(`日期须为日期文本（如 2022-06-01、2022/6/1、2022年6月1日）或 Excel 日期，不能是 ${String(v)}`, `a date must be date text (2022-06-01, 2022/6/1, 2022年6月1日) or an Excel date, not ${String(v)}`, 'date');
 }
 
 /** A year as a whole number (2022 or "2022"). */

@@ -7,7 +7,7 @@ import {
   defaultBook, settleOne, tierOn, warningFor, parameterTable, categoriesOf, subsidyFor, resolveCity, resolveCategory,
   explainLines, statusZh, YibaoError, normalizeName, type Scenario,
 } from '../../engine';
-import { settleRange } from './ledger';
+import { settleRange, rangeHeader, type RangeRecord } from './ledger';
 import { amountArg, optionalAmountArg, nameArg, dateArg, yearArg, cellText, isEmpty } from './args';
 
 export type Spill = (string | number | boolean)[][];
@@ -71,25 +71,22 @@ function refuseGarbled(range: unknown[][]): void {
 }
 
 /**
- * A range of claims, header row first, settled with year-to-date deductibles and caps per person.
- * The spill has one row per input row (header included), so row i of the output is row i of the
- * input: rejected rows show their reason in place, blank rows stay blank. Settled on the engine's
- * columnar ledger (ledger.ts): each row is the results file's row for that claim, as `yibao settle`
- * writes it (notes in Chinese, as there).
+ * A claims range (header first) as the header the engine reads and one record per non-blank row, its
+ * cells as a CSV file would hold them. Shared by LEDGER and COMPARE.
  */
-export function ledger(claims: unknown, scenario?: Scenario): Spill {
+export function claimRecords(claims: unknown): { range: unknown[][]; header: string[]; columns: string[]; width: number; records: RangeRecord[] } {
   if (!Array.isArray(claims) || claims.length === 0 || !Array.isArray(claims[0])) {
     throw new YibaoError('claims 须为含表头的单元格区域', 'claims must be a range with a header row', 'fatal');
   }
   const range = claims as unknown[][];
   refuseGarbled(range);
-  const header = range[0].map((c) => (isEmpty(c) ? '' : String(c)));
+  const header = rangeHeader(range[0].map((c) => (isEmpty(c) ? '' : c)));
   // Trailing empty header cells (a selection wider than the table) are not columns.
   let width = header.length;
   while (width > 0 && header[width - 1] === '') width--;
   const columns = header.slice(0, width).map((c) => normalizeName(c).toLowerCase());
   const blank = (row: unknown[]) => row.every(isEmpty);
-  const records: { line: number; cells: string[] }[] = [];
+  const records: RangeRecord[] = [];
   for (let i = 1; i < range.length; i++) {
     const row = range[i];
     if (blank(row)) continue;
@@ -99,7 +96,19 @@ export function ledger(claims: unknown, scenario?: Scenario): Spill {
     if (extra) cells.push(...row.slice(width).map((c) => cellText(c, '')));
     records.push({ line: i + 1, cells });
   }
-  const run = settleRange(header.slice(0, width), records, { scenario });
+  return { range, header: header.slice(0, width), columns, width, records };
+}
+
+/**
+ * A range of claims, header row first, settled with year-to-date deductibles and caps per person.
+ * The spill has one row per input row (header included), so row i of the output is row i of the
+ * input: rejected rows show their reason in place, blank rows stay blank. Settled on the engine's
+ * columnar ledger (ledger.ts): each row is the results file's row for that claim, as `yibao settle`
+ * writes it (notes in Chinese, as there).
+ */
+export function ledger(claims: unknown, scenario?: Scenario): Spill {
+  const { range, header, columns, records } = claimRecords(claims);
+  const run = settleRange(header, records, { scenario });
   const out: Spill = [LEDGER_COLUMNS.slice()];
   const empty = LEDGER_COLUMNS.map(() => '');
   const idColumn = columns.indexOf('claim_id');
@@ -125,7 +134,7 @@ export function ledger(claims: unknown, scenario?: Scenario): Spill {
   return out;
 }
 
-const FUNDS: Record<string, 'subsidy' | 'assistance_fund' | 'county_finance' | 'individual' | 'contribution'> = {
+export const FUNDS: Record<string, 'subsidy' | 'assistance_fund' | 'county_finance' | 'individual' | 'contribution'> = {
   subsidy: 'subsidy', 资助: 'subsidy', 资助金额: 'subsidy', total: 'subsidy',
   assistance: 'assistance_fund', assistance_fund: 'assistance_fund', 医疗救助: 'assistance_fund', 医疗救助基金: 'assistance_fund', 救助基金: 'assistance_fund',
   county: 'county_finance', county_finance: 'county_finance', 县级财政: 'county_finance', 财政: 'county_finance',

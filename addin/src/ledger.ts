@@ -6,9 +6,24 @@
 // its key limit …: it throws BulkUnsupported) is settled by settleLedger instead; resultCells gives the
 // same cells, so callers see one shape whichever path ran.
 import {
-  defaultBook, tableLedgerRows, settleLedger, summarize, resultCells, readCsv, YibaoError, BulkLedger, BulkUnsupported,
+  defaultBook, tableLedgerRows, settleLedger, summarize, resultCells, readCsv, YibaoError, BulkLedger, BulkUnsupported, NHSA_INPUT_FIELDS, normalizeName,
   type Scenario, type GroupKey, type LedgerGroups, type LedgerRow, type Rejection,
 } from '../../engine';
+
+/**
+ * The platform's fields under their Chinese labels (结算ID, 人员编号, 结算时间 … as the platform's
+ * interface specification and its exports in Excel name them) → the platform's field names, which the
+ * engine reads. Every other header cell stays as typed (the engine already takes 类别 and 城市).
+ */
+const PLATFORM_LABELS = new Map(NHSA_INPUT_FIELDS.map((f) => [normalizeName(f.zh).toLowerCase(), f.nhsa]));
+
+/** A range's header row as the engine reads it: empty cells as '', Chinese platform labels by field name. */
+export function rangeHeader(row: unknown[]): string[] {
+  return row.map((c) => {
+    const text = c === null || c === undefined ? '' : String(c);
+    return PLATFORM_LABELS.get(normalizeName(text).toLowerCase()) ?? text;
+  });
+}
 
 /** One record of a range: its row number in the range (the header is row 1) and its cells as CSV text. */
 export interface RangeRecord { line: number; cells: string[] }

@@ -1,9 +1,11 @@
 // The YIBAO custom functions called directly, as Excel would call them (omitted arguments are null),
 // with a CustomFunctions shim. Expected amounts are worked by hand from the spec (sections 2, 5, 9).
-import { excelErrorOf, chineseFirst, ShimError } from './shim';
-import * as F from '../../addin/src/functions';
+import { excelErrorOf, chineseFirst, ShimError, type ExcelCalls } from './shim';
+import * as Functions from '../../addin/src/functions';
 import { saveScenario, resetScenarios } from '../../addin/src/scenarios';
 import { serialToIso } from '../../addin/src/args';
+
+const F = Functions as unknown as ExcelCalls<typeof Functions>;
 
 const D = '2022-06-01';
 const HEADER = ['claim_id', 'person_id', 'category', 'city', 'date', 'kind', 'hospital_level', 'total', 'compliant', 'basic_paid'];
@@ -134,11 +136,11 @@ describe('subsidy, warning, parameters, categories', () => {
     expect(await F.subsidy('脱贫人口', '西秀', 2021, null, null)).toBe(140);
   });
 
-  test('WARN: Xixiu low-income threshold 4,000, ordinary 10,000', () => {
-    expect(F.warn(4500, '低保', '西秀', D)).toBe(true);
-    expect(F.warn(3999, '低保', '西秀', D)).toBe(false);
-    expect(F.warn(9000, '普通居民', '西秀', D)).toBe(false);
-    expect(F.warn(10001, '普通居民', '西秀', D)).toBe(true);
+  test('WARN: Xixiu low-income threshold 4,000, ordinary 10,000', async () => {
+    expect(await F.warn(4500, '低保', '西秀', D)).toBe(true);
+    expect(await F.warn(3999, '低保', '西秀', D)).toBe(false);
+    expect(await F.warn(9000, '普通居民', '西秀', D)).toBe(false);
+    expect(await F.warn(10001, '普通居民', '西秀', D)).toBe(true);
   });
 
   test('PARAM: value, status, source, effective date', async () => {

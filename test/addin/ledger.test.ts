@@ -6,12 +6,15 @@ import './shim';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as F from '../../addin/src/functions';
+import type { ExcelCalls } from './shim';
+import * as Functions from '../../addin/src/functions';
 import { LEDGER_COLUMNS } from '../../addin/src/calc';
 import { localTotals, addUp } from '../../addin/src/taskpane/chart';
 import { rawCsvCell } from '../../addin/src/ledger';
 import { BulkLedger } from '../../engine';
 import { defaultBook, readCsv, resultCells, settleLedger, tableLedgerRows, csvLedgerRows, type LedgerOutcome, type LedgerRow } from '../../engine';
+
+const F = Functions as unknown as ExcelCalls<typeof Functions>;
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { generate } = require('../../bench/gen.js') as { generate: (file: string, n: number, seed?: number) => number };
 
@@ -99,6 +102,22 @@ test('the national platform\'s column names: answered by the decimal path, as th
   const { rows } = csvLedgerRows(text);
   expect(out).toEqual(decimalSpill(range, settleLedger(defaultBook(), rows as Iterable<LedgerRow>)));
   expect(out.slice(1).filter((r) => typeof r[1] === 'number').length).toBeGreaterThan(0);
+});
+
+test('the platform\'s Chinese headers (结算ID, 人员编号 …) give the same answers as its field names, in LEDGER and the pane', async () => {
+  const text = fs.readFileSync(path.join(__dirname, '../../samples/nhsa-export.csv'), 'utf8');
+  const range = textRange(text);
+  const zh: Record<string, string> = {
+    setl_id: '结算ID', psn_no: '人员编号', certno: '证件号码', med_type: '医疗类别', setl_time: '结算时间',
+    medfee_sumamt: '医疗费总额', inscp_scp_amt: '符合政策范围金额', hifp_pay: '基本医疗保险统筹基金支出', city: '城市', category: '类别',
+  };
+  const chinese = [range[0].map((c) => zh[String(c)] ?? c), ...range.slice(1)];
+  expect(chinese[0]).toContain('结算ID');
+  expect(chinese[0].filter((c) => /^[a-z_]+$/.test(String(c)))).toEqual(['insutype']); // a column the ledger ignores
+  const out = await F.ledger(chinese, null);
+  expect(out).toEqual(await F.ledger(range, null));
+  expect(out.slice(1).filter((r) => typeof r[1] === 'number').length).toBeGreaterThan(0);
+  expect(localTotals(chinese)).toEqual(localTotals(range));
 });
 
 test('the task pane\'s totals by category are the sums of the decimal path\'s results, to the fen', () => {

@@ -103,9 +103,9 @@ test('icons are real PNGs of the sizes the manifest says', () => {
   }
 });
 
-test('functions.json is generated (never committed) with the ten YIBAO functions, descriptions Chinese first', () => {
+test('functions.json is generated (never committed) with the twelve YIBAO functions, descriptions Chinese first', () => {
   const meta = JSON.parse(readFileSync(join(DIST, 'functions.json'), 'utf8')) as { functions: { id: string; name: string; description: string; parameters: { name: string; description: string; optional?: boolean }[] }[] };
-  expect(meta.functions.map((f) => f.id).sort()).toEqual(['ASSIST', 'CATEGORIES', 'CRITICAL', 'EXPLAIN', 'LEDGER', 'PARAM', 'REASSIST', 'SETTLE', 'SUBSIDY', 'WARN']);
+  expect(meta.functions.map((f) => f.id).sort()).toEqual(['ASSIST', 'BUDGET', 'CATEGORIES', 'COMPARE', 'CRITICAL', 'EXPLAIN', 'LEDGER', 'PARAM', 'REASSIST', 'SETTLE', 'SUBSIDY', 'WARN']);
   for (const f of meta.functions) {
     expect(f.name).toBe(f.id);
     expect(f.description).toMatch(/^[\u4e00-\u9fff]/);
@@ -113,6 +113,14 @@ test('functions.json is generated (never committed) with the ten YIBAO functions
   }
   const settle = meta.functions.find((f) => f.id === 'SETTLE')!;
   expect(settle.parameters.map((p) => `${p.name}${p.optional ? '?' : ''}`)).toEqual(['compliant', 'category', 'city', 'basicPaid?', 'total?', 'date?', 'scenario?']);
+  // Typed where Excel's conversion is safe: text for the fund and the parameter name; amounts, dates
+  // and names stay `any` (a number type would turn an empty cell into 0).
+  const typeOf = (id: string, name: string) => (meta.functions.find((f) => f.id === id)!.parameters.find((p) => p.name === name) as { type?: string }).type;
+  expect([typeOf('SUBSIDY', 'fund'), typeOf('PARAM', 'name'), typeOf('ASSIST', 'amount'), typeOf('ASSIST', 'date')]).toEqual(['string', 'string', 'any', 'any']);
+  // A scenario can be a range of (parameter, value) rows: Excel passes a range only to a matrix parameter.
+  const scenarioParams = meta.functions.flatMap((f) => f.parameters.filter((p) => p.name === 'scenario' || p.name === 'baseline').map((p) => [f.id, (p as { dimensionality?: string }).dimensionality]));
+  expect(scenarioParams).toHaveLength(11);
+  for (const [id, dim] of scenarioParams) expect(`${id} ${dim}`).toBe(`${id} matrix`);
   const bundle = readFileSync(join(DIST, 'functions.js'), 'utf8');
   for (const f of meta.functions) expect(bundle).toContain(`associate("${f.id}"`);
   const tracked = execFileSync('git', ['ls-files', 'addin', 'manifest.xml'], { cwd: ROOT }).toString();

@@ -1,6 +1,7 @@
 // The task pane's logic without a browser: the scenario editor's checks, the HTTP run's request and
 // answer, and the totals behind the chart. Expected numbers are worked by hand from the spec.
-import { parseValueText, checkEdits, namesInViolation, baseRows } from '../../addin/src/taskpane/editor';
+import { checkEdits, namesInViolation, baseRows } from '../../addin/src/taskpane/editor';
+import { parseValueText } from '../../addin/src/whatif';
 import { rangeToCsv, responseRows, settleRemote, settleUrl, problemText } from '../../addin/src/taskpane/remote';
 import { addUp, localTotals, totalsTable, chartSvg, categoryByClaim } from '../../addin/src/taskpane/chart';
 

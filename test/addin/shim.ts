@@ -31,3 +31,10 @@ export function chineseFirst(message: string): boolean {
   const english = message.search(/ \(.*[a-z]{4,}/s);
   return cjk >= 0 && cjk < 20 && english > cjk && message.endsWith(')');
 }
+
+/**
+ * The functions as Excel calls them: any value in any argument (null for an omitted one, a bare value
+ * or a matrix for a range). Their TypeScript types are the metadata Excel reads, not a contract
+ * Excel keeps, so tests call them with this looser view.
+ */
+export type ExcelCalls<T> = { [K in keyof T]: T[K] extends (...args: infer A) => infer R ? (...args: { [I in keyof A]: unknown }) => R : T[K] };

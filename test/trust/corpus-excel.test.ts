@@ -5,12 +5,14 @@
 // Every row of the range must come back settled or rejected in its place (read = settled +
 // rejected), with the command line's split where a range can hold the same thing (corpus-cases.ts
 // says where and why it cannot); a range that cannot be read gives #VALUE! with a Chinese-first message.
-import { excelErrorOf, chineseFirst } from '../addin/shim';
-import * as F from '../../addin/src/functions';
+import { excelErrorOf, chineseFirst, type ExcelCalls } from '../addin/shim';
+import * as Functions from '../../addin/src/functions';
 import { LEDGER_COLUMNS } from '../../addin/src/calc';
 import { readCsv } from '../../engine/csv';
 import { HEADER } from '../helpers';
 import { CASES, caseNamed, bytesOf, isFatal, expectAnswer, GBK_DIBAO, type Answer, type Amounts, type Expectation } from './corpus-cases';
+
+const F = Functions as unknown as ExcelCalls<typeof Functions>;
 
 type Cell = string | number | null;
 

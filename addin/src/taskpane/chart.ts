@@ -1,7 +1,7 @@
 // Totals by tier and category, and a stacked-bar chart of them as SVG (drawn in the task pane; the
 // same numbers can be written to a sheet with a native Excel chart).
 import { Decimal, defaultBook, resolveCity, resolveCategory, type CategoryId } from '../../../engine';
-import { settleRange } from '../ledger';
+import { settleRange, rangeHeader } from '../ledger';
 import type DecimalBase from 'decimal.js';
 import { cellText, isEmpty } from '../args';
 
@@ -37,7 +37,7 @@ export function addUp(rows: { category: string; label: string; amounts: Partial<
  */
 export function localTotals(values: unknown[][]): { totals: CategoryTotals[]; read: number; rejected: number } {
   if (values.length < 2) throw new Error('当前工作表没有费用数据 (the sheet has no claims)');
-  const header = values[0].map((c) => (isEmpty(c) ? '' : String(c)));
+  const header = rangeHeader(values[0].map((c) => (isEmpty(c) ? '' : c)));
   const cols = header.map((c) => c.trim().toLowerCase());
   const records = values.slice(1).map((row, i) => ({ line: i + 2, cells: row.map((c, j) => cellText(c, cols[j] ?? '')) })).filter((r) => r.cells.some((c) => c !== ''));
   const run = settleRange(header, records, { groups: ['category'] });

@@ -1,24 +1,9 @@
 // The scenario editor's logic, free of the DOM so tests can drive it: parameter values as text (the
-// engine's valueText) back to scenario JSON, each edit checked by the engine's scenarioFrom, and the
-// whole scenario against the floors of spec section 8 by the engine's checkPolicy.
+// engine's valueText) back to scenario JSON (parseValueText, shared with scenarios written in cells),
+// each edit checked by the engine's scenarioFrom, and the whole scenario against the floors of spec
+// section 8 by the engine's checkPolicy.
 import { defaultBook, parameterTable, scenarioFrom, checkPolicy, resolveCity, YibaoError, type Scenario, type Violation, type ParamRow } from '../../../engine';
-
-/** Text typed in the editor → the raw JSON value a scenario file would hold. */
-export function parseValueText(text: string): unknown {
-  const t = text.trim();
-  if (/^(none|null|不封顶|无)$/i.test(t)) return null;
-  if (/^(true|是)$/i.test(t)) return true;
-  if (/^(false|否)$/i.test(t)) return false;
-  if (t.includes(':')) {
-    // Bands as valueText writes them: "deductible:0.6; 100000:0.65"
-    return t.split(/[;；]/).map((s) => s.trim()).filter(Boolean).map((band) => {
-      const [from, rate] = band.split(/[:：]/).map((x) => x.trim());
-      return { from: from === 'deductible' || from === '起付线' ? 'deductible' : from, rate };
-    });
-  }
-  if (/[a-z_]/i.test(t)) return t.split(/[,，、\s]+/).filter(Boolean);
-  return t;
-}
+import { parseValueText } from '../whatif';
 
 export interface EditorRow extends ParamRow { base: string }
 

@@ -7,6 +7,7 @@ import { baseRows, checkEdits, namesInViolation, type EditorRow } from './editor
 import { settleRemote } from './remote';
 import { chartSvg, localTotals, addUp, categoryByClaim, totalsTable, TIERS, type CategoryTotals } from './chart';
 import { STATUS_LABEL } from '../calc';
+import { setWorkbookYear } from '../workbook';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 let inExcel = false;
@@ -64,6 +65,7 @@ function initDefaults(): void {
   $<HTMLInputElement>('year').value = String(saved?.year ?? todayInChina().slice(0, 4));
   const changed = () => {
     setSetting('yibao.defaults', { city: city(), year: year() });
+    setWorkbookYear(year()); // an omitted date in a formula now means 31 December of this year
     edits = {};
     renderEditor();
   };
