@@ -4,7 +4,9 @@
 // 10,000 claims; the cost of the exact decimal path against the fast path; growth with size.
 //
 // BENCH_SIZES=100000,2000000 (default; BENCH_FULL=1 adds 10000000), BENCH_DECIMAL_MAX (largest size
-// the decimal path is timed at, default 2000000), BENCH_KEEP=1 keeps the generated ledgers in out/bench.
+// the decimal path is timed at, default 2000000), BENCH_KEEP=1 keeps the generated ledgers in out/bench,
+// BENCH_REPEAT=n times yibao and the DuckDB peer n times each, alternately, and reports the medians (a
+// shared machine's load comes and goes: one run of each can land on different loads).
 const { execFileSync, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
@@ -44,6 +46,10 @@ const partitioned = (file) => fs.statSync(file).size / 80 > memoryRows;
 const duck = (input, out) => timed(process.execPath, [path.join(__dirname, 'duckdb-peer.js'), input, out]);
 const decimal = (input, out) => timed(process.execPath, ['--max-old-space-size=16000', path.join(__dirname, 'decimal-child.js'), input, out]);
 
+const repeat = Math.max(1, Number(process.env.BENCH_REPEAT) || 1);
+/** The median time of these runs (and the largest peak RSS). */
+const median = (rs) => ({ s: rs.map((r) => r.s).sort((a, b) => a - b)[rs.length >> 1], mb: Math.max(...rs.map((r) => r.mb)), runs: rs.map((r) => r.s) });
+
 function ledger(n) {
   const file = path.join(dir, `linyi-${n}.csv`);
   if (!fs.existsSync(file)) generate(file, n);
@@ -75,14 +81,19 @@ const rows = [];
 for (const n of sizes) {
   const file = ledger(n);
   const out = path.join(dir, `out-${n}`);
-  const y = yibao(file, `${out}.yibao.csv`);
+  // yibao and the peer alternately (BENCH_REPEAT times each), so that both meet the same loads
+  const ys = [], ds = [];
+  for (let i = 0; i < repeat; i++) {
+    ys.push(yibao(file, `${out}.yibao.csv`));
+    ds.push(duck(file, `${out}.duckdb.csv`));
+  }
+  const y = median(ys), d = median(ds);
   const y1 = yibao(file, `${out}.yibao1.csv`, { YIBAO_BULK_THREADS: '1' });
   const oneSame = same(`${out}.yibao.csv`, `${out}.yibao1.csv`);
   // the other way: in partitions what fits in memory, in memory what is partitioned (at 10,000,000: the memory it saves)
   const inParts = partitioned(file);
   const other = yibao(file, `${out}.other.csv`, inParts ? { YIBAO_MEMORY_ROWS: '1000000000' } : { YIBAO_MEMORY_ROWS: '1' });
   const otherSame = same(`${out}.yibao.csv`, `${out}.other.csv`);
-  const d = duck(file, `${out}.duckdb.csv`);
   const identical = same(`${out}.yibao.csv`, `${out}.duckdb.csv`);
   const dec = n <= decimalMax ? decimal(file, `${out}.decimal.csv`) : null;
   const decSame = dec ? same(`${out}.yibao.csv`, `${out}.decimal.csv`) : null;
@@ -93,6 +104,7 @@ for (const n of sizes) {
   console.log(`  yibao settle, ${inParts ? 'all in memory:  ' : 'in partitions:  '} ${other.s.toFixed(2)} s  ${rate(n, other.s)} claims/s  peak RSS ${other.mb.toFixed(0)} MB  (same results: ${otherSame ? 'yes' : 'NO'})`);
   console.log(`  DuckDB SQL peer:                ${d.s.toFixed(2)} s  ${rate(n, d.s)} claims/s  peak RSS ${d.mb.toFixed(0)} MB  (same results: ${identical ? 'yes' : 'NO'})`);
   console.log(`  throughput ratio yibao / DuckDB: ${(d.s / y.s).toFixed(2)}×  (goal at 2,000,000: ≥ 2×, peak RSS < 300 MB)`);
+  if (repeat > 1) console.log(`  (medians of ${repeat} alternate runs: yibao ${y.runs.map((t) => t.toFixed(2)).join(', ')} s; DuckDB ${d.runs.map((t) => t.toFixed(2)).join(', ')} s; ratios ${y.runs.map((t, i) => (d.runs[i] / t).toFixed(2)).join(', ')})`);
   if (dec) console.log(`  exact decimal path (settleLedger): ${dec.s.toFixed(2)} s  ${rate(n, dec.s)} claims/s  peak RSS ${dec.mb.toFixed(0)} MB  → fast path ${(dec.s / y.s).toFixed(1)}× faster (same results: ${decSame ? 'yes' : 'NO'})`);
   for (const f of [`${out}.yibao.csv`, `${out}.yibao1.csv`, `${out}.other.csv`, `${out}.duckdb.csv`, `${out}.decimal.csv`]) fs.rmSync(f, { force: true });
   if (process.env.BENCH_KEEP !== '1' && n > 100_000) fs.rmSync(file, { force: true });

@@ -279,7 +279,7 @@ export class ByteInterner {
     return { arena: this.arena.blocks, off: this.off.blocks, len: this.len.blocks, size: this.size };
   }
 
-  /** An interner over strings another thread kept (view() only). */
+  /** An interner over strings another thread kept (read through arena, off and len only). */
   static adopt(data: { arena: Uint8Array[]; off: Uint32Array[]; len: Uint16Array[]; size: number }): ByteInterner {
     const t = new ByteInterner(false);
     t.arena.blocks.push(...data.arena);
@@ -290,16 +290,9 @@ export class ByteInterner {
     return t;
   }
 
-  /** Free the hash table once no more strings will be looked up (view() still works). */
+  /** Free the hash table once no more strings will be looked up (the strings stay). */
   dropTable(): void {
     this.table = new Int32Array(2).fill(-1);
-  }
-
-  /** The bytes of string k (a view, valid while the interner lives). */
-  view(k: number): Uint8Array {
-    const off = this.off.get(k);
-    const at = this.arena.at(off);
-    return this.arena.block(off).subarray(at, at + this.len.get(k));
   }
 
   bytes(): number {

@@ -45,6 +45,7 @@ export class Intake {
   private readonly dateCache = new ByteCache<{ year: number; day: number; params: number } | null>();
   private readonly checkedYears: string[] = [];
   private readonly checkedLines: number[] = []; // the first line of each of checkedYears
+  private readonly checkedKeys = new Set<number>(); // cityIdx × 10⁵ + year of each of checkedYears (no string a row)
 
   constructor(private readonly book: Book, private readonly sc: CsvScanner, private readonly table: ClaimTable, private readonly names: RuleSets, private readonly overlay: RosterOverlay, opts: IntakeOptions) {
     this.scenario = opts.scenario;
@@ -263,9 +264,10 @@ export class Intake {
   private addValid(line: number, idk: number, personYear: number, day: number, rule: number, kind: number, total: number, compliant: number, basic: number, cityIdx: number, year: number, kindCode: number): void {
     const v = this.table.add(line, idk, personYear, day, rule, kind, total, compliant, basic);
     if (this.groups) this.groups.put(v, this.names.ruleSets[rule], year, day >> 5, kindCode, this.overlay.recCounty, this.overlay.countyNames[this.overlay.recCounty]);
-    const key = `${cityIdx}:${year}`;
-    if (this.checkedYears.length < 10_000 && !this.checkedYears.includes(key)) {
-      this.checkedYears.push(key);
+    const key = cityIdx * 100_000 + year;
+    if (this.checkedYears.length < 10_000 && !this.checkedKeys.has(key)) {
+      this.checkedKeys.add(key);
+      this.checkedYears.push(`${cityIdx}:${year}`);
       this.checkedLines.push(line);
     }
   }

@@ -25,7 +25,8 @@ export class RuleSets {
   readonly cities: CityDef[] = [];
   readonly categories: CategoryId[] = [];
   private readonly paramsList: Params[] = [];
-  private readonly ruleIndex = new Map<string, number>();
+  /** ruleIndex[paramsIdx][catIdx]: the rule set (−1: refused); looked up once a row, so numbers, not a string key. */
+  private readonly ruleIndex: number[][] = [];
   readonly ruleSets: RuleSet[] = [];
   /** Why rule sets have no integer form (for reports). */
   readonly unsupportedReasons = new Set<string>();
@@ -50,8 +51,8 @@ export class RuleSets {
 
   /** Compiled rules for (parameters, category); −1 when the engine's rulesFor refuses. */
   ruleSet(paramsIdx: number, catIdx: number, cityIdx: number): number {
-    const key = `${paramsIdx}:${catIdx}`;
-    let r = this.ruleIndex.get(key);
+    const byCat = (this.ruleIndex[paramsIdx] ??= []);
+    let r = byCat[catIdx];
     if (r !== undefined) return r;
     const city = this.cities[cityIdx];
     const params = this.paramsList[paramsIdx];
@@ -67,7 +68,7 @@ export class RuleSets {
       if (!(e instanceof YibaoError)) throw e;
       r = -1;
     }
-    this.ruleIndex.set(key, r);
+    byCat[catIdx] = r;
     return r;
   }
 }

@@ -46,6 +46,7 @@ export function writeRows(t: ClaimTable, sink: (bytes: Uint8Array) => void, piec
     buf[p++] = digits[1];
     buf[p++] = digits[0];
   };
+  const ids = t.ids, arena = ids.arena;
   for (let v = 0; v < t.size; v++) {
     if (p > pieceBytes) {
       sink(buf.subarray(0, p));
@@ -53,9 +54,12 @@ export function writeRows(t: ClaimTable, sink: (bytes: Uint8Array) => void, piec
     }
     const rowStart = p;
     if (framed) p += 8;
-    const id = t.ids.view(t.vId.get(v));
-    if (needsQuoting(id)) put(enc.encode(csvCell(dec.decode(id))));
-    else put(id);
+    // the claim id straight from the interner's arena (no view a row); a whole row fits in the slack
+    const k = t.vId.get(v);
+    const off = ids.off.get(k), len = ids.len.get(k);
+    const block = arena.block(off), at = arena.at(off), end = at + len;
+    if (needsQuoting(block, at, end)) put(enc.encode(csvCell(dec.decode(block.subarray(at, end)))));
+    else for (let i = at; i < end; i++) buf[p++] = block[i];
     const total = t.vTotal.get(v), compliant = t.vCompliant.get(v);
     const b = t.vBasic.get(v), c = t.vCritical.get(v), a = t.vAssist.get(v), r = t.vReassist.get(v);
     const paid = b + c + a + r;
@@ -91,13 +95,14 @@ export function writeRows(t: ClaimTable, sink: (bytes: Uint8Array) => void, piec
   if (p) sink(buf.subarray(0, p));
 }
 
-/** csvCell would change these bytes (a quote, comma or line break; a leading = + - @ not before a digit). */
-function needsQuoting(id: Uint8Array): boolean {
-  const c0 = id[0];
+/** csvCell would change the bytes b[s, e) (a quote, comma or line break; a leading = + - @ not before a digit). */
+function needsQuoting(b: Uint8Array, s: number, e: number): boolean {
+  if (e === s) return false;
+  const c0 = b[s];
   if (c0 === 61 || c0 === 43 || c0 === 64) return true;
-  if (c0 === 45 && !(id.length > 1 && id[1] >= 48 && id[1] <= 57)) return true;
-  for (let i = 0; i < id.length; i++) {
-    const c = id[i];
+  if (c0 === 45 && !(e - s > 1 && b[s + 1] >= 48 && b[s + 1] <= 57)) return true;
+  for (let i = s; i < e; i++) {
+    const c = b[i];
     if (c === QUOTE || c === COMMA || c === CR || c === LF) return true;
   }
   return false;
