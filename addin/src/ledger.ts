@@ -2,8 +2,9 @@
 // settles on: the range's records become CSV bytes, the ledger reads and settles them, and its results
 // CSV (what `yibao settle` writes) comes back as cells, one answer per record in input order.
 //
-// A range the columnar ledger does not take (the national platform's column names, an id longer than
-// its key limit …: it throws BulkUnsupported) is settled by settleLedger instead; resultCells gives the
+// A range under the national platform's column names is settled there too, answered under the spec's
+// columns (its setl_id as claim_id). A range the columnar ledger does not take (an id longer than its
+// key limit …: it throws BulkUnsupported) is settled by settleLedger instead; resultCells gives the
 // same cells, so callers see one shape whichever path ran.
 import {
   defaultBook, tableLedgerRows, settleLedger, summarize, resultCells, readCsv, YibaoError, BulkLedger, BulkUnsupported, NHSA_INPUT_FIELDS, normalizeName,
@@ -59,18 +60,16 @@ export function rawCsvLine(cells: string[]): string {
 /** Settle the records under the header (header errors are the engine's, thrown as YibaoError). */
 export function settleRange(header: string[], records: RangeRecord[], opts: RangeOptions = {}): RangeRun {
   // The engine's errors for a header it cannot use (also an empty one, which as CSV would be a blank line).
-  const { convention } = tableLedgerRows(header, []);
-  if (convention === 'spec') {
-    try {
-      return settleColumnar(header, records, opts);
-    } catch (e) {
-      if (!(e instanceof BulkUnsupported)) throw e;
-    }
+  const { convention, columns } = tableLedgerRows(header, []);
+  try {
+    return settleColumnar(header, records, opts, columns.lastIndexOf(convention === 'nhsa' ? 'setl_id' : 'claim_id'));
+  } catch (e) {
+    if (!(e instanceof BulkUnsupported)) throw e;
   }
   return settleDecimal(header, records, opts);
 }
 
-function settleColumnar(header: string[], records: RangeRecord[], opts: RangeOptions): RangeRun {
+function settleColumnar(header: string[], records: RangeRecord[], opts: RangeOptions, idColumn: number): RangeRun {
   const lines = [rawCsvLine(header)];
   // The CSV line each record starts on (line breaks inside quoted cells count), to find its rejection.
   const csvLineOf = new Array<number>(records.length);
@@ -81,7 +80,7 @@ function settleColumnar(header: string[], records: RangeRecord[], opts: RangeOpt
     line += lfCount(text);
     lines.push(text);
   });
-  const ledger = new BulkLedger(defaultBook(), { scenario: opts.scenario, groups: opts.groups, rowsHint: records.length });
+  const ledger = new BulkLedger(defaultBook(), { scenario: opts.scenario, groups: opts.groups, rowsHint: records.length, format: 'spec' });
   ledger.push(new TextEncoder().encode(lines.join('')));
   ledger.end();
   const outcome = ledger.outcome();
@@ -90,7 +89,6 @@ function settleColumnar(header: string[], records: RangeRecord[], opts: RangeOpt
   const results = readCsv(new TextDecoder().decode(concat(pieces)));
   results.next(); // the header
   const rejectedAt = new Map(outcome.rejections.map((r) => [r.line, r]));
-  const idColumn = tableLedgerRows(header, []).columns.lastIndexOf('claim_id');
   const answers = records.map((r, k): RecordAnswer => {
     const rejection = rejectedAt.get(csvLineOf[k]);
     if (rejection) return { rejection: { ...rejection, line: r.line } };
