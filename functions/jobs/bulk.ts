@@ -17,7 +17,8 @@
 //
 // Activities carry blob names, counts and small totals only (Durable keeps them in the history).
 // Memory of each activity follows one partition (or a fixed budget), never the ledger: no map of claim
-// ids, no rejection list of the whole ledger.
+// ids, no rejection list of the whole ledger; the staged parts are on disk (docs/functions.md says why
+// staging rather than an async PartStorage).
 //
 // What the bulk path cannot take (NDJSON, the platform's column names, ?city= / ?category_column=,
 // an over-long id) goes the row path (shard.ts) instead; splitJob decides and says which.

@@ -6,6 +6,7 @@
 //   bulk  split → dedupe → settle each partition (fan-out) → merge → cleanup   (bulk.ts)
 //   rows  split → settle each shard (fan-out) → merge → cleanup                 (shard.ts; NDJSON, the
 //         platform's column names, header options, or a partition the bulk path could not settle)
+// A job that fails after its split removes its intermediate blobs as a finished one does.
 import type { OrchestrationContext, OrchestrationHandler, Task } from 'durable-functions';
 import type { Message, Convention } from '../../engine';
 import { addShardTotals, firstYears, type ShardInput, type ShardTotals, type MergeInput, type MergeOutput, type JobSummary } from './shard';
