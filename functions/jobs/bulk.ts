@@ -32,8 +32,7 @@ import {
 } from '../../engine';
 import { BulkUnsupported } from '../../engine/ledger/bulk';
 import { linesOf, mergeOutcomes, mergeResults as mergeFramed, type PartStream, type PartSummary } from '../../engine/bulk/partition';
-import { splitParts, dedupeParts, settlePart, partName } from '../../engine/run';
-import { readPart } from '../../engine/run/storage';
+import { splitParts, dedupeParts, settlePart, partName, readPart } from '../../engine/run';
 import { FileParts } from '../../node/part-files';
 import { blobChunks } from '../storage';
 import { BytesBlobWriter, Uploads, blobSource, deleteUnder, inParallel } from './blobs';
