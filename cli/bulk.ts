@@ -1,6 +1,6 @@
 // `yibao settle` on the bulk path: the engine's run (engine/run runLedger: in memory or in partitions,
 // the main run and each --compare run) given the file in chunks checked as UTF-8 as cli/io.ts readText
-// checks it, a folder for the partitions (cli/part-files.ts), a reader thread (cli/bulk-worker.ts) and
+// checks it, a folder for the partitions (node/part-files.ts), a reader thread (cli/bulk-worker.ts) and
 // a second one (cli/partition.ts), progress bars; the results and rejected rows written as
 // cli/settle.ts writes them on the decimal path.
 import * as fs from 'node:fs';
@@ -13,9 +13,9 @@ import { BulkLedger, BulkUnsupported, type BulkRoster, type IdsExport, type Reco
 import { PartWriter } from '../engine/bulk/partition';
 import { runLedger, DEFAULT_LIMITS, type BatchReader, type RunOutcome } from '../engine/run';
 import type { GroupKey } from '../engine/summary';
-import { writeAtomic, writeAll } from './io';
+import { writeAtomic, runTempDir } from './io';
 import { progressBar } from './progress';
-import { FileParts } from './part-files';
+import { FileParts, writeAll } from '../node/part-files';
 import { SecondThread, partitionThreadAvailable } from './partition';
 import { checkBudgetOptions, readRosterFile, printRosterRejections, printBudgetResults, RosterDifferences, type BudgetSettleOptions } from './settle-budget';
 
@@ -248,7 +248,10 @@ export async function runSettleBulk(book: Book, cmd: BulkSettleCommand, stdout: 
     roster: bulkRoster,
     sink,
     limits: { memoryRows: envCount('YIBAO_MEMORY_ROWS', DEFAULT_LIMITS.memoryRows), partRows: envCount('YIBAO_PART_ROWS', DEFAULT_LIMITS.partRows) },
-    storage: FileParts.temporary,
+    storage: () => {
+      const temp = runTempDir('parts');
+      return new FileParts(temp.dir, temp.remove);
+    },
     // in memory, a reader thread for files over 16 MB (bulkThreads); for the split, whenever there are two cores
     reader: (mode) => ((mode === 'memory' ? bulkThreads(cmd.input) : threads) > 1 && fs.existsSync(WORKER) ? readerOf(cmd.input) : undefined),
     helper: (storage) => (threads > 1 && book === defaultBook() && partitionThreadAvailable() ? new SecondThread((storage as FileParts).dir) : undefined),

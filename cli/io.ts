@@ -30,11 +30,6 @@ export function writeAtomic(file: string, content: string | Buffer): void {
 }
 
 /** Write all of bytes to an open file. */
-export function writeAll(fd: number, bytes: Uint8Array): void {
-  let off = 0;
-  while (off < bytes.length) off += fs.writeSync(fd, bytes, off, bytes.length - off);
-}
-
 const TEMP = /^yibao-(?:parts|stdin)-(\d+)-/;
 
 function alive(pid: number): boolean {

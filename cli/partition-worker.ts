@@ -5,7 +5,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { defaultBook, scenarioFrom, YibaoError } from '../engine';
 import { BulkUnsupported } from '../engine/ledger/bulk';
 import { dedupeParts, settlePart, type PartJob } from '../engine/run';
-import { FileParts } from './part-files';
+import { FileParts } from '../node/part-files';
 import type { JobWire, ScenarioWire } from './partition';
 
 const { dir } = workerData as { dir: string };

@@ -1,6 +1,6 @@
 // The second thread of a partitioned run on the command line (engine/run/partitioned.ts PartHelper):
 // cli/partition-worker.ts takes half of the dedupe and settle steps on the run's folder of parts
-// (cli/part-files.ts), so both cores work on them. One extra V8 heap, not two, beside this thread,
+// (node/part-files.ts), so both cores work on them. One extra V8 heap, not two, beside this thread,
 // which would be idle otherwise. (The split has the reader thread instead, cli/bulk.ts.)
 import * as fs from 'node:fs';
 import * as path from 'node:path';

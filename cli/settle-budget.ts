@@ -16,7 +16,8 @@ import {
 } from '../engine';
 import type { LedgerGroups } from '../engine/summary';
 import type { LedgerComparison } from '../engine/compare';
-import { readText, writeAtomic, writeAll } from './io';
+import { readText, writeAtomic } from './io';
+import { writeAll } from '../node/part-files';
 
 export interface BudgetSettleOptions { summary?: string; compare?: Scenario[]; roster?: string; scenario?: Scenario; out?: string }
 

@@ -16,7 +16,7 @@ import { readCsvStream } from '../engine/csv';
 import { BulkUnsupported } from '../engine/ledger/bulk';
 import type { GroupKey } from '../engine/summary';
 import { runLedger, type PartStorage, type RunLimits } from '../engine/run';
-import { FileParts } from '../cli/part-files';
+import { FileParts, writeAll } from '../node/part-files';
 import { validateClaim } from '../engine/claims';
 import { rejectionsJson } from './settle-answer';
 import { pipeCsvRows } from './body';
@@ -203,10 +203,6 @@ export class BodyJob {
       }),
     };
   }
-}
-
-function writeAll(fd: number, bytes: Uint8Array): void {
-  for (let off = 0; off < bytes.length; ) off += fs.writeSync(fd, bytes, off);
 }
 
 /**

@@ -8,6 +8,7 @@ import { PartWriter, duplicateLines, linesOf, mergeOutcomes, mergeResults, sorte
 import type { Book } from '../policy/load';
 import type { Scenario } from '../scenario';
 import type { LedgerOutcome } from '../ledger';
+import type { Rejection } from '../types';
 import type { GroupKey, LedgerGroups } from '../summary';
 import { partName, partChunks, readPart, type PartStorage } from './storage';
 
@@ -138,6 +139,48 @@ export interface PartitionedOptions {
 }
 
 /**
+ * The split step: the ledger by person into `parts` parts in `storage` (rows-k, lines-k, ids-k); the
+ * records per part in `counts`. The splitter's rejections go to `opts.rejected` as they come when it is
+ * given (a broken export can hold millions: a job keeps them in storage), else stay on the splitter.
+ */
+export async function splitParts(
+  book: Book, source: ChunkSource, storage: PartStorage, parts: number, job: PartJob,
+  opts: PartitionedOptions & { rejected?: (rs: Rejection[]) => void } = {},
+): Promise<{ splitter: BulkLedger; counts: number[] }> {
+  const writer = new PartWriter(parts, (stream, k, bytes) => storage.append(partName(stream, k), bytes));
+  const splitter = new BulkLedger(book, { role: 'splitter', scenario: job.scenario, split: writer, roster: opts.roster, groups: job.groups });
+  const drain = () => {
+    if (opts.rejected && splitter.rejections.length) opts.rejected(splitter.rejections.splice(0));
+  };
+  const total = opts.bytes ?? 0;
+  let read = 0;
+  try {
+    const reader = opts.roster ? undefined : opts.reader?.();
+    if (reader) {
+      reader(false, 0, (batch) => {
+        splitter.consume(batch);
+        drain();
+        read += batch.buf.length;
+        opts.progress?.('read', read, total);
+      });
+    } else {
+      for await (const chunk of chunksOf(source)) {
+        splitter.push(chunk);
+        drain();
+        read += chunk.length;
+        opts.progress?.('read', read, total);
+        if ((read & ((64 << 20) - 1)) < chunk.length) await turn(); // a Ctrl-C is heard within ~64 MB
+      }
+    }
+    splitter.end();
+    drain();
+  } finally {
+    storage.flush();
+  }
+  return { splitter, counts: writer.counts };
+}
+
+/**
  * Settle a ledger in `parts` partitions kept in `storage`; the results CSV goes to `sink` (if any) in
  * input order. Throws BulkUnsupported (before anything reached the sink) when the run needs settleLedger.
  */
@@ -147,35 +190,11 @@ export async function settlePartitioned(
 ): Promise<PartitionedRun> {
   let helper: PartHelper | undefined;
   try {
-    // split
-    const writer = new PartWriter(parts, (stream, k, bytes) => storage.append(partName(stream, k), bytes));
-    const splitter = new BulkLedger(book, { role: 'splitter', scenario: job.scenario, split: writer, roster: opts.roster, groups: job.groups });
-    const total = opts.bytes ?? 0;
-    let read = 0;
-    try {
-      const reader = opts.roster ? undefined : opts.reader?.();
-      if (reader) {
-        reader(false, 0, (batch) => {
-          splitter.consume(batch);
-          read += batch.buf.length;
-          opts.progress?.('read', read, total);
-        });
-      } else {
-        for await (const chunk of chunksOf(source)) {
-          splitter.push(chunk);
-          read += chunk.length;
-          opts.progress?.('read', read, total);
-          if ((read & ((64 << 20) - 1)) < chunk.length) await turn(); // a Ctrl-C is heard within ~64 MB
-        }
-      }
-      splitter.end();
-    } finally {
-      storage.flush();
-    }
+    const { splitter, counts } = await splitParts(book, source, storage, parts, job, opts);
     helper = opts.helper?.();
     const duplicates = await dedupe(storage, [...Array(parts).keys()].filter((k) => storage.size(partName('ids', k)) > 0), helper);
     // settle; group sums added up as parts finish (held once, not once per part)
-    const nonEmpty = writer.counts.flatMap((n, k) => (n > 0 ? [k] : []));
+    const nonEmpty = counts.flatMap((n, k) => (n > 0 ? [k] : []));
     let done = 0;
     const mergers = job.groups ? [job.scenario, ...(job.whatIf ?? [])].map(() => new GroupMerger(job.groups!)) : null;
     const settled = (p: PartSummary) => {

@@ -1,6 +1,6 @@
 // Where a partitioned run keeps its parts (engine/run/partitioned.ts): named byte files, appended to
 // while the ledger is split, read back in ranges, removed as soon as they are used. The command line
-// gives it files in a temporary folder (cli/part-files.ts); the pipeline itself knows no files.
+// gives it files in a temporary folder (node/part-files.ts); the pipeline itself knows no files.
 import type { PartStream } from '../bulk/partition';
 
 export interface PartStorage {

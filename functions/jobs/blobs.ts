@@ -135,11 +135,6 @@ export function blobSource(client: ContainerClient, name: string, rangeBytes: nu
   };
 }
 
-/** A whole blob (one partition's lines or ids: bounded by the partition), in one request. */
-export async function blobBytes(client: ContainerClient, name: string): Promise<Buffer> {
-  return bodyOf(await client.getBlobClient(name).download());
-}
-
 /** fn over the items, at most `limit` at a time (a round trip each: in turn they would add up). */
 export async function inParallel<T>(items: Iterable<T>, limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   const it = items[Symbol.iterator]();

@@ -1,5 +1,7 @@
-// The large job on the engine's bulk path in partitions (engine/bulk/partition.ts), over Blob Storage:
-// the same four steps as the command line's cli/partition.ts, with blobs where it has files.
+// The large job on the engine's partition pipeline (engine/run/partitioned.ts), over Blob Storage:
+// each activity downloads the blobs its step needs into a folder of its own (node/part-files.ts, the
+// command line's part storage), runs the engine's step there (splitParts, dedupeParts, settlePart),
+// and uploads what the step wrote; the merge reads the results blobs in ranges (mergeResults).
 //
 //   split   the input blob → per partition p: rows-p (a CSV: the header, then the records' own bytes,
 //           all of a person's claims in one partition), lines-p (int32 LE input line per record);
@@ -15,19 +17,25 @@
 //
 // Activities carry blob names, counts and small totals only (Durable keeps them in the history).
 // Memory of each activity follows one partition (or a fixed budget), never the ledger: no map of claim
-// ids, no rejection list of the whole ledger.
+// ids, no rejection list of the whole ledger; the staged parts are on disk (docs/functions.md says why
+// staging rather than an async PartStorage).
 //
 // What the bulk path cannot take (NDJSON, the platform's column names, ?city= / ?category_column=,
 // an over-long id) goes the row path (shard.ts) instead; splitJob decides and says which.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import type { ContainerClient } from '@azure/storage-blob';
 import {
   defaultBook, parseScenario, csvLine, fmt, Decimal, YibaoError, REJECTED_COLUMNS, RESULT_COLUMNS, TOTAL_FIELDS,
   type Message, type Rejection,
 } from '../../engine';
-import { BulkLedger, BulkUnsupported } from '../../engine/ledger/bulk';
-import { PartWriter, duplicateLines, linesOf, mergeOutcomes, mergeResults as mergeFramed, type PartStream, type PartSummary } from '../../engine/bulk/partition';
+import { BulkUnsupported } from '../../engine/ledger/bulk';
+import { linesOf, mergeOutcomes, mergeResults as mergeFramed, type PartStream, type PartSummary } from '../../engine/bulk/partition';
+import { splitParts, dedupeParts, settlePart, partName, readPart } from '../../engine/run';
+import { FileParts } from '../../node/part-files';
 import { blobChunks } from '../storage';
-import { BytesBlobWriter, Uploads, blobBytes, blobSource, deleteUnder, inParallel } from './blobs';
+import { BytesBlobWriter, Uploads, blobSource, deleteUnder, inParallel } from './blobs';
 import { splitLedger, inputBlob, resultsBlob, rejectedBlob, violationText, firstYears, type SplitInput, type SplitOutput, type JobSummary } from './shard';
 
 const pad = (k: number) => String(k).padStart(3, '0');
@@ -37,6 +45,31 @@ export const splitRejectedBlob = (jobId: string) => `${partsPrefix(jobId)}split-
 export const duplicatesBlob = (jobId: string) => `${partsPrefix(jobId)}duplicates`;
 
 const clamp = (x: number, lo: number, hi: number) => Math.max(lo, Math.min(hi, Math.floor(x)));
+
+/** Where an activity stages its parts: a fresh folder under the system's temporary one, removed at the end. */
+async function staged<T>(step: (storage: FileParts) => Promise<T>): Promise<T> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `yibao-job-parts-${process.pid}-`));
+  const storage = new FileParts(dir, () => fs.rmSync(dir, { recursive: true, force: true }));
+  try {
+    return await step(storage);
+  } finally {
+    storage.dispose();
+  }
+}
+
+// blobs to and from the staging folder in blocks of 4 MB, 4 at a time (memory: 16 MB whatever the part's size)
+const TRANSFER = { blockSize: 4 << 20, maxSingleShotSize: 4 << 20, concurrency: 4 };
+
+async function download(client: ContainerClient, blob: string, storage: FileParts, part: string): Promise<void> {
+  await client.getBlobClient(blob).downloadToFile(path.join(storage.dir, part));
+}
+
+async function upload(client: ContainerClient, storage: FileParts, part: string, blob: string): Promise<void> {
+  await client.getBlockBlobClient(blob).uploadFile(path.join(storage.dir, part), TRANSFER);
+}
+
+/** The split's rejections in the staging folder (framed by line, as partition.ts mergeResults reads them). */
+const SPLIT_REJECTED = 'split-rejected';
 
 // ---------------------------------------------------------------------------------------------
 // split
@@ -99,60 +132,39 @@ export function framedRejections(rs: Rejection[]): Uint8Array {
   return out;
 }
 
+/**
+ * The engine's split into the staging folder, then every part it wrote uploaded. Nothing reaches Blob
+ * Storage before the split has read the whole ledger: a fatal error or BulkUnsupported leaves no blob.
+ * Memory: the splitter's buffers (a piece per partition and stream); the parts are on disk.
+ */
 async function splitBulk(client: ContainerClient, input: JobSplitInput): Promise<BulkSplitOutput> {
   const book = defaultBook();
   const scenario = input.scenario ? parseScenario(book, input.scenario) : undefined;
-  const parts = input.shards;
-  // memory, whatever the ledger's size: the PartWriter's buffers (2 pieces a partition, ≤ 16 MB), a
-  // block per stream and partition being filled (3·parts·block ≤ 24 MB) and the blocks uploading
-  // (≤ 32 MB)
-  const piece = clamp((8 << 20) / parts, 16 << 10, 64 << 10);
-  const block = clamp((8 << 20) / parts, 64 << 10, 4 << 20);
-  const uploads = new Uploads(clamp((32 << 20) / block, 4, 16));
-  // the PartWriter's sink is synchronous: copies of its pieces wait here until push() returns
-  let pending: { stream: PartStream; k: number; bytes: Uint8Array }[] = [];
-  const writer = new PartWriter(parts, (stream, k, bytes) => pending.push({ stream, k, bytes: bytes.slice() }), piece);
-  const splitter = new BulkLedger(book, { role: 'splitter', scenario, split: writer });
-  const writers = new Map<string, BytesBlobWriter>();
-  const idParts = new Set<number>();
-  const rejectedOut = new BytesBlobWriter(client, splitRejectedBlob(input.jobId), 1 << 20);
-  let rejected = 0;
-  const drain = async () => {
-    const now = pending;
-    pending = [];
-    for (const p of now) {
-      const name = partBlob(input.jobId, p.stream, p.k);
-      let w = writers.get(name);
-      if (!w) writers.set(name, (w = new BytesBlobWriter(client, name, block, undefined, uploads)));
-      if (p.stream === 'ids') idParts.add(p.k);
-      await w.write(p.bytes);
+  return staged(async (storage) => {
+    let rejected = 0;
+    let split;
+    try {
+      split = await splitParts(book, () => blobChunks(client, inputBlob(input.jobId, 'csv')), storage, input.shards, { scenario }, {
+        rejected: (rs) => {
+          rejected += rs.length;
+          storage.append(SPLIT_REJECTED, framedRejections(rs));
+        },
+      });
+    } catch (e) {
+      if (e instanceof YibaoError) return { path: 'bulk', read: 0, parts: [], idParts: [], rejected: 0, fatal: e.reason };
+      throw e;
     }
-    // the splitter's rejections leave as they come (a broken export can hold millions)
-    if (splitter.rejections.length) {
-      const rs = splitter.rejections.splice(0);
-      rejected += rs.length;
-      await rejectedOut.write(framedRejections(rs));
-    }
-  };
-  try {
-    for await (const chunk of blobChunks(client, inputBlob(input.jobId, 'csv'))) {
-      splitter.push(chunk);
-      await drain();
-    }
-    splitter.end();
-    await drain();
-  } catch (e) {
-    if (e instanceof YibaoError) return { path: 'bulk', read: 0, parts: [], idParts: [], rejected: 0, fatal: e.reason };
-    throw e;
-  }
-  await inParallel([...writers.values(), ...(rejected ? [rejectedOut] : [])], 16, (w) => w.close());
-  return {
-    path: 'bulk',
-    read: splitter.read,
-    parts: writer.counts.flatMap((rows, part) => (rows > 0 ? [{ part, rows }] : [])),
-    idParts: [...idParts].sort((a, b) => a - b),
-    rejected,
-  };
+    storage.flush();
+    const parts = split.counts.flatMap((rows, part) => (rows > 0 ? [{ part, rows }] : []));
+    const idParts = split.counts.flatMap((_, k) => (storage.size(partName('ids', k)) > 0 ? [k] : []));
+    const uploads: [string, string][] = [
+      ...parts.flatMap(({ part }) => (['rows', 'lines'] as const).map((s): [string, string] => [partName(s, part), partBlob(input.jobId, s, part)])),
+      ...idParts.map((q): [string, string] => [partName('ids', q), partBlob(input.jobId, 'ids', q)]),
+      ...(rejected ? [[SPLIT_REJECTED, splitRejectedBlob(input.jobId)] as [string, string]] : []),
+    ];
+    await inParallel(uploads, 4, ([part, blob]) => upload(client, storage, part, blob));
+    return { path: 'bulk', read: split.splitter.read, parts, idParts, rejected };
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -170,26 +182,18 @@ export interface DedupeOutput { duplicates: number }
 export async function findDuplicates(client: ContainerClient, input: DedupeInput): Promise<DedupeOutput> {
   const out = new BytesBlobWriter(client, duplicatesBlob(input.jobId), 1 << 20);
   let duplicates = 0;
-  // the next id partitions download while one is hashed (memory: PREFETCH + 1 id partitions)
-  const PREFETCH = 3;
-  const fetches = input.idParts.map((q) => () => blobBytes(client, partBlob(input.jobId, 'ids', q)));
-  const ahead: Promise<Buffer>[] = [];
-  const more = () => {
-    const f = fetches.shift();
-    if (!f) return;
-    const p = f();
-    p.catch(() => undefined); // answered when awaited
-    ahead.push(p);
-  };
-  for (let i = 0; i < PREFETCH; i++) more();
-  while (ahead.length) {
-    const bytes = await ahead.shift()!;
-    more();
-    const lines = duplicateLines(bytes);
-    if (!lines.length) continue;
-    duplicates += lines.length;
-    await out.write(new Uint8Array(Int32Array.from(lines).buffer));
-  }
+  await staged(async (storage) => {
+    // the id partitions download while one is hashed (they are on disk: memory holds the one hashed)
+    const downloads = input.idParts.map((q) => download(client, partBlob(input.jobId, 'ids', q), storage, partName('ids', q)));
+    downloads.forEach((d) => d.catch(() => undefined)); // answered when awaited
+    for (const [i, q] of input.idParts.entries()) {
+      await downloads[i];
+      const [lines] = dedupeParts(storage, [q]);
+      if (!lines.length) continue;
+      duplicates += lines.length;
+      await out.write(new Uint8Array(Int32Array.from(lines).buffer));
+    }
+  });
   if (duplicates) await out.close();
   return { duplicates };
 }
@@ -239,34 +243,29 @@ export type PartOutput = Omit<PartSummary, 'rejections'> & {
 export async function settlePartition(client: ContainerClient, input: PartInput): Promise<PartOutput> {
   const book = defaultBook();
   const scenario = input.scenario ? parseScenario(book, input.scenario) : undefined;
-  const lines = linesOf(await blobBytes(client, partBlob(input.jobId, 'lines', input.part)));
-  const duplicates = input.duplicates > 0 ? await duplicatesOf(client, input.jobId, lines) : new Int32Array(0);
-  const pieces: Uint8Array[] = [];
-  let summary: PartSummary;
-  try {
-    const ledger = new BulkLedger(book, { scenario, lines, duplicates, rowsHint: lines.length });
-    for await (const chunk of blobChunks(client, partBlob(input.jobId, 'rows', input.part))) ledger.push(chunk);
-    ledger.end();
-    // writeFramed's sink is synchronous: the partition's framed results (about 70 bytes a row, less
-    // than its columns) are kept until it returns, then staged a piece (one block) at a time
-    ledger.writeFramed((bytes) => pieces.push(bytes.slice()), clamp(lines.length * 100, 64 << 10, 4 << 20));
-    summary = ledger.partSummary();
-  } catch (e) {
-    const none = { part: input.part, rejected: 0, settled: 0, warnings: 0, totals: [], findings: 0, firstFinding: undefined, firstFindingLine: -1, years: [], decimalGroups: 0 };
-    if (e instanceof BulkUnsupported) return { ...none, unsupported: e.message };
-    if (e instanceof YibaoError) return { ...none, fatal: e.reason };
-    throw e;
-  }
-  const results = new BytesBlobWriter(client, partBlob(input.jobId, 'results', input.part), 4 << 20, undefined, new Uploads(4));
-  while (pieces.length) await results.write(pieces.shift()!);
-  await results.close();
-  const { rejections, ...rest } = summary;
-  if (rejections.length) {
-    const rejectedOut = new BytesBlobWriter(client, partBlob(input.jobId, 'rejected', input.part), 4 << 20);
-    await rejectedOut.write(framedRejections([...rejections].sort((a, b) => a.line - b.line)));
-    await rejectedOut.close();
-  }
-  return { part: input.part, rejected: rejections.length, ...rest };
+  const k = input.part;
+  return staged(async (storage) => {
+    await Promise.all((['rows', 'lines'] as const).map((s) => download(client, partBlob(input.jobId, s, k), storage, partName(s, k))));
+    const lines = linesOf(readPart(storage, partName('lines', k)));
+    const duplicates = input.duplicates > 0 ? await duplicatesOf(client, input.jobId, lines) : new Int32Array(0);
+    let summary: PartSummary;
+    try {
+      summary = settlePart(book, storage, k, duplicates, { scenario });
+    } catch (e) {
+      const none = { part: k, rejected: 0, settled: 0, warnings: 0, totals: [], findings: 0, firstFinding: undefined, firstFindingLine: -1, years: [], decimalGroups: 0 };
+      if (e instanceof BulkUnsupported) return { ...none, unsupported: e.message };
+      if (e instanceof YibaoError) return { ...none, fatal: e.reason };
+      throw e;
+    }
+    await upload(client, storage, partName('results', k), partBlob(input.jobId, 'results', k));
+    const { rejections, ...rest } = summary;
+    if (rejections.length) {
+      const rejectedOut = new BytesBlobWriter(client, partBlob(input.jobId, 'rejected', k), 4 << 20);
+      await rejectedOut.write(framedRejections([...rejections].sort((a, b) => a.line - b.line)));
+      await rejectedOut.close();
+    }
+    return { part: k, rejected: rejections.length, ...rest };
+  });
 }
 
 /**

@@ -6,6 +6,7 @@
 //   bulk  split → dedupe → settle each partition (fan-out) → merge → cleanup   (bulk.ts)
 //   rows  split → settle each shard (fan-out) → merge → cleanup                 (shard.ts; NDJSON, the
 //         platform's column names, header options, or a partition the bulk path could not settle)
+// A job that fails after its split removes its intermediate blobs as a finished one does.
 import type { OrchestrationContext, OrchestrationHandler, Task } from 'durable-functions';
 import type { Message, Convention } from '../../engine';
 import { addShardTotals, firstYears, type ShardInput, type ShardTotals, type MergeInput, type MergeOutput, type JobSummary } from './shard';
@@ -60,7 +61,7 @@ function* fanOut<T>(context: Ctx, tasks: Task[], what: string): Generator<Task, 
   return out;
 }
 
-/** Removing the intermediate blobs is tidying up: its failure does not fail a finished job. */
+/** Removing the intermediate blobs is tidying up: its failure does not fail a finished (or failed) job. */
 function* cleanup(context: Ctx, jobId: string): Generator<Task, void, unknown> {
   try {
     yield context.df.callActivity(CLEANUP, { jobId } satisfies CleanupInput);
@@ -69,7 +70,9 @@ function* cleanup(context: Ctx, jobId: string): Generator<Task, void, unknown> {
   }
 }
 
-function failed(context: Ctx, problem: Message): JobOutput {
+/** The job failed with a reason; what its steps wrote so far is removed (a split that failed wrote nothing). */
+function* failed(context: Ctx, jobId: string, problem: Message, wrote: boolean): Generator<Task, JobOutput, unknown> {
+  if (wrote) yield* cleanup(context, jobId);
   progress(context, { stage: 'failed', shards_done: 0, shards_total: 0 });
   return { status: 'failed', problem };
 }
@@ -82,7 +85,7 @@ function* bulkJob(context: Ctx, input: Input, split: BulkSplitOutput): Generator
   const parts = yield* fanOut<PartOutput>(context, split.parts.map((p) => context.df.callActivity(SETTLE_PART, { jobId: input.jobId, part: p.part, scenario: input.scenario, duplicates: dedupe.duplicates } satisfies PartInput)), 'partition');
   parts.sort((a, b) => a.part - b.part);
   const fatal = parts.find((p) => p.fatal);
-  if (fatal) return failed(context, fatal.fatal!);
+  if (fatal) return yield* failed(context, input.jobId, fatal.fatal!, true);
   const unsupported = parts.find((p) => p.unsupported !== undefined);
   if (unsupported) return { fallback: `bulk path, partition ${unsupported.part}: ${unsupported.unsupported}` };
   progress(context, { stage: 'merge', shards_done: total, shards_total: total });
@@ -117,17 +120,27 @@ function* rowsJob(context: Ctx, input: Input, split: RowsSplitOutput): Generator
 
 export function* ledgerJob(context: OrchestrationContext): Generator<Task, JobOutput, unknown> {
   const input = context.df.getInput<Input>();
+  try {
+    return yield* steps(context, input);
+  } catch (e) {
+    // an activity failed (Durable fails the job with its error): its blobs and the others' go
+    yield* cleanup(context, input.jobId);
+    throw e;
+  }
+}
+
+function* steps(context: Ctx, input: Input): Generator<Task, JobOutput, unknown> {
   progress(context, { stage: 'split', shards_done: 0, shards_total: 0 });
   const splitIn: JobSplitInput = { jobId: input.jobId, format: input.format, shards: input.shards, scenario: input.scenario, city: input.city, categoryColumn: input.categoryColumn };
   let split = (yield context.df.callActivity(SPLIT, splitIn)) as JobSplitOutput;
-  if (split.fatal) return failed(context, split.fatal);
+  if (split.fatal) return yield* failed(context, input.jobId, split.fatal, false);
   if (split.path === 'bulk') {
     const done = yield* bulkJob(context, input, split);
     if (!('fallback' in done)) return done;
     // a partition the bulk path could not settle: the whole job again on the row path
     progress(context, { stage: 'split', shards_done: 0, shards_total: 0 });
     split = (yield context.df.callActivity(SPLIT, { ...splitIn, fallback: done.fallback } satisfies JobSplitInput)) as JobSplitOutput;
-    if (split.fatal) return failed(context, split.fatal);
+    if (split.fatal) return yield* failed(context, input.jobId, split.fatal, true); // the bulk path's parts
     if (split.path !== 'rows') throw new Error('the split took the bulk path again after a fallback');
   }
   return yield* rowsJob(context, input, split);

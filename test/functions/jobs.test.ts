@@ -7,6 +7,8 @@ import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as os from 'node:os';
+import { spawnSync } from 'node:child_process';
 import { defaultBook, settleLedger, csvLedgerRows, resultsTable, rejectedTable, nhsaResultsTable, toCsv, parseScenario, fmt, TOTAL_FIELDS, type LedgerOutcome, type LedgerRow } from '../../engine';
 import { ledgerJob, SPLIT, DEDUPE, SETTLE_PART, MERGE_PARTS, SETTLE_SHARD, MERGE, CLEANUP, type JobInput, type JobOutput } from '../../functions/jobs/orchestrator';
 import { settleShard, mergeResults, resultsBlob, rejectedBlob, inputBlob, violationText } from '../../functions/jobs/shard';
@@ -634,5 +636,74 @@ describe('the monthly run (timer)', () => {
     }
     const report = JSON.parse(await blobText('yibao-monthly', 'monthly/2024-06.json')) as { items: { ok: boolean; problem: { zh: string; en: string } }[] };
     expect(report.items[0]).toMatchObject({ ok: false, problem: { zh: '找不到该 blob', en: 'blob not found' } });
+  });
+});
+
+describe('the job runs the command line\'s partition pipeline', () => {
+  test('a ledger in 7 partitions with rejected rows, duplicates across partitions and a scenario: the job\'s results.csv and rejected.csv are `yibao settle`\'s in partitions, byte for byte', async () => {
+    const lines = withBadRows(generateLedger(13, 3000), 13).trimEnd().split('\n');
+    // every fifth row again on another person (its partition is another: the duplicate is found across partitions)
+    const text = [lines[0], ...lines.slice(1).flatMap((r, i) => (i % 5 === 0 ? [r, r.replace(/,P\d+,/, ',Q7,')] : [r]))].join('\n') + '\n';
+    const scenario = JSON.stringify({ name: 'low', city: 'linyi', overrides: { 'assistance.dibao.rate': '0.5', 'critical.deductible': '9000' } });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yibao-job-cli-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'ledger.csv'), text);
+      fs.writeFileSync(path.join(dir, 'low.json'), scenario);
+      const out = path.join(dir, 'out', 'r.csv');
+      // about 3,800 rows in parts of 600: the command line partitions too
+      const r = spawnSync(process.execPath, [path.join(ROOT, 'bin/yibao.js'), 'settle', path.join(dir, 'ledger.csv'), '--scenario', path.join(dir, 'low.json'), '--out', out],
+        { encoding: 'utf8', env: { ...process.env, YIBAO_MEMORY_ROWS: '1000', YIBAO_PART_ROWS: '600', TMPDIR: dir } });
+      expect(r.stderr).not.toMatch(/Error/);
+      expect(r.status).toBe(3); // rows were rejected
+      const cliResults = fs.readFileSync(out, 'utf8');
+      const cliRejected = fs.readFileSync(`${out}.rejected.csv`, 'utf8');
+      expect(cliRejected.split('\n').filter((l) => l.includes('重复')).length).toBeGreaterThan(100);
+      expect(cliRejected.split('\n').length).toBeGreaterThan(cliRejected.split('\n').filter((l) => l.includes('重复')).length + 5); // unreadable rows too
+      const job = await runJob(text, { shards: 7, scenario });
+      expect(job.output).toMatchObject({ status: 'completed', path: 'bulk' });
+      expect(job.history.filter((h) => h.name === SETTLE_PART)).toHaveLength(7);
+      expect(job.results).toBe(cliResults);
+      expect(job.rejected).toBe(cliRejected);
+      const want = settleLedger(defaultBook(), csvLedgerRows(text).rows, { scenario: parseScenario(defaultBook(), scenario) });
+      expect(job.output.summary).toEqual(summaryOf(want));
+      expect(job.output.summary!.violations.length).toBeGreaterThan(0);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a job that fails after its split leaves no intermediate blob: a partition fatal to the engine, an activity that throws', async () => {
+    const text = withBadRows(generateLedger(17, 800), 17);
+    const jobs = service.getContainerClient('yibao-jobs');
+    const left = async (jobId: string) => {
+      const names: string[] = [];
+      for await (const b of jobs.listBlobsFlat({ prefix: `${jobId}/` })) names.push(b.name);
+      return names.sort();
+    };
+    let asked = 0;
+    const fatal = await runJob(text, { shards: 3 }, {
+      [SETTLE_PART]: async (i) => (++asked === 2 ? { ...((await settlePartition(jobs, i as never)) as object), fatal: { zh: '坏', en: 'bad' } } : settlePartition(jobs, i as never)),
+    });
+    expect(fatal.output).toEqual({ status: 'failed', problem: { zh: '坏', en: 'bad' } });
+    expect(fatal.history.at(-1)!.name).toBe(CLEANUP);
+    expect(await left(fatal.jobId)).toEqual([`${fatal.jobId}/input.csv`]);
+
+    let thrown: unknown;
+    let jobId = '';
+    try {
+      await runJob(text, { shards: 3 }, {
+        [SPLIT]: (i) => {
+          jobId = (i as { jobId: string }).jobId;
+          return splitJob(jobs, i as never);
+        },
+        [MERGE_PARTS]: async () => {
+          throw new Error('merge lost');
+        },
+      });
+    } catch (e) {
+      thrown = e;
+    }
+    expect((thrown as Error).message).toBe('merge lost');
+    expect(await left(jobId)).toEqual([`${jobId}/input.csv`]);
   });
 });

@@ -1,23 +1,22 @@
-// The partitions of a run in files (engine/run/storage.ts PartStorage): a temporary folder under the
-// system's (TMPDIR), removed at the end whatever happens (cli/io.ts runTempDir). Handles are kept open
-// while a part is written or read, and closed when it is complete or removed.
+// The partitions of a run in files (engine/run/storage.ts PartStorage), in a folder its owner made and
+// removes (the command line: cli/io.ts runTempDir; the Functions app's jobs: a folder per activity).
+// Handles are kept open while a part is written or read, and closed when it is complete or removed.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { PartStorage } from '../engine/run';
-import { writeAll, runTempDir } from './io';
+
+/** All of `bytes` to an open file (writeSync may write less than asked). */
+export function writeAll(fd: number, bytes: Uint8Array): void {
+  let off = 0;
+  while (off < bytes.length) off += fs.writeSync(fd, bytes, off, bytes.length - off);
+}
 
 export class FileParts implements PartStorage {
   private readonly writing = new Map<string, number>();
   private readonly reading = new Map<string, number>();
 
-  /** The parts in `dir` (a second thread opens the folder of the run's storage). */
+  /** The parts in `dir`, which `removeDir` removes at dispose() (a second thread opens the folder of the run's storage). */
   constructor(readonly dir: string, private readonly removeDir: () => void = () => undefined) {}
-
-  /** A fresh temporary folder, removed by dispose(). */
-  static temporary(): FileParts {
-    const temp = runTempDir('parts');
-    return new FileParts(temp.dir, temp.remove);
-  }
 
   private file(name: string): string {
     return path.join(this.dir, name);
