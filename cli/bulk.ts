@@ -8,10 +8,10 @@ import * as path from 'node:path';
 import * as os from 'node:os';
 import { isUtf8 } from 'node:buffer';
 import { MessageChannel, Worker, receiveMessageOnPort } from 'node:worker_threads';
-import { defaultBook, rejectedTable, toCsv, summaryText, bilingual, YibaoError, type Book, type Scenario } from '../engine';
+import { defaultBook, rejectedTable, toCsv, summaryText, bilingual, readCsv, tableLedgerRows, YibaoError, type Book, type Scenario } from '../engine';
 import { BulkLedger, BulkUnsupported, type BulkRoster, type IdsExport, type RecordBatch } from '../engine/ledger/bulk';
 import { PartWriter } from '../engine/bulk/partition';
-import { runLedger, DEFAULT_LIMITS, type BatchReader, type RunOutcome } from '../engine/run';
+import { runLedger, DEFAULT_LIMITS, type BatchReader, type LedgerInput, type RunOutcome } from '../engine/run';
 import type { GroupKey } from '../engine/summary';
 import { writeAtomic, runTempDir } from './io';
 import { progressBar } from './progress';
@@ -190,7 +190,34 @@ async function writeAtomicBytes<T>(file: string, write: (sink: (bytes: Uint8Arra
   return result;
 }
 
-export interface BulkSettleCommand extends BudgetSettleOptions { input: string; out?: string; scenario?: Scenario }
+export interface BulkSettleCommand extends BudgetSettleOptions {
+  input: string; out?: string; scenario?: Scenario;
+  /** An export's city and category column; the results' names (default: the input's, as the decimal path). */
+  city?: string; categoryColumn?: string; format?: 'spec' | 'nhsa';
+}
+
+/**
+ * How the run reads the file's header and writes its results: the results under the input's names
+ * unless --format says otherwise, so the header's convention is read first. A header the engine
+ * refuses, or one not within the first chunk, leaves the format open: the run then reports the
+ * header's error itself, or hands a platform export back to the decimal path.
+ */
+function inputOf(cmd: BulkSettleCommand): LedgerInput {
+  const input: LedgerInput = { city: cmd.city, categoryColumn: cmd.categoryColumn, format: cmd.format };
+  if (input.format !== undefined) return input;
+  const first = fileChunks(cmd.input).next();
+  const bytes = first.done ? new Uint8Array(0) : first.value;
+  const lf = bytes.indexOf(10);
+  if (lf < 0) return input;
+  const header = readCsv(new TextDecoder().decode(bytes.subarray(0, lf))).next();
+  if (header.done || header.value.error) return input;
+  try {
+    return { ...input, format: tableLedgerRows(header.value.cells, [], input).convention };
+  } catch (e) {
+    if (e instanceof YibaoError) return input;
+    throw e;
+  }
+}
 
 /** Counts of the bulk runs of this process, by kind (to see which path a run took, e.g. in tests). */
 export const bulkRuns = { memory: 0, partitioned: 0, whatIf: 0 };
@@ -200,8 +227,8 @@ export const bulkRuns = { memory: 0, partitioned: 0, whatIf: 0 };
  * roster is reported only after the ledger's own, as the decimal path reads the ledger first): throws
  * the ledger's error if it has one; false when the bulk path cannot take it (the decimal path will).
  */
-function bulkCanRead(book: Book, file: string): boolean {
-  const splitter = new BulkLedger(book, { role: 'splitter', split: new PartWriter(1, () => undefined) });
+function bulkCanRead(book: Book, file: string, input: LedgerInput): boolean {
+  const splitter = new BulkLedger(book, { role: 'splitter', split: new PartWriter(1, () => undefined), ...input });
   try {
     for (const chunk of fileChunks(file)) splitter.push(chunk);
     splitter.end();
@@ -220,6 +247,7 @@ function bulkCanRead(book: Book, file: string): boolean {
  * (then nothing has been written or printed).
  */
 export async function runSettleBulk(book: Book, cmd: BulkSettleCommand, stdout: NodeJS.WritableStream, stderr: NodeJS.WritableStream): Promise<number | null> {
+  const input = inputOf(cmd);
   const budget = cmd.summary !== undefined || !!cmd.compare?.length || cmd.roster !== undefined;
   let groups: GroupKey[] | undefined;
   let roster: ReturnType<typeof readRosterFile> | undefined;
@@ -228,7 +256,7 @@ export async function runSettleBulk(book: Book, cmd: BulkSettleCommand, stdout: 
       groups = checkBudgetOptions(cmd);
       if (cmd.roster) roster = readRosterFile(book, cmd.roster);
     } catch (e) {
-      if (e instanceof YibaoError && !bulkCanRead(book, cmd.input)) return null;
+      if (e instanceof YibaoError && !bulkCanRead(book, cmd.input, input)) return null;
       throw e;
     }
   }
@@ -243,6 +271,7 @@ export async function runSettleBulk(book: Book, cmd: BulkSettleCommand, stdout: 
     source: () => fileChunks(cmd.input),
     bytes,
     scenario: cmd.scenario,
+    input,
     whatIf: whatIfScenarios,
     groups,
     roster: bulkRoster,
@@ -284,7 +313,7 @@ export async function runSettleBulk(book: Book, cmd: BulkSettleCommand, stdout: 
   if (roster) printRosterRejections(roster.rejections, stderr);
   if (cmd.out) {
     const rejectedFile = `${cmd.out}.rejected.csv`;
-    if (outcome.rejections.length) writeAtomic(rejectedFile, toCsv(rejectedTable(outcome)));
+    if (outcome.rejections.length) writeAtomic(rejectedFile, toCsv(rejectedTable(outcome, input.format)));
     stderr.write(`结果已写入 results written to ${path.resolve(cmd.out)}${outcome.rejections.length ? `\n被拒绝的行 rejected rows: ${path.resolve(rejectedFile)}` : ''}\n`);
   } else {
     for (const r of outcome.rejections) stderr.write(`第 ${r.line} 行被拒绝 (line ${r.line} rejected): ${bilingual(r.reason)}\n`);

@@ -22,7 +22,7 @@ parentPort!.on('message', (ask: Ask) => {
       return;
     }
     const { parts, counter, duplicates } = ask;
-    const job: PartJob = { scenario: ask.job.scenario ? scenarioOf(ask.job.scenario) : undefined, groups: ask.job.groups, whatIf: ask.job.whatIf.map(scenarioOf) };
+    const job: PartJob = { scenario: ask.job.scenario ? scenarioOf(ask.job.scenario) : undefined, groups: ask.job.groups, whatIf: ask.job.whatIf.map(scenarioOf), input: ask.job.input };
     for (let i = Atomics.add(counter, 0, 1); i < parts.length; i = Atomics.add(counter, 0, 1)) {
       parentPort!.postMessage({ k: parts[i], summary: settlePart(book, storage, parts[i], duplicates, job) });
     }

@@ -16,7 +16,7 @@ interface WorkerAnswer { k?: number; summary?: PartSummary; dupes?: number[][]; 
 
 /** A scenario as it crosses to the thread (scenarioFrom rebuilds it there). */
 export interface ScenarioWire { data: unknown; name: string }
-export interface JobWire { scenario: ScenarioWire | null; groups?: PartJob['groups']; whatIf: ScenarioWire[] }
+export interface JobWire { scenario: ScenarioWire | null; groups?: PartJob['groups']; whatIf: ScenarioWire[]; input?: PartJob['input'] }
 
 const wire = (s: NonNullable<PartJob['scenario']>): ScenarioWire => ({ data: scenarioData(s), name: s.name });
 
@@ -70,7 +70,7 @@ export class SecondThread implements PartHelper {
   async settle(job: PartJob, parts: number[], duplicates: Int32Array, counter: Int32Array, onDone: (k: number, summary: PartSummary) => void): Promise<void> {
     const shared = new Int32Array(new SharedArrayBuffer(duplicates.byteLength));
     shared.set(duplicates);
-    const jobWire: JobWire = { scenario: job.scenario ? wire(job.scenario) : null, groups: job.groups, whatIf: (job.whatIf ?? []).map(wire) };
+    const jobWire: JobWire = { scenario: job.scenario ? wire(job.scenario) : null, groups: job.groups, whatIf: (job.whatIf ?? []).map(wire), input: job.input };
     this.worker.postMessage({ type: 'settle', job: jobWire, duplicates: shared, parts, counter });
     for (let a = await this.next(); !a.done; a = await this.next()) onDone(a.k!, a.summary!);
   }

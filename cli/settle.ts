@@ -22,10 +22,10 @@ export async function runSettle(book: Book, cmd: SettleCommand, stdout: NodeJS.W
   if (cmd.format !== undefined && cmd.format !== 'spec' && cmd.format !== 'nhsa') throw new YibaoError(`--format 须为 nhsa 或 spec，而不是“${cmd.format}”`, `--format must be nhsa or spec, not "${cmd.format}"`, 'usage');
   if (cmd.city !== undefined) resolveCity(book, cmd.city); // an unknown --city stops the run, not every row
   if (cmd.input === '-') return withStdinFile((file) => runSettle(book, { ...cmd, input: file }, stdout, stderr));
-  // The bulk path (cli/bulk.ts, docs/performance.md), --summary, --compare and --roster included: same
-  // bytes out; null hands the run back (a national-platform header, say).
-  if (!cmd.explain && cmd.format !== 'nhsa' && cmd.city === undefined && cmd.categoryColumn === undefined) {
-    const code = await runSettleBulk(book, cmd, stdout, stderr);
+  // The bulk path (cli/bulk.ts, docs/performance.md), every option but --explain: same bytes out; null
+  // hands the run back (a national-platform export with --roster, say).
+  if (!cmd.explain) {
+    const code = await runSettleBulk(book, { ...cmd, format: cmd.format as 'spec' | 'nhsa' | undefined }, stdout, stderr);
     if (code !== null) return code;
   }
   const read = csvLedgerRows(readText(cmd.input), { city: cmd.city, categoryColumn: cmd.categoryColumn });
@@ -40,8 +40,7 @@ export async function runSettle(book: Book, cmd: SettleCommand, stdout: NodeJS.W
   if (cmd.out) {
     writeAtomic(cmd.out, results);
     const rejectedFile = `${cmd.out}.rejected.csv`;
-    const rejected = rejectedTable(outcome);
-    if (format === 'nhsa') rejected[0][1] = 'setl_id';
+    const rejected = rejectedTable(outcome, format);
     if (outcome.rejections.length) writeAtomic(rejectedFile, toCsv(rejected));
     stderr.write(`结果已写入 results written to ${path.resolve(cmd.out)}${outcome.rejections.length ? `\n被拒绝的行 rejected rows: ${path.resolve(rejectedFile)}` : ''}\n`);
   } else {

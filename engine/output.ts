@@ -6,7 +6,7 @@ import { explainLines } from './explain';
 import type { LedgerOutcome } from './ledger';
 import type { Violation } from './floors';
 import type { ClaimResult } from './types';
-import { NHSA_OUTPUT_COLUMNS } from './nhsa';
+import { NHSA_OUTPUT_COLUMNS, type Convention } from './nhsa';
 
 export const RESULT_COLUMNS = ['claim_id', 'basic', 'critical', 'assistance', 'reassist', 'oop_compliant', 'oop_total', 'warning', 'notes'] as const;
 /** The result columns under the national platform's names (engine/nhsa.ts NHSA_OUTPUT_COLUMNS). */
@@ -28,8 +28,11 @@ export function resultsTable(outcome: LedgerOutcome, withExplain = false): strin
   ];
 }
 
-export function rejectedTable(outcome: LedgerOutcome): string[][] {
-  return [[...REJECTED_COLUMNS], ...outcome.rejections.map((r) => [String(r.line), r.claim_id ?? '', r.reason.zh, r.reason.en])];
+/** Rejected rows by line; under the platform's names (an export's results) the id column is setl_id. */
+export function rejectedTable(outcome: LedgerOutcome, format: Convention = 'spec'): string[][] {
+  const header: string[] = [...REJECTED_COLUMNS];
+  if (format === 'nhsa') header[1] = 'setl_id';
+  return [header, ...outcome.rejections.map((r) => [String(r.line), r.claim_id ?? '', r.reason.zh, r.reason.en])];
 }
 
 export function toCsv(table: string[][]): string {

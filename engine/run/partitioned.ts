@@ -3,7 +3,8 @@
 // each what-if scenario), merge the results back into input order. Memory follows the part, not the
 // ledger. The parts live in a PartStorage; a shell with a second thread lends it as a PartHelper (the
 // command line does), one with a reader thread lends a BatchReader for the split.
-import { BulkLedger, type BulkRoster, type IdsExport, type RecordBatch } from '../ledger/bulk';
+import { BulkLedger, type BulkOptions, type BulkRoster, type IdsExport, type RecordBatch } from '../ledger/bulk';
+import { NHSA_RESULT_COLUMNS } from '../output';
 import { PartWriter, duplicateLines, linesOf, mergeOutcomes, mergeResults, sortedLines, GroupMerger, type PartSummary } from '../bulk/partition';
 import type { Book } from '../policy/load';
 import type { Scenario } from '../scenario';
@@ -21,8 +22,14 @@ export type ChunkSource = () => Iterable<Uint8Array> | AsyncIterable<Uint8Array>
  */
 export type BatchReader = (findDuplicates: boolean, rowsHint: number, consume: (batch: RecordBatch) => void) => IdsExport;
 
-/** What every part is settled under: the run's scenario, totals per group, the what-if scenarios (summaries only). */
-export interface PartJob { scenario?: Scenario; groups?: GroupKey[]; whatIf?: Scenario[] }
+/**
+ * How the ledger's header is read and its results written: a city for an export without one, the
+ * category's column, the results under the spec's or the platform's names (BulkOptions).
+ */
+export type LedgerInput = Pick<BulkOptions, 'city' | 'categoryColumn' | 'format'>;
+
+/** What every part is settled under: the run's scenario, totals per group, the what-if scenarios (summaries only), how the ledger is read. */
+export interface PartJob { scenario?: Scenario; groups?: GroupKey[]; whatIf?: Scenario[]; input?: LedgerInput }
 
 /** A second thread that takes half of the dedupe and settle steps (the same functions, on the same storage). */
 export interface PartHelper {
@@ -58,7 +65,7 @@ async function* chunksOf(source: ChunkSource): AsyncGenerator<Uint8Array> {
 export function settlePart(book: Book, storage: PartStorage, k: number, duplicates: Int32Array, job: PartJob): PartSummary {
   const lines = linesOf(readPart(storage, partName('lines', k)));
   const settle = (scenario: Scenario | undefined, write: boolean): PartSummary => {
-    const ledger = new BulkLedger(book, { scenario, lines, duplicates, rowsHint: lines.length, groups: job.groups });
+    const ledger = new BulkLedger(book, { scenario, lines, duplicates, rowsHint: lines.length, groups: job.groups, format: job.input?.format });
     for (const chunk of partChunks(storage, partName('rows', k))) ledger.push(chunk);
     ledger.end();
     if (write) {
@@ -148,7 +155,7 @@ export async function splitParts(
   opts: PartitionedOptions & { rejected?: (rs: Rejection[]) => void } = {},
 ): Promise<{ splitter: BulkLedger; counts: number[] }> {
   const writer = new PartWriter(parts, (stream, k, bytes) => storage.append(partName(stream, k), bytes));
-  const splitter = new BulkLedger(book, { role: 'splitter', scenario: job.scenario, split: writer, roster: opts.roster, groups: job.groups });
+  const splitter = new BulkLedger(book, { role: 'splitter', scenario: job.scenario, split: writer, roster: opts.roster, groups: job.groups, ...job.input });
   const drain = () => {
     if (opts.rejected && splitter.rejections.length) opts.rejected(splitter.rejections.splice(0));
   };
@@ -220,7 +227,7 @@ export async function settlePartitioned(
         return n === 0 ? null : buf.subarray(0, n);
       };
     });
-    if (sink) await mergeResults(sources, sink);
+    if (sink) await mergeResults(sources, sink, undefined, job.input?.format === 'nhsa' ? NHSA_RESULT_COLUMNS : undefined);
     for (const k of nonEmpty) storage.remove(partName('results', k));
     const merged = (sc: Scenario | undefined, sums: PartSummary[], i: number): MergedRun => ({
       outcome: mergeOutcomes(book, sc, splitter.read, splitter.rejections, sums),

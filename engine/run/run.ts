@@ -7,7 +7,7 @@ import { comparisonOf, type LedgerComparison, type SettledRun } from '../compare
 import type { Book } from '../policy/load';
 import type { Scenario } from '../scenario';
 import type { GroupKey } from '../summary';
-import { settlePartitioned, type BatchReader, type ChunkSource, type MergedRun, type PartHelper } from './partitioned';
+import { settlePartitioned, type BatchReader, type ChunkSource, type LedgerInput, type MergedRun, type PartHelper } from './partitioned';
 import type { PartStorage } from './storage';
 
 export interface RunLimits {
@@ -49,6 +49,8 @@ export interface RunRequest {
   whatIf?: Scenario[];
   /** Totals per group for the main run and each what-if run. */
   groups?: GroupKey[];
+  /** How the header is read and the results written (an export's city and category column, spec or platform names). */
+  input?: LedgerInput;
   /** Categories from a roster; its differences reported by the main run only. */
   roster?: BulkRoster;
   /** Where the main run's results CSV goes, in pieces valid during the call (none: not written). */
@@ -80,11 +82,11 @@ async function inMemory(book: Book, req: RunRequest, scenario: Scenario | undefi
   const reader = req.reader?.('memory');
   if (reader) {
     // two threads: the reader scans and finds duplicates; this one validates and settles
-    const ledger = new BulkLedger(book, { scenario, rowsHint, role: 'settler', groups: req.groups, roster });
+    const ledger = new BulkLedger(book, { scenario, rowsHint, role: 'settler', groups: req.groups, roster, ...req.input });
     ledger.endWith(reader(true, rowsHint, (batch) => ledger.consume(batch)));
     return ledger;
   }
-  const ledger = new BulkLedger(book, { scenario, rowsHint, groups: req.groups, roster });
+  const ledger = new BulkLedger(book, { scenario, rowsHint, groups: req.groups, roster, ...req.input });
   const chunks = req.source();
   if (Symbol.iterator in chunks) for (const chunk of chunks) ledger.push(chunk);
   else for await (const chunk of chunks) ledger.push(chunk);
@@ -125,7 +127,7 @@ export async function runLedger(book: Book, req: RunRequest): Promise<RunOutcome
   if (parts > 0) {
     const storage = req.storage!();
     try {
-      const run = await settlePartitioned(book, req.source, storage, parts, { scenario: req.scenario, groups: req.groups, whatIf: whatIfScenarios }, req.sink, {
+      const run = await settlePartitioned(book, req.source, storage, parts, { scenario: req.scenario, groups: req.groups, whatIf: whatIfScenarios, input: req.input }, req.sink, {
         bytes: req.bytes, progress: req.progress, roster: req.roster, reader: () => req.reader?.('split'), helper: () => req.helper?.(storage),
       });
       ({ whatIf, notOnRoster } = run);

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
-  defaultBook, csvLedgerRows, settleLedger, resultsTable, rejectedTable, toCsv, summaryText, bilingual, violationLine,
+  defaultBook, csvLedgerRows, settleLedger, resultsTable, nhsaResultsTable, rejectedTable, toCsv, summaryText, bilingual, violationLine,
   readRoster, RosterIndex, rosterCategories, keepColumns, parseGroups, summarize, summaryTable, summaryHeadings, summaryJson,
   compareLedger, comparisonTable, comparisonGroupTable, comparisonJson, parseScenario,
   type Book, type LedgerRow, type Scenario, type CategoryDifference,
@@ -442,13 +442,20 @@ describe('yibao settle --summary --compare --roster (built CLI) write what the d
     }
   });
 
-  test('a national-platform export with --summary goes the decimal path as before', async () => {
+  test('a national-platform export with --summary goes the bulk path too: the decimal path\'s files, under the platform\'s names', async () => {
     const before = { ...bulkRuns };
     let err = '';
     const stderr = { write: (x: string) => ((err += x), true) } as unknown as NodeJS.WritableStream;
-    const code = await runSettle(book, { input: path.join(ROOT, 'samples/nhsa-export.csv'), explain: false, summary: 'county', out: path.join(dir, 'nhsa', 'r.csv') }, stderr, stderr);
+    const input = path.join(ROOT, 'samples/nhsa-export.csv');
+    const out = path.join(dir, 'nhsa', 'r.csv');
+    const code = await runSettle(book, { input, explain: false, summary: 'county', out }, stderr, stderr);
     expect(code).toBe(3);
-    expect(bulkRuns).toEqual(before);
+    expect(bulkRuns).toEqual({ ...before, memory: before.memory + 1 });
+    const want = settleLedger(book, csvLedgerRows(fs.readFileSync(input, 'utf8')).rows);
+    expect(fs.readFileSync(out, 'utf8')).toBe(toCsv(nhsaResultsTable(want)));
+    expect(fs.readFileSync(`${out}.rejected.csv`, 'utf8')).toBe(toCsv(rejectedTable(want, 'nhsa')));
+    expect(fs.readFileSync(`${out}.rejected.csv`, 'utf8').split('\n')[0]).toBe('line,setl_id,reason_zh,reason_en');
+    expect(err).toContain(summaryText(want));
     expect(err).toContain('分组汇总 totals by county');
   });
 
