@@ -3,8 +3,7 @@
 // which validates, settles and writes (or, for partitions, splits them without looking for
 // duplicates). At most MAX_IN_FLIGHT batches wait at a time (bounded memory).
 import { workerData, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
-import { defaultBook, YibaoError } from '../engine';
-import { BulkLedger, BulkUnsupported, type RecordBatch } from '../engine/ledger/bulk';
+import { defaultBook, YibaoError, BulkLedger, BulkUnsupported, type RecordBatch } from '../engine';
 import { readChunks, MAX_IN_FLIGHT } from './bulk';
 
 const { file, rowsHint, findDuplicates, port, control } = workerData as { file: string; rowsHint: number; findDuplicates: boolean; port: MessagePort; control: Int32Array };

@@ -8,11 +8,11 @@ import * as path from 'node:path';
 import * as os from 'node:os';
 import { isUtf8 } from 'node:buffer';
 import { MessageChannel, Worker, receiveMessageOnPort } from 'node:worker_threads';
-import { defaultBook, rejectedTable, toCsv, summaryText, bilingual, readCsv, tableLedgerRows, YibaoError, type Book, type Scenario } from '../engine';
-import { BulkLedger, BulkUnsupported, type BulkRoster, type IdsExport, type RecordBatch } from '../engine/ledger/bulk';
-import { PartWriter } from '../engine/bulk/partition';
-import { runLedger, DEFAULT_LIMITS, type BatchReader, type LedgerInput, type RunOutcome } from '../engine/run';
-import type { GroupKey } from '../engine/summary';
+import {
+  defaultBook, rejectedTable, toCsv, summaryText, bilingual, readCsv, tableLedgerRows, YibaoError, BulkLedger,
+  BulkUnsupported, PartWriter, runLedger, DEFAULT_LIMITS, type Book, type Scenario, type BulkRoster, type IdsExport,
+  type RecordBatch, type BatchReader, type LedgerInput, type RunOutcome, type GroupKey,
+} from '../engine';
 import { writeAtomic, runTempDir } from './io';
 import { progressBar } from './progress';
 import { FileParts, writeAll } from '../node/part-files';

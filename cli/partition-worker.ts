@@ -2,9 +2,7 @@
 // ids of the id parts it is given, then takes parts from the shared counter, as the main thread
 // does, settles each from the run's folder and answers its summary.
 import { parentPort, workerData } from 'node:worker_threads';
-import { defaultBook, scenarioFrom, YibaoError } from '../engine';
-import { BulkUnsupported } from '../engine/ledger/bulk';
-import { dedupeParts, settlePart, type PartJob } from '../engine/run';
+import { defaultBook, scenarioFrom, YibaoError, BulkUnsupported, dedupeParts, settlePart, type PartJob } from '../engine';
 import { FileParts } from '../node/part-files';
 import type { JobWire, ScenarioWire } from './partition';
 

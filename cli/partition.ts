@@ -5,10 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { scenarioData, YibaoError } from '../engine';
-import { BulkUnsupported } from '../engine/ledger/bulk';
-import type { PartSummary } from '../engine/bulk/partition';
-import type { PartHelper, PartJob } from '../engine/run';
+import { scenarioData, YibaoError, BulkUnsupported, type PartSummary, type PartHelper, type PartJob } from '../engine';
 
 const WORKER = path.join(__dirname, 'partition-worker.js');
 

@@ -12,10 +12,9 @@ import * as path from 'node:path';
 import {
   readRoster, RosterIndex, rosterCategories, keepColumns, parseGroups, summarize, summaryTable, summaryHeadings,
   compareLedger, comparisonTable, comparisonGroupTable, toCsv, csvLine, bilingual, violationLine, YibaoError,
-  type Book, type LedgerRow, type LedgerOutcome, type GroupKey, type ClaimColumns, type CategoryDifference, type Scenario, type Rejection,
+  type Book, type LedgerRow, type LedgerOutcome, type GroupKey, type ClaimColumns, type CategoryDifference,
+  type Scenario, type Rejection, type LedgerGroups, type LedgerComparison,
 } from '../engine';
-import type { LedgerGroups } from '../engine/summary';
-import type { LedgerComparison } from '../engine/compare';
 import { readText, writeAtomic } from './io';
 import { writeAll } from '../node/part-files';
 

@@ -1,8 +1,10 @@
 // yibao settle <claims.csv> [--out results.csv] [--scenario s.json] [--explain]
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { csvLedgerRows, settleLedger, resultsTable, rejectedTable, toCsv, summaryText, bilingual, type Book, type Scenario } from '../engine';
-import { nhsaResultsTable, resolveCity, YibaoError, type Convention } from '../engine';
+import {
+  csvLedgerRows, settleLedger, resultsTable, rejectedTable, toCsv, summaryText, bilingual, nhsaResultsTable,
+  resolveCity, YibaoError, type Book, type Scenario, type Convention,
+} from '../engine';
 import { readText, writeAtomic, runTempDir } from './io';
 import { writeAll } from '../node/part-files';
 import { progressBar } from './progress';

@@ -5,9 +5,10 @@
 // them: see functions/handlers/settle.ts.)
 import { isUtf8 } from 'node:buffer';
 import type { HttpRequest } from '@azure/functions';
-import { tableLedgerRows, ndjsonRow, YibaoError, type LedgerRow, type Convention, type LedgerHeaderOptions } from '../engine';
-import type { CsvRecord } from '../engine/csv';
-import { readCsvStream } from '../engine/csv';
+import {
+  tableLedgerRows, ndjsonRow, YibaoError, readCsvStream, type LedgerRow, type Convention, type LedgerHeaderOptions,
+  type CsvRecord,
+} from '../engine';
 import { HttpProblem } from './problem';
 
 export type LedgerFormat = 'csv' | 'ndjson';

@@ -9,15 +9,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
-  budgetCsv, budgetRecords, budgetScenariosJson, csvLine, rejectedTable, RESULT_COLUMNS, comparisonJson, comparisonTable, scenarioFrom, summaryJson, summaryTable, toCsv, type Book, type Scenario,
+  budgetCsv, budgetRecords, budgetScenariosJson, csvLine, rejectedTable, RESULT_COLUMNS, comparisonJson,
+  comparisonTable, scenarioFrom, summaryJson, summaryTable, toCsv, readCsvStream, BulkUnsupported, runLedger,
+  validateClaim, type Book, type Scenario, type CsvRecord, type GroupKey, type PartStorage, type RunLimits,
 } from '../engine';
-import type { CsvRecord } from '../engine/csv';
-import { readCsvStream } from '../engine/csv';
-import { BulkUnsupported } from '../engine/ledger/bulk';
-import type { GroupKey } from '../engine/summary';
-import { runLedger, type PartStorage, type RunLimits } from '../engine/run';
 import { FileParts, writeAll } from '../node/part-files';
-import { validateClaim } from '../engine/claims';
 import { rejectionsJson } from './settle-answer';
 import { pipeCsvRows } from './body';
 

@@ -1,7 +1,7 @@
 // App settings (environment variables on Azure, local.settings.json under Core Tools, the
 // environment under the local host). Read on each call so that tests and offices can change them.
 import * as os from 'node:os';
-import { DEFAULT_LIMITS, type RunLimits } from '../engine/run';
+import { DEFAULT_LIMITS, type RunLimits } from '../engine';
 
 /** Bytes a synchronous request body may have before it is refused with 413 (default 200 MB). */
 export function maxBodyBytes(): number {

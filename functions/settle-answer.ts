@@ -3,16 +3,12 @@
 // CSV — the results table, then one blank line and the rejected rows; NDJSON — one result line per
 // claim, one rejected line per rejected row, the summary line. Used on the request's thread and in
 // the worker thread (functions/settle-worker.ts), so nothing here may need @azure/functions.
-import { csvLine, fmt, readCsv, summaryText, RESULT_COLUMNS, REJECTED_COLUMNS, TOTAL_FIELDS, type Book, type LedgerOutcome, type Scenario } from '../engine';
-import { BulkLedger, BulkUnsupported } from '../engine/ledger/bulk';
+import {
+  csvLine, readCsv, summaryText, totalsJson, RESULT_COLUMNS, REJECTED_COLUMNS, BulkLedger, BulkUnsupported,
+  type Book, type LedgerOutcome, type Scenario,
+} from '../engine';
 
 export type BulkAnswer = 'csv' | 'ndjson';
-
-export function totalsJson(o: LedgerOutcome): Record<string, string> {
-  const t: Record<string, string> = {};
-  for (const f of TOTAL_FIELDS) t[f] = fmt(o.summary.totals[f]);
-  return t;
-}
 
 export function rejectionsJson(o: LedgerOutcome) {
   return o.rejections.map((r) => ({ line: r.line, claim_id: r.claim_id ?? null, reason_zh: r.reason.zh, reason_en: r.reason.en }));
@@ -21,7 +17,7 @@ export function rejectionsJson(o: LedgerOutcome) {
 /** The last line of an NDJSON answer. */
 export function summaryLine(o: LedgerOutcome): string {
   const s = o.summary;
-  return JSON.stringify({ type: 'summary', read: s.read, settled: s.settled, rejected: s.rejected, warnings: s.warnings, totals: totalsJson(o), text: summaryText(o) }) + '\n';
+  return JSON.stringify({ type: 'summary', read: s.read, settled: s.settled, rejected: s.rejected, warnings: s.warnings, totals: totalsJson(s.totals), text: summaryText(o) }) + '\n';
 }
 
 /** After the results of a CSV answer: one blank line and the rejected rows (the command line's <out>.rejected.csv). */

@@ -3,7 +3,7 @@
 // Handles are kept open while a part is written or read, and closed when it is complete or removed.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { PartStorage } from '../engine/run';
+import type { PartStorage } from '../engine';
 
 /** All of `bytes` to an open file (writeSync may write less than asked). */
 export function writeAll(fd: number, bytes: Uint8Array): void {

@@ -10,7 +10,7 @@
 //           whole ledger; the first row stands, as in settleLedger.
 //   settle  each person partition alone (a BulkLedger given the lines and the duplicates); its rows
 //           come out framed by their input line (BulkLedger.writeFramed).
-//   merge   the framed rows of every partition, merged by line (mergeResults), and the partitions'
+//   merge   the framed rows of every partition, merged by line (mergeResultsByLine), and the partitions'
 //           totals, rejections and findings added up (mergeOutcomes).
 //
 // The merged output is byte for byte what one BulkLedger over the whole file writes (tested). Pure:
@@ -191,7 +191,8 @@ export function sortedLines(lists: number[][]): Int32Array {
 }
 
 /** A source of bytes in chunks (null: the end): a file read, a blob's download. */
-export type ChunkSource = () => Uint8Array | null | Promise<Uint8Array | null>;
+/** The next chunk of a stream each call (null at its end): a part or a blob read in ranges. */
+export type ChunkReader = () => Uint8Array | null | Promise<Uint8Array | null>;
 
 /** One partition's framed results, read a row at a time. */
 class Cursor {
@@ -201,7 +202,7 @@ class Cursor {
   pos = 0;
   line = 0;
   len = 0;
-  constructor(private readonly next: ChunkSource) {}
+  constructor(private readonly next: ChunkReader) {}
   has(n: number): boolean {
     return this.buf.length - this.pos >= n;
   }
@@ -249,7 +250,7 @@ class Cursor {
  * `sink` in pieces of about `pieceBytes`, under `header` (NHSA_RESULT_COLUMNS for partitions written
  * with BulkOptions.format 'nhsa'). Returns the number of rows.
  */
-export async function mergeResults(sources: ChunkSource[], sink: (bytes: Uint8Array) => void | Promise<void>, pieceBytes = 1 << 20, header: readonly string[] = RESULT_COLUMNS): Promise<number> {
+export async function mergeResultsByLine(sources: ChunkReader[], sink: (bytes: Uint8Array) => void | Promise<void>, pieceBytes = 1 << 20, header: readonly string[] = RESULT_COLUMNS): Promise<number> {
   const out = new Bytes(pieceBytes + 65536);
   out.add(new TextEncoder().encode(csvLine([...header])));
   // a binary min-heap of cursors by their next line

@@ -346,7 +346,7 @@ export class BulkLedger {
   }
 
   /**
-   * A partition's results for partition.ts mergeResults: no header, each row framed by its input line
+   * A partition's results for partition.ts mergeResultsByLine: no header, each row framed by its input line
    * and length (two little-endian int32) so that the partitions can be merged back into input order.
    */
   writeFramed(sink: (bytes: Uint8Array) => void, pieceBytes = 1 << 20): void {

@@ -1,6 +1,6 @@
 // The results of a settled ClaimTable as bytes: the results CSV (engine/output.ts resultsTable, or
 // nhsaResultsTable under the platform's names, without explanations: the same bytes), or a
-// partition's rows framed by their input line for engine/bulk/partition.ts mergeResults. Money is
+// partition's rows framed by their input line for engine/bulk/partition.ts mergeResultsByLine. Money is
 // written from integer fen, no Decimal per cell.
 import { csvCell, csvLine } from '../csv';
 import { RESULT_COLUMNS, NHSA_RESULT_COLUMNS } from '../output';

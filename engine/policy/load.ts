@@ -1,7 +1,7 @@
 // Load and validate the policy library. A malformed file fails here, naming the file, the parameter
 // and what is wrong, before any claim is settled.
 import { YibaoError, type Message } from '../errors';
-import type { CategoryId, ParamEntry, ParamValue } from '../types';
+import type { CategoryId, ParamEntry } from '../types';
 import { coerce, kindOf, categoryOf } from './schema';
 
 export interface CategoryDef { id: CategoryId; zh: string; en: string; names: string[]; mams?: string }

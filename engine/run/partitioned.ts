@@ -5,7 +5,7 @@
 // command line does), one with a reader thread lends a BatchReader for the split.
 import { BulkLedger, type BulkOptions, type BulkRoster, type IdsExport, type RecordBatch } from '../ledger/bulk';
 import { NHSA_RESULT_COLUMNS } from '../output';
-import { PartWriter, duplicateLines, linesOf, mergeOutcomes, mergeResults, sortedLines, GroupMerger, type PartSummary } from '../bulk/partition';
+import { PartWriter, duplicateLines, linesOf, mergeOutcomes, mergeResultsByLine, sortedLines, GroupMerger, type PartSummary } from '../bulk/partition';
 import type { Book } from '../policy/load';
 import type { Scenario } from '../scenario';
 import type { LedgerOutcome } from '../ledger';
@@ -227,7 +227,7 @@ export async function settlePartitioned(
         return n === 0 ? null : buf.subarray(0, n);
       };
     });
-    if (sink) await mergeResults(sources, sink, undefined, job.input?.format === 'nhsa' ? NHSA_RESULT_COLUMNS : undefined);
+    if (sink) await mergeResultsByLine(sources, sink, undefined, job.input?.format === 'nhsa' ? NHSA_RESULT_COLUMNS : undefined);
     for (const k of nonEmpty) storage.remove(partName('results', k));
     const merged = (sc: Scenario | undefined, sums: PartSummary[], i: number): MergedRun => ({
       outcome: mergeOutcomes(book, sc, splitter.read, splitter.rejections, sums),

@@ -12,11 +12,10 @@ import * as fs from 'node:fs';
 import type { InvocationContext, Timer } from '@azure/functions';
 import type { ContainerClient } from '@azure/storage-blob';
 import {
-  defaultBook, settleLedger, resultCells, RESULT_COLUMNS, REJECTED_COLUMNS, csvLine, budgetRecords, budgetCsv, budgetJson, fmt,
-  todayInChina, YibaoError, type Book, type LedgerRow, type ClaimResult,
+  defaultBook, settleLedger, resultCells, RESULT_COLUMNS, REJECTED_COLUMNS, csvLine, budgetRecords, budgetCsv,
+  budgetJson, fmt, todayInChina, YibaoError, readCsvStream, type Book, type LedgerRow, type ClaimResult,
+  type CsvRecord,
 } from '../../engine';
-import type { CsvRecord } from '../../engine/csv';
-import { readCsvStream } from '../../engine/csv';
 import { pipeCsvRows, utf8Checked, utf8Text } from '../body';
 import { runBodyJob } from '../body-job';
 import { WARNING_COLUMNS } from '../pool-jobs';

@@ -75,7 +75,7 @@ function piecesStream(pieces: Uint8Array[]): ReadableStream<Uint8Array> {
  * A CSV body on the bulk path: the answer, or the body's bytes from the first (those read so far,
  * then the rest) for the ordinary path when the bulk path cannot take it.
  */
-async function settleBulk(request: HttpRequest, context: InvocationContext, book: Book, scenario: Scenario | undefined, answer: BulkAnswer): Promise<HttpResponse | AsyncIterable<Uint8Array>> {
+async function settleOnBulkPath(request: HttpRequest, context: InvocationContext, book: Book, scenario: Scenario | undefined, answer: BulkAnswer): Promise<HttpResponse | AsyncIterable<Uint8Array>> {
   let bytes = 0;
   const src = (async function* () {
     for await (const c of utf8Checked(bodyChunks(request, maxBodyBytes()))) {
@@ -167,7 +167,7 @@ export async function settle(request: HttpRequest, context: InvocationContext): 
     }
     read = await readLedgerChunks('csv', done, opts);
   } else if (!groups && bulk && !tiny) {
-    const bulk = await settleBulk(request, context, book, scenario, answer as BulkAnswer);
+    const bulk = await settleOnBulkPath(request, context, book, scenario, answer as BulkAnswer);
     if (bulk instanceof HttpResponse) return bulk;
     read = await readLedgerChunks('csv', bulk, opts);
   } else {

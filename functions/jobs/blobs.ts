@@ -1,8 +1,8 @@
 // Blob helpers of the job's bulk path: bytes written to a block blob in blocks (never the whole blob in
-// memory), a blob read in ranges as a ChunkSource (engine/bulk/partition.ts mergeResults), and the
+// memory), a blob read in ranges as a ChunkReader (engine/bulk/partition.ts mergeResultsByLine), and the
 // job's intermediate blobs removed at the end.
 import type { BlockBlobClient, ContainerClient } from '@azure/storage-blob';
-import type { ChunkSource } from '../../engine/bulk/partition';
+import type { ChunkReader } from '../../engine';
 
 /** A block blob may hold at most 50,000 blocks: past every BLOCKS_PER_STEP blocks the block size doubles. */
 const BLOCKS_PER_STEP = 10_000;
@@ -95,11 +95,11 @@ async function bodyOf(res: { readableStreamBody?: NodeJS.ReadableStream }): Prom
 
 /**
  * A blob read in ranges of `rangeBytes` (one GET each, no connection held open between reads), for
- * mergeResults; null at the end. The first range is asked for at once and each next one while the
+ * mergeResultsByLine; null at the end. The first range is asked for at once and each next one while the
  * last is being used, so that a merge over many blobs does not wait on one round trip per range:
  * memory is about two ranges.
  */
-export function blobSource(client: ContainerClient, name: string, rangeBytes: number): ChunkSource {
+export function blobSource(client: ContainerClient, name: string, rangeBytes: number): ChunkReader {
   const blob = client.getBlobClient(name);
   let offset = 0;
   let size = -1; // learnt from the first answer's Content-Range

@@ -1,7 +1,7 @@
 // The large job on the engine's partition pipeline (engine/run/partitioned.ts), over Blob Storage:
 // each activity downloads the blobs its step needs into a folder of its own (node/part-files.ts, the
 // command line's part storage), runs the engine's step there (splitParts, dedupeParts, settlePart),
-// and uploads what the step wrote; the merge reads the results blobs in ranges (mergeResults).
+// and uploads what the step wrote; the merge reads the results blobs in ranges (mergeResultsByLine).
 //
 //   split   the input blob → per partition p: rows-p (a CSV: the header, then the records' own bytes,
 //           all of a person's claims in one partition), lines-p (int32 LE input line per record);
@@ -28,11 +28,9 @@ import * as path from 'node:path';
 import type { ContainerClient } from '@azure/storage-blob';
 import {
   defaultBook, parseScenario, csvLine, fmt, Decimal, YibaoError, REJECTED_COLUMNS, RESULT_COLUMNS, TOTAL_FIELDS,
-  type Message, type Rejection,
+  BulkUnsupported, linesOf, mergeOutcomes, mergeResultsByLine, splitParts, dedupeParts, settlePart, partName,
+  readPart, type Message, type Rejection, type PartStream, type PartSummary,
 } from '../../engine';
-import { BulkUnsupported } from '../../engine/ledger/bulk';
-import { linesOf, mergeOutcomes, mergeResults as mergeFramed, type PartStream, type PartSummary } from '../../engine/bulk/partition';
-import { splitParts, dedupeParts, settlePart, partName, readPart } from '../../engine/run';
 import { FileParts } from '../../node/part-files';
 import { blobChunks } from '../storage';
 import { BytesBlobWriter, Uploads, blobSource, deleteUnder, inParallel } from './blobs';
@@ -68,7 +66,7 @@ async function upload(client: ContainerClient, storage: FileParts, part: string,
   await client.getBlockBlobClient(blob).uploadFile(path.join(storage.dir, part), TRANSFER);
 }
 
-/** The split's rejections in the staging folder (framed by line, as partition.ts mergeResults reads them). */
+/** The split's rejections in the staging folder (framed by line, as partition.ts mergeResultsByLine reads them). */
 const SPLIT_REJECTED = 'split-rejected';
 
 // ---------------------------------------------------------------------------------------------
@@ -116,7 +114,7 @@ export async function splitJob(client: ContainerClient, input: JobSplitInput): P
   return { path: 'rows', reason, ...(await splitLedger(client, input)) };
 }
 
-/** Rejections framed as partition.ts mergeResults reads them: [line, length] then the rejectedTable row. */
+/** Rejections framed as partition.ts mergeResultsByLine reads them: [line, length] then the rejectedTable row. */
 export function framedRejections(rs: Rejection[]): Uint8Array {
   const enc = new TextEncoder();
   const rows = rs.map((r) => enc.encode(csvLine([String(r.line), r.claim_id ?? '', r.reason.zh, r.reason.en])));
@@ -308,7 +306,7 @@ export interface MergePartsInput {
 
 export interface MergePartsOutput { results: string; rejected: string | null; resultRows: number; rejectedRows: number; summary: JobSummary }
 
-/** A sink that drops the first `skip` bytes it is handed (mergeResults' results header), then writes copies. */
+/** A sink that drops the first `skip` bytes it is handed (mergeResultsByLine' results header), then writes copies. */
 function skipping(skip: number, w: BytesBlobWriter) {
   return async (bytes: Uint8Array) => {
     const n = Math.min(skip, bytes.length);
@@ -327,7 +325,7 @@ export async function mergePartitions(client: ContainerClient, input: MergeParts
   // the merge goes on while the last blocks upload (4 blocks of 4 MB in flight)
   const results = new BytesBlobWriter(client, resultsBlob(input.jobId), 4 << 20, 'text/csv; charset=utf-8', new Uploads(4));
   const r = range(input.parts.length);
-  const resultRows = await mergeFramed(input.parts.map((k) => blobSource(client, partBlob(input.jobId, 'results', k), r)), (bytes) => results.write(bytes.slice()));
+  const resultRows = await mergeResultsByLine(input.parts.map((k) => blobSource(client, partBlob(input.jobId, 'results', k), r)), (bytes) => results.write(bytes.slice()));
   await results.close();
 
   const rejectedNames = [...(input.splitRejected > 0 ? [splitRejectedBlob(input.jobId)] : []), ...input.rejectedParts.map((k) => partBlob(input.jobId, 'rejected', k))];
@@ -337,10 +335,10 @@ export async function mergePartitions(client: ContainerClient, input: MergeParts
     const out = new BytesBlobWriter(client, rejectedBlob(input.jobId), 4 << 20, 'text/csv; charset=utf-8');
     const enc = new TextEncoder();
     await out.write(enc.encode(csvLine([...REJECTED_COLUMNS])));
-    // mergeResults writes the results header first: the rejected rows are what follows it
+    // mergeResultsByLine writes the results header first: the rejected rows are what follows it
     const header = enc.encode(csvLine([...RESULT_COLUMNS])).length;
     const rr = range(rejectedNames.length);
-    rejectedRows = await mergeFramed(rejectedNames.map((n) => blobSource(client, n, rr)), skipping(header, out));
+    rejectedRows = await mergeResultsByLine(rejectedNames.map((n) => blobSource(client, n, rr)), skipping(header, out));
     await out.close();
     rejected = rejectedBlob(input.jobId);
   }

@@ -11,11 +11,10 @@
 // path does not.
 import type { ContainerClient } from '@azure/storage-blob';
 import {
-  defaultBook, settleLedger, resultCells, nhsaResultsTable, RESULT_COLUMNS, REJECTED_COLUMNS, csvLine, fmt, parseScenario,
-  YibaoError, TOTAL_FIELDS, Decimal, type LedgerRow, type Convention, type Message, type Violation,
+  defaultBook, settleLedger, resultCells, nhsaResultsTable, RESULT_COLUMNS, REJECTED_COLUMNS, csvLine, fmt,
+  parseScenario, YibaoError, TOTAL_FIELDS, Decimal, readCsvStream, policyViolationsOf, type LedgerRow,
+  type Convention, type Message, type Violation,
 } from '../../engine';
-import { readCsvStream } from '../../engine/csv';
-import { policyViolationsOf } from '../../engine/ledger';
 import { pipeCsvRows, ndjsonRows, textLines, type LedgerFormat } from '../body';
 import { blobChunks, BlobWriter } from '../storage';
 

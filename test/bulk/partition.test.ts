@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { defaultBook, rejectedTable, toCsv, summaryText, parseScenario, settleLedger, csvLedgerRows, type Book, type Scenario } from '../../engine';
 import { BulkLedger } from '../../engine/ledger/bulk';
-import { PartWriter, duplicateLines, linesOf, mergeOutcomes, mergeResults, sortedLines, type PartStream } from '../../engine/bulk/partition';
+import { PartWriter, duplicateLines, linesOf, mergeOutcomes, mergeResultsByLine, sortedLines, type PartStream } from '../../engine/bulk/partition';
 import { generateLedger } from '../oracle/gen-ledger';
 import { viaEngine, withBadRows } from './ledgers';
 
@@ -46,7 +46,7 @@ async function viaPartitions(text: string, parts: number, chunk: number, scenari
   }
   const pieces: Uint8Array[] = [];
   const sources = framed.map((chunks) => () => chunks.shift() ?? null);
-  const rows = await mergeResults(sources, (b) => void pieces.push(b.slice()), 777);
+  const rows = await mergeResultsByLine(sources, (b) => void pieces.push(b.slice()), 777);
   const outcome = mergeOutcomes(policy, scenario, splitter.read, splitter.rejections, summaries);
   expect(rows).toBe(outcome.summary.settled);
   return { results: pieces.map((p) => dec.decode(p)).join(''), rejected: toCsv(rejectedTable(outcome)), summary: summaryText(outcome), duplicates, summaries };
@@ -121,9 +121,9 @@ describe('partitions equal settleLedger', () => {
       return out;
     };
     const one = [frame(5, 'a\n'), frame(3, 'b\n')];
-    await expect(mergeResults([() => one.shift() ?? null], () => undefined)).rejects.toThrow(/out of order/);
+    await expect(mergeResultsByLine([() => one.shift() ?? null], () => undefined)).rejects.toThrow(/out of order/);
     const cut = [frame(5, 'a\n').subarray(0, 9)];
-    await expect(mergeResults([() => cut.shift() ?? null], () => undefined)).rejects.toThrow(/inside a row/);
+    await expect(mergeResultsByLine([() => cut.shift() ?? null], () => undefined)).rejects.toThrow(/inside a row/);
   });
 });
 

@@ -10,7 +10,7 @@ import {
   MED_TYPES, type LedgerHeaderOptions,
 } from '../../engine';
 import { BulkLedger, BulkUnsupported } from '../../engine/ledger/bulk';
-import { PartWriter, duplicateLines, linesOf, mergeOutcomes, mergeResults, sortedLines, type PartStream } from '../../engine/bulk/partition';
+import { PartWriter, duplicateLines, linesOf, mergeOutcomes, mergeResultsByLine, sortedLines, type PartStream } from '../../engine/bulk/partition';
 import { NHSA_RESULT_COLUMNS } from '../../engine/output';
 import { generateLedger, mulberry32 } from '../oracle/gen-ledger';
 
@@ -70,7 +70,7 @@ async function viaPartitions(text: string, opts: LedgerHeaderOptions, format: Fo
   }
   const pieces: Uint8Array[] = [];
   const sources = framed.map((chunks) => () => chunks.shift() ?? null);
-  await mergeResults(sources, (b) => void pieces.push(b.slice()), 777, format === 'nhsa' ? NHSA_RESULT_COLUMNS : undefined);
+  await mergeResultsByLine(sources, (b) => void pieces.push(b.slice()), 777, format === 'nhsa' ? NHSA_RESULT_COLUMNS : undefined);
   const outcome = mergeOutcomes(book, undefined, splitter.read, splitter.rejections, summaries);
   return { results: dec.decode(Buffer.concat(pieces)), rejected: toCsv(rejectedTable(outcome)), summary: summaryText(outcome) };
 }
