@@ -125,7 +125,7 @@ export async function budget(roster: any[][], year: any, fund?: string, scenario
  * @returns 每级保障：基准、情景、差额 Per tier: baseline, scenario, difference
  */
 export async function compare(claims: any[][], scenario: any[][], baseline?: any[][]): Promise<any[][]> {
-  return inWorkbook(async () => tables.compare(claims, await scenarioFor(scenario), await scenarioFor(baseline)));
+  return inWorkbook(async () => await tables.compare(claims, await scenarioFor(scenario), await scenarioFor(baseline)));
 }
 
 /**

@@ -3,11 +3,12 @@
 // table with a header row; amounts are numbers of the engine's two-decimal text, never recomputed here
 // except COMPARE's difference against a baseline scenario (one exact Decimal subtraction per tier).
 import {
-  defaultBook, budgetRecords, compareLedger, tableLedgerRows, fmt, normalizeName, YibaoError, TOTAL_FIELDS,
-  type Scenario, type LedgerRow, type FundAmounts, type Rejection,
+  defaultBook, budgetRecords, runLedger, tableLedgerRows, fmt, normalizeName, YibaoError, TOTAL_FIELDS,
+  type Scenario, type FundAmounts, type Rejection,
 } from '../../engine';
 import { cellText, isEmpty, yearArg } from './args';
 import { claimRecords, FUNDS, type Spill } from './calc';
+import { rawCsvLine } from './ledger';
 
 /** The roster's date columns: a date cell there is a serial, read as a date (not as digits). */
 const ROSTER_DATES = new Set(['included_on', 'exited_on']);
@@ -69,14 +70,17 @@ const TIER_LABELS: Record<(typeof TOTAL_FIELDS)[number], string> = {
 };
 
 /**
- * A claims range settled under `scenario` and under `baseline` (the policy packs when omitted), with
- * the engine's compareLedger: per tier the baseline's total, the scenario's and the difference.
+ * A claims range settled under `scenario` and under `baseline` (the policy packs when omitted) by the
+ * engine's run on the columnar ledger, as `yibao settle --compare` and POST /api/scenarios/compare
+ * settle: per tier the baseline's total, the scenario's and the difference.
  */
-export function compare(claims: unknown, scenario: Scenario | undefined, baseline?: Scenario): Spill {
+export async function compare(claims: unknown, scenario: Scenario | undefined, baseline?: Scenario): Promise<Spill> {
   if (!scenario) throw new YibaoError('COMPARE 需要一个情景', 'COMPARE needs a scenario', 'scenario');
   const { header, records } = claimRecords(claims);
-  const rows = () => tableLedgerRows(header, records).rows as Iterable<LedgerRow>;
-  const c = compareLedger(defaultBook(), rows, baseline ? [baseline, scenario] : [scenario]);
+  tableLedgerRows(header, []); // the engine's errors for a header it cannot use
+  const csv = new TextEncoder().encode([header, ...records.map((r) => r.cells)].map(rawCsvLine).join(''));
+  const { comparison: c } = await runLedger(defaultBook(), { source: () => [csv], input: { format: 'spec' }, whatIf: baseline ? [baseline, scenario] : [scenario] });
+  if (!c) throw new Error('COMPARE: a run with what-if scenarios and no comparison');
   const base = baseline ? c.scenarios[0].summary : c.baseline.summary;
   const run = c.scenarios[c.scenarios.length - 1].summary;
   const out: Spill = [['保障 tier', `基准 ${baseline?.name ?? 'baseline'}`, `情景 ${scenario.name}`, '差额 difference']];

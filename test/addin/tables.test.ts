@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { excelErrorOf, type ExcelCalls } from './shim';
 import * as Functions from '../../addin/src/functions';
 import { saveScenario, resetScenarios } from '../../addin/src/scenarios';
-import { budgetRoster, budgetTable, defaultBook, parseScenario, readCsv } from '../../engine';
+import { budgetRoster, budgetTable, compareLedger, csvLedgerRows, defaultBook, fmt, parseScenario, readCsv, BulkLedger, TOTAL_FIELDS } from '../../engine';
 
 const F = Functions as unknown as ExcelCalls<typeof Functions>;
 const D = '2022-06-01';
@@ -81,6 +81,22 @@ describe('COMPARE', () => {
   test('against a baseline scenario: 80% → 75% is −545', async () => {
     const out = await F.compare(claims, [['assistance.dibao.rate', 0.75]], 'assistance.dibao.rate=0.8');
     expect(out.find((r) => String(r[0]).endsWith('assistance'))!.slice(1)).toEqual([8720, 8175, -545]);
+  });
+
+  test('a ledger with rejected rows and several cities: the decimal compareLedger\'s totals, settled on the columnar ledger', async () => {
+    const text = fs.readFileSync(path.join(__dirname, '../../samples/claims.csv'), 'utf8');
+    const range = [...readCsv(text)].map((r) => r.cells);
+    const end = jest.spyOn(BulkLedger.prototype, 'end');
+    const out = await F.compare(range, 'assistance.dibao.rate=0.75; critical.cap=100000', null);
+    expect(end).toHaveBeenCalled();
+    const want = compareLedger(defaultBook(), () => csvLedgerRows(text).rows, [parseScenario(defaultBook(), JSON.stringify({ overrides: { 'assistance.dibao.rate': 0.75, 'critical.cap': 100000 } }), 'x')]);
+    const [base, run] = [want.baseline.summary, want.scenarios[0].summary];
+    expect(base.rejected).toBe(2);
+    for (const f of TOTAL_FIELDS) {
+      expect(out.find((r) => String(r[0]).endsWith(f))!.slice(1)).toEqual([Number(fmt(base.totals[f])), Number(fmt(run.totals[f])), Number(fmt(run.totals[f].minus(base.totals[f])))]);
+    }
+    expect(out.find((r) => String(r[0]).endsWith('rejected'))!.slice(1)).toEqual([2, 2, 0]);
+    end.mockRestore();
   });
 
   test('a scenario is required', async () => {
