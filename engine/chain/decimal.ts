@@ -82,43 +82,37 @@ export function newYearState(): YearState {
   return { accounts, categories: new Set() };
 }
 
-function linearStep(tier: Tier, rule: LinearRule, account: Account, x: DecimalBase, params: ParamEntry[]): TierStep {
-  const inc = increment(linearF(rule), account.base, x, account.paid, rule.cap);
+/**
+ * One tier's increment on its account, the account moved on; `shown` is what the explanation shows of
+ * the rule's shape (a rate, or the bands the base crossed), given the base after the claim.
+ */
+function accountStep(tier: Tier, F: TierFunction, deductible: DecimalBase, cap: DecimalBase | null, account: Account, x: DecimalBase, params: ParamEntry[], shown: (after: DecimalBase) => Pick<TierStep, 'rate' | 'bands'>, note?: Message): TierStep {
+  const inc = increment(F, account.base, x, account.paid, cap);
   const step: TierStep = {
     tier,
     base_before: account.base,
     base_after: inc.after,
-    deductible: rule.deductible,
-    rate: rule.rate,
-    cap: rule.cap,
+    deductible,
+    ...shown(inc.after),
+    cap,
     cap_reached: inc.capReached,
     paid: inc.pay,
     paid_ytd: account.paid.plus(inc.pay),
     params,
+    ...(note ? { note } : {}),
   };
   account.base = inc.after;
   account.paid = step.paid_ytd;
   return step;
 }
 
+function linearStep(tier: Tier, rule: LinearRule, account: Account, x: DecimalBase, params: ParamEntry[]): TierStep {
+  return accountStep(tier, linearF(rule), rule.deductible, rule.cap, account, x, params, () => ({ rate: rule.rate }));
+}
+
 function bandedStep(tier: Tier, rule: BandedRule, account: Account, x: DecimalBase, params: ParamEntry[], note: Message | undefined): TierStep {
-  const inc = increment(bandedF(rule), account.base, x, account.paid, rule.cap);
-  const step: TierStep = {
-    tier,
-    base_before: account.base,
-    base_after: inc.after,
-    deductible: rule.deductible,
-    bands: bandShares(rule, account.base, inc.after),
-    cap: rule.cap,
-    cap_reached: inc.capReached,
-    paid: inc.pay,
-    paid_ytd: account.paid.plus(inc.pay),
-    params,
-    note,
-  };
-  account.base = inc.after;
-  account.paid = step.paid_ytd;
-  return step;
+  const before = account.base;
+  return accountStep(tier, bandedF(rule), rule.deductible, rule.cap, account, x, params, (after) => ({ bands: bandShares(rule, before, after) }), note);
 }
 
 /**
