@@ -22,8 +22,6 @@ export function tier(which: 'critical' | 'assistance' | 'reassist', amount: unkn
   return money(r.paid);
 }
 
-export const SETTLE_COLUMNS = ['基本医保 basic', '大病保险 critical', '医疗救助 assistance', '倾斜救助/再救助 reassist', '合规自付 oop_compliant', '个人负担 oop_total'];
-
 function settleInput(compliant: unknown, category: unknown, city: unknown, basicPaid: unknown, total: unknown, date: unknown) {
   return {
     compliant: amountArg(compliant, 'compliant 合规费用'),

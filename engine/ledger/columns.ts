@@ -11,26 +11,6 @@ function alloc(bytes: number, sharedMem: boolean): ArrayBuffer | SharedArrayBuff
 }
 
 // One class per element type, each with its own code, so that element access stays monomorphic.
-export class F64 {
-  readonly blocks: Float64Array[] = [];
-  /** sharedMem: blocks in SharedArrayBuffers, for another thread to read. */
-  constructor(private readonly sharedMem = false) {}
-  get(i: number): number {
-    return this.blocks[i >>> BLOCK_BITS][i & MASK];
-  }
-  set(i: number, v: number): void {
-    const b = i >>> BLOCK_BITS;
-    if (b >= this.blocks.length) this.add(b);
-    this.blocks[b][i & MASK] = v;
-  }
-  private add(b: number): void {
-    while (this.blocks.length <= b) this.blocks.push(new Float64Array(alloc(BLOCK * Float64Array.BYTES_PER_ELEMENT, this.sharedMem)));
-  }
-  bytes(): number {
-    return this.blocks.length * BLOCK * Float64Array.BYTES_PER_ELEMENT;
-  }
-}
-
 export class I32 {
   readonly blocks: Int32Array[] = [];
   /** sharedMem: blocks in SharedArrayBuffers, for another thread to read. */
