@@ -1,10 +1,16 @@
 // Ledgers for the bulk-path tests: generated ones with bad rows mixed in, and what settleLedger +
 // engine/output.ts make of them (the reference every bulk run is compared with).
-import { defaultBook, settleLedger, csvLedgerRows, resultsTable, rejectedTable, toCsv, summaryText } from '../../engine';
+import {
+  defaultBook, settleLedger, csvLedgerRows, resultsTable, rejectedTable, toCsv, summaryText, BulkLedger, PartWriter, linesOf, mergeOutcomes,
+  mergeResultsByLine, type Book, type LedgerInput, type PartStream, type Scenario,
+} from '../../engine';
+import { duplicateLines, sortedLines } from '../../engine/bulk/partition';
+import { NHSA_RESULT_COLUMNS } from '../../engine/output';
 import { mulberry32 } from '../oracle/gen-ledger';
-import type { Book, Scenario } from '../../engine';
 
 const book = defaultBook();
+const enc = new TextEncoder();
+const dec = new TextDecoder();
 
 export function viaEngine(text: string, scenario?: Scenario, policy: Book = book) {
   const outcome = settleLedger(policy, csvLedgerRows(text).rows, { scenario });
@@ -54,3 +60,43 @@ export function withBadRows(text: string, seed: number): string {
   return [header, ...out].join(rnd() < 0.5 ? '\n' : '\r\n') + '\n';
 }
 
+/**
+ * engine/bulk/partition.ts's four steps by hand, in memory (streams per partition as byte arrays, small
+ * pieces and chunks), as engine/run/partitioned.ts runs them.
+ */
+export async function viaPartitions(text: string, parts: number, chunk: number, opts: { scenario?: Scenario; policy?: Book; input?: LedgerInput } = {}) {
+  const { scenario, policy = book, input } = opts;
+  const streams = new Map<string, Uint8Array[]>();
+  const writer = new PartWriter(parts, (stream: PartStream, k, bytes) => {
+    const key = `${stream}-${k}`;
+    if (!streams.has(key)) streams.set(key, []);
+    streams.get(key)!.push(bytes.slice());
+  }, 256); // small pieces: many flushes
+  const splitter = new BulkLedger(policy, { role: 'splitter', scenario, split: writer, ...input });
+  const bytes = enc.encode(text);
+  for (let i = 0; i < bytes.length; i += chunk) splitter.push(bytes.subarray(i, i + chunk));
+  splitter.end();
+  const whole = (key: string) => Buffer.concat(streams.get(key) ?? []);
+  const duplicates = sortedLines([...Array(parts).keys()].map((k) => duplicateLines(whole(`ids-${k}`))));
+  const summaries = [];
+  const framed: Uint8Array[][] = [];
+  for (let k = 0; k < parts; k++) {
+    if (!writer.counts[k]) continue;
+    const lines = linesOf(whole(`lines-${k}`));
+    expect(lines.length).toBe(writer.counts[k]);
+    const ledger = new BulkLedger(policy, { scenario, lines, duplicates, format: input?.format });
+    const rows = whole(`rows-${k}`);
+    for (let i = 0; i < rows.length; i += chunk) ledger.push(rows.subarray(i, i + chunk));
+    ledger.end();
+    const out: Uint8Array[] = [];
+    ledger.writeFramed((b) => out.push(b.slice()), 1000);
+    framed.push(out);
+    summaries.push(ledger.partSummary());
+  }
+  const pieces: Uint8Array[] = [];
+  const sources = framed.map((chunks) => () => chunks.shift() ?? null);
+  const rows = await mergeResultsByLine(sources, (b) => void pieces.push(b.slice()), 777, input?.format === 'nhsa' ? NHSA_RESULT_COLUMNS : undefined);
+  const outcome = mergeOutcomes(policy, scenario, splitter.read, splitter.rejections, summaries);
+  expect(rows).toBe(outcome.summary.settled);
+  return { results: pieces.map((p) => dec.decode(p)).join(''), rejected: toCsv(rejectedTable(outcome)), summary: summaryText(outcome), duplicates, summaries };
+}

@@ -5,52 +5,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
-import { defaultBook, rejectedTable, toCsv, summaryText, parseScenario, settleLedger, csvLedgerRows, type Book, type Scenario } from '../../engine';
-import { BulkLedger } from '../../engine/ledger/bulk';
-import { PartWriter, duplicateLines, linesOf, mergeOutcomes, mergeResultsByLine, sortedLines, type PartStream } from '../../engine/bulk/partition';
+import { defaultBook, parseScenario, settleLedger, csvLedgerRows, type Book } from '../../engine';
+import { mergeResultsByLine } from '../../engine/bulk/partition';
 import { generateLedger } from '../oracle/gen-ledger';
-import { viaEngine, withBadRows } from './ledgers';
+import { viaEngine, viaPartitions, withBadRows } from './ledgers';
 
 const book = defaultBook();
 const enc = new TextEncoder();
-const dec = new TextDecoder();
-
-/** The four steps in memory: streams per partition as byte arrays. */
-async function viaPartitions(text: string, parts: number, chunk: number, scenario?: Scenario, policy: Book = book) {
-  const streams = new Map<string, Uint8Array[]>();
-  const writer = new PartWriter(parts, (stream: PartStream, k, bytes) => {
-    const key = `${stream}-${k}`;
-    if (!streams.has(key)) streams.set(key, []);
-    streams.get(key)!.push(bytes.slice());
-  }, 256); // small pieces: many flushes
-  const splitter = new BulkLedger(policy, { role: 'splitter', scenario, split: writer });
-  const bytes = enc.encode(text);
-  for (let i = 0; i < bytes.length; i += chunk) splitter.push(bytes.subarray(i, i + chunk));
-  splitter.end();
-  const whole = (key: string) => Buffer.concat(streams.get(key) ?? []);
-  const duplicates = sortedLines([...Array(parts).keys()].map((k) => duplicateLines(whole(`ids-${k}`))));
-  const summaries = [];
-  const framed: Uint8Array[][] = [];
-  for (let k = 0; k < parts; k++) {
-    if (!writer.counts[k]) continue;
-    const lines = linesOf(whole(`lines-${k}`));
-    expect(lines.length).toBe(writer.counts[k]);
-    const ledger = new BulkLedger(policy, { scenario, lines, duplicates });
-    const rows = whole(`rows-${k}`);
-    for (let i = 0; i < rows.length; i += chunk) ledger.push(rows.subarray(i, i + chunk));
-    ledger.end();
-    const out: Uint8Array[] = [];
-    ledger.writeFramed((b) => out.push(b.slice()), 1000);
-    framed.push(out);
-    summaries.push(ledger.partSummary());
-  }
-  const pieces: Uint8Array[] = [];
-  const sources = framed.map((chunks) => () => chunks.shift() ?? null);
-  const rows = await mergeResultsByLine(sources, (b) => void pieces.push(b.slice()), 777);
-  const outcome = mergeOutcomes(policy, scenario, splitter.read, splitter.rejections, summaries);
-  expect(rows).toBe(outcome.summary.settled);
-  return { results: pieces.map((p) => dec.decode(p)).join(''), rejected: toCsv(rejectedTable(outcome)), summary: summaryText(outcome), duplicates, summaries };
-}
 
 describe('partitions equal settleLedger', () => {
   test.each([1, 2, 3])('generated ledger %i with bad rows, 1 to 16 partitions', async (seed) => {
@@ -84,7 +45,7 @@ describe('partitions equal settleLedger', () => {
     expect(want.summary).toMatch(/提示：\d+ 笔/);
     expect(want.summary).toMatch(/底线检查/);
     for (const parts of [3, 11]) {
-      const got = await viaPartitions(text, parts, 5000, scenario);
+      const got = await viaPartitions(text, parts, 5000, { scenario });
       expect(got.results).toBe(want.results);
       expect(got.rejected).toBe(want.rejected);
       expect(got.summary).toBe(want.summary);
@@ -103,7 +64,7 @@ describe('partitions equal settleLedger', () => {
     expect(Number(m[2])).toBe([...outcome.claimFindings.values()].flat().length);
     expect(Number(m[2])).toBeGreaterThan(Number(m[1]));
     for (const parts of [2, 5, 13]) {
-      const got = await viaPartitions(text, parts, 9000, undefined, policy);
+      const got = await viaPartitions(text, parts, 9000, { policy });
       // the partitions' first findings differ: only the earliest person-year's is the ledger's
       expect(new Set(got.summaries.map((p) => p.firstFinding?.rule)).size).toBeGreaterThan(1);
       expect(got.summary).toBe(want.summary);

@@ -10,9 +10,8 @@ import {
   MED_TYPES, type LedgerHeaderOptions,
 } from '../../engine';
 import { BulkLedger, BulkUnsupported } from '../../engine/ledger/bulk';
-import { PartWriter, duplicateLines, linesOf, mergeOutcomes, mergeResultsByLine, sortedLines, type PartStream } from '../../engine/bulk/partition';
-import { NHSA_RESULT_COLUMNS } from '../../engine/output';
 import { generateLedger, mulberry32 } from '../oracle/gen-ledger';
+import { viaPartitions } from '../bulk/ledgers';
 
 const FIX = path.join(__dirname, 'fixtures');
 const book = defaultBook();
@@ -41,44 +40,11 @@ function viaColumns(text: string, opts: LedgerHeaderOptions, format: Format, chu
   return { results: parts.join(''), rejected: toCsv(rejectedTable(outcome)), summary: summaryText(outcome) };
 }
 
-/** engine/bulk/partition.ts's four steps in memory: a splitter maps the rows once, the partitions are spec ledgers. */
-async function viaPartitions(text: string, opts: LedgerHeaderOptions, format: Format, parts: number, chunk: number) {
-  const streams = new Map<string, Uint8Array[]>();
-  const writer = new PartWriter(parts, (stream: PartStream, k, bytes) => {
-    const key = `${stream}-${k}`;
-    if (!streams.has(key)) streams.set(key, []);
-    streams.get(key)!.push(bytes.slice());
-  }, 256);
-  const splitter = new BulkLedger(book, { ...opts, format, role: 'splitter', split: writer });
-  const bytes = enc.encode(text);
-  for (let i = 0; i < bytes.length; i += chunk) splitter.push(bytes.subarray(i, i + chunk));
-  splitter.end();
-  const whole = (key: string) => Buffer.concat(streams.get(key) ?? []);
-  const duplicates = sortedLines([...Array(parts).keys()].map((k) => duplicateLines(whole(`ids-${k}`))));
-  const summaries = [];
-  const framed: Uint8Array[][] = [];
-  for (let k = 0; k < parts; k++) {
-    if (!writer.counts[k]) continue;
-    const ledger = new BulkLedger(book, { format, lines: linesOf(whole(`lines-${k}`)), duplicates });
-    const rows = whole(`rows-${k}`);
-    for (let i = 0; i < rows.length; i += chunk) ledger.push(rows.subarray(i, i + chunk));
-    ledger.end();
-    const out: Uint8Array[] = [];
-    ledger.writeFramed((b) => out.push(b.slice()), 1000);
-    framed.push(out);
-    summaries.push(ledger.partSummary());
-  }
-  const pieces: Uint8Array[] = [];
-  const sources = framed.map((chunks) => () => chunks.shift() ?? null);
-  await mergeResultsByLine(sources, (b) => void pieces.push(b.slice()), 777, format === 'nhsa' ? NHSA_RESULT_COLUMNS : undefined);
-  const outcome = mergeOutcomes(book, undefined, splitter.read, splitter.rejections, summaries);
-  return { results: dec.decode(Buffer.concat(pieces)), rejected: toCsv(rejectedTable(outcome)), summary: summaryText(outcome) };
-}
 
 async function expectSameInParts(text: string, opts: LedgerHeaderOptions, format: Format): Promise<void> {
   const want = viaRows(text, opts, format);
   for (const [parts, chunk] of [[1, 1 << 20], [4, 333], [9, 4096]] as const) {
-    const got = await viaPartitions(text, opts, format, parts, chunk);
+    const got = await viaPartitions(text, parts, chunk, { input: { ...opts, format } }); // a splitter maps the rows once, the partitions are spec ledgers
     expect(got.results).toBe(want.results);
     expect(got.rejected).toBe(want.rejected);
     expect(got.summary).toBe(want.summary);
