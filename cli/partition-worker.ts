@@ -2,14 +2,14 @@
 // ids of the id parts it is given, then takes parts from the shared counter, as the main thread
 // does, settles each from the run's folder and answers its summary.
 import { parentPort, workerData } from 'node:worker_threads';
-import { defaultBook, scenarioFrom, YibaoError, BulkUnsupported, dedupeParts, settlePart, type PartJob } from '../engine';
+import { defaultBook, YibaoError, BulkUnsupported, dedupeParts, settlePart, scenarioOfWire, type PartJob, type ScenarioWire } from '../engine';
 import { FileParts } from '../node/part-files';
-import type { JobWire, ScenarioWire } from './partition';
+import type { JobWire } from './partition';
 
 const { dir } = workerData as { dir: string };
 const book = defaultBook();
 const storage = new FileParts(dir);
-const scenarioOf = (w: ScenarioWire) => scenarioFrom(book, w.data, w.name);
+const scenarioOf = (w: ScenarioWire) => scenarioOfWire(book, w);
 
 type Ask = { type: 'dedupe'; parts: number[] } | { type: 'settle'; job: JobWire; duplicates: Int32Array; parts: number[]; counter: Int32Array };
 

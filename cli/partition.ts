@@ -5,17 +5,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { scenarioData, YibaoError, BulkUnsupported, type PartSummary, type PartHelper, type PartJob } from '../engine';
+import { YibaoError, BulkUnsupported, scenarioWire, type PartSummary, type PartHelper, type PartJob, type ScenarioWire } from '../engine';
 
 const WORKER = path.join(__dirname, 'partition-worker.js');
 
 interface WorkerAnswer { k?: number; summary?: PartSummary; dupes?: number[][]; done?: true; unsupported?: string; zh?: string; en?: string; code?: string; crash?: string }
 
 /** A scenario as it crosses to the thread (scenarioFrom rebuilds it there). */
-export interface ScenarioWire { data: unknown; name: string }
 export interface JobWire { scenario: ScenarioWire | null; groups?: PartJob['groups']; whatIf: ScenarioWire[]; input?: PartJob['input'] }
 
-const wire = (s: NonNullable<PartJob['scenario']>): ScenarioWire => ({ data: scenarioData(s), name: s.name });
 
 /** Whether the second thread can run (its compiled file exists: not under ts-jest's sources). */
 export function partitionThreadAvailable(): boolean {
@@ -67,7 +65,7 @@ export class SecondThread implements PartHelper {
   async settle(job: PartJob, parts: number[], duplicates: Int32Array, counter: Int32Array, onDone: (k: number, summary: PartSummary) => void): Promise<void> {
     const shared = new Int32Array(new SharedArrayBuffer(duplicates.byteLength));
     shared.set(duplicates);
-    const jobWire: JobWire = { scenario: job.scenario ? wire(job.scenario) : null, groups: job.groups, whatIf: (job.whatIf ?? []).map(wire), input: job.input };
+    const jobWire: JobWire = { scenario: job.scenario ? scenarioWire(job.scenario) : null, groups: job.groups, whatIf: (job.whatIf ?? []).map(scenarioWire), input: job.input };
     this.worker.postMessage({ type: 'settle', job: jobWire, duplicates: shared, parts, counter });
     for (let a = await this.next(); !a.done; a = await this.next()) onDone(a.k!, a.summary!);
   }

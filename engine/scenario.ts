@@ -88,6 +88,18 @@ export function scenarioData(scenario: Scenario): unknown {
   return data;
 }
 
+/** A scenario as it crosses to another thread: the JSON it was read from, and its name. */
+export interface ScenarioWire { data: unknown; name: string }
+
+export function scenarioWire(scenario: Scenario): ScenarioWire {
+  return { data: scenarioData(scenario), name: scenario.name };
+}
+
+/** The scenario again on the other side, read and checked as the first was. */
+export function scenarioOfWire(book: Book, w: ScenarioWire): Scenario {
+  return scenarioFrom(book, w.data, w.name);
+}
+
 export function parseScenario(book: Book, text: string, fallbackName?: string): Scenario {
   return scenarioFrom(book, parseJsonData(text, '情景文件 (scenario)'), fallbackName);
 }

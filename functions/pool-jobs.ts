@@ -10,15 +10,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import {
   budgetCsv, budgetRecords, budgetScenariosJson, csvLine, rejectedTable, RESULT_COLUMNS, comparisonJson,
-  comparisonTable, scenarioFrom, summaryJson, summaryTable, toCsv, readCsvStream, BulkUnsupported, runLedger,
-  validateClaim, type Book, type Scenario, type CsvRecord, type GroupKey, type PartStorage, type RunLimits,
+  comparisonTable, summaryJson, summaryTable, toCsv, readCsvStream, BulkUnsupported, runLedger,
+  validateClaim, scenarioOfWire, type Book, type CsvRecord, type GroupKey, type PartStorage, type RunLimits, type ScenarioWire,
 } from '../engine';
 import { FileParts, writeAll } from '../node/part-files';
 import { rejectionsJson } from './settle-answer';
 import { pipeCsvRows } from './body';
 
 /** A scenario as it crosses to a thread (scenarioFrom rebuilds it there). */
-export interface ScenarioWire { data: unknown; name: string }
 
 /**
  * What a job is asked for (JSON-able: it is posted to the worker). `limits`: when the ledger goes in
@@ -80,8 +79,6 @@ function* fileChunks(file: string): Generator<Uint8Array> {
   }
 }
 
-export const wireOf = (s: Scenario, data: unknown): ScenarioWire => ({ data, name: s.name });
-
 /** One body job: push the body's bytes (checked as UTF-8 by the request's thread), then end(). */
 export class BodyJob {
   private readonly dir = rootFor();
@@ -131,7 +128,7 @@ export class BodyJob {
 
   private async answer(): Promise<BodyJobAnswer> {
     const book = this.book;
-    const scenarioOf = (w: ScenarioWire) => scenarioFrom(book, w.data, w.name);
+    const scenarioOf = (w: ScenarioWire) => scenarioOfWire(book, w);
     const spec = this.spec;
     const common = { source: () => fileChunks(this.file), bytes: this.bytes, storage: partsStorage, limits: spec.limits };
     if (spec.kind === 'compare') {
@@ -179,7 +176,7 @@ export class BodyJob {
     const head = await it.next();
     const records: CsvRecord[] = [];
     for (let r = await it.next(); !r.done; r = await it.next()) records.push(r.value);
-    const scenarios = spec.scenarios.map((w) => scenarioFrom(book, w.data, w.name));
+    const scenarios = spec.scenarios.map((w) => scenarioOfWire(book, w));
     const o = budgetRecords(book, head.done ? [] : head.value.cells, records, { year: spec.year, date: spec.date, scenarios, sizeHint: records.length });
     const headers = { 'x-yibao-read': String(o.read), 'x-yibao-persons': String(o.persons), 'x-yibao-rejected': String(o.rejections.length) };
     if (spec.answer === 'csv') return { t: 'answer', headers, text: budgetCsv(o) };

@@ -4,11 +4,10 @@
 // (engine/budget.ts) runs on a worker thread of the pool (functions/body-job.ts), so that this
 // thread keeps answering other requests.
 import { HttpResponse, type HttpRequest, type InvocationContext } from '@azure/functions';
-import { defaultBook, scenarioData } from '../../engine';
+import { defaultBook, scenarioWire } from '../../engine';
 import { ledgerFormat, bodyChunks, utf8Checked } from '../body';
 import { runBodyJob, textAnswer } from '../body-job';
 import { negotiate, scenariosOf, requiredInt, CONTENT_TYPE } from '../http';
-import { wireOf } from '../pool-jobs';
 import { guarded, HttpProblem } from '../problem';
 import { maxBodyBytes } from '../settings';
 
@@ -21,7 +20,7 @@ export async function budget(request: HttpRequest, context: InvocationContext): 
   const scenarios = scenariosOf(request, book);
   const answer = negotiate(request, ['json', 'csv']) as 'json' | 'csv';
   if (ledgerFormat(request) !== 'csv') throw new HttpProblem(415, '花名册须为 CSV（text/csv）', 'the roster must be CSV (text/csv)', 'content_type');
-  const done = await runBodyJob(utf8Checked(bodyChunks(request, maxBodyBytes())), { kind: 'budget', year, date, scenarios: scenarios.map((s) => wireOf(s, scenarioData(s))), answer }, EMPTY_ROSTER);
+  const done = await runBodyJob(utf8Checked(bodyChunks(request, maxBodyBytes())), { kind: 'budget', year, date, scenarios: scenarios.map((s) => scenarioWire(s)), answer }, EMPTY_ROSTER);
   if (Symbol.asyncIterator in done) throw new Error('budget: a roster has no ordinary path'); // runBodyJob hands back ledgers only
   const a = textAnswer(done);
   context.log(`budget: ${a.headers['x-yibao-read']} rows, ${a.headers['x-yibao-persons']} persons, ${a.headers['x-yibao-rejected']} rejected`);

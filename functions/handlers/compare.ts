@@ -7,11 +7,10 @@
 // platform's names and any body the bulk path hands back are read whole and compared by compareLedger
 // on this thread (x-yibao-path says which path answered).
 import { HttpResponse, type HttpRequest, type InvocationContext } from '@azure/functions';
-import { defaultBook, compareLedger, comparisonJson, comparisonTable, keepColumns, scenarioData, toCsv } from '../../engine';
+import { defaultBook, compareLedger, comparisonJson, comparisonTable, keepColumns, toCsv, scenarioWire } from '../../engine';
 import { readLedger, readLedgerChunks, ledgerFormat, bodyChunks, utf8Checked, EMPTY } from '../body';
 import { runBodyJob, textAnswer } from '../body-job';
 import { negotiate, scenariosOf, groupsOf, headerOptions, CONTENT_TYPE } from '../http';
-import { wireOf } from '../pool-jobs';
 import { guarded, HttpProblem } from '../problem';
 import { maxBodyBytes, runLimits, settleBulkEnabled } from '../settings';
 
@@ -27,7 +26,7 @@ export async function compare(request: HttpRequest, context: InvocationContext):
   const contentType = answer === 'csv' ? CONTENT_TYPE.csv : CONTENT_TYPE.json;
   let body: AsyncIterable<Uint8Array> | undefined;
   if (opts.city === undefined && opts.categoryColumn === undefined && ledgerFormat(request) === 'csv' && settleBulkEnabled()) {
-    const done = await runBodyJob(utf8Checked(bodyChunks(request, maxBodyBytes())), { kind: 'compare', limits: runLimits(), scenarios: scenarios.map((s) => wireOf(s, scenarioData(s))), groups, answer }, EMPTY);
+    const done = await runBodyJob(utf8Checked(bodyChunks(request, maxBodyBytes())), { kind: 'compare', limits: runLimits(), scenarios: scenarios.map((s) => scenarioWire(s)), groups, answer }, EMPTY);
     if (!(Symbol.asyncIterator in done)) {
       context.log(`compare: ${done.bytes} bytes, ${scenarios.length} scenarios, ${done.path} path`);
       return new HttpResponse({ status: 200, headers: { 'content-type': contentType, 'x-yibao-path': done.path }, body: textAnswer(done).text });

@@ -20,14 +20,14 @@ import { HttpResponse, type HttpRequest, type InvocationContext } from '@azure/f
 import { ReadableStream } from 'node:stream/web';
 import {
   defaultBook, settleLedger, resultCells, nhsaResultsTable, RESULT_COLUMNS, csvLine, tableLedgerRows, scenarioData,
-  keepColumns, summarize, summaryJson, summaryTable, toCsv, YibaoError, type LedgerOutcome, type Convention, type Book, type Scenario,
+  keepColumns, summarize, summaryJson, summaryTable, toCsv, YibaoError, type LedgerOutcome, type Convention, type Book, type Scenario, scenarioWire,
 } from '../../engine';
 import { readLedger, readLedgerChunks, ledgerFormat, bodyChunks, utf8Checked, firstRecord, replay, EMPTY, type ReadLedger } from '../body';
 import { negotiate, oneScenario, groupsOf, headerOptions, textStream, batched, CONTENT_TYPE } from '../http';
 import { guarded } from '../problem';
 import { maxBodyBytes, runLimits, settleBulkEnabled, settleBulkMinBytes, settleWorkerBytes } from '../settings';
 import { runBodyJob, textAnswer } from '../body-job';
-import { wireOf, countHeaders, type Head } from '../pool-jobs';
+import { countHeaders, type Head } from '../pool-jobs';
 import { BulkRun, writeBulkAnswer, rejectedCsvLines, rejectedNdjsonLines, rejectionsJson, summaryLine, type BulkAnswer } from '../settle-answer';
 import { WorkerJob, settleWorkerAvailable } from '../settle-pool';
 
@@ -159,7 +159,7 @@ export async function settle(request: HttpRequest, context: InvocationContext): 
   const bulk = formatParam !== 'nhsa' && opts.city === undefined && opts.categoryColumn === undefined && ledgerFormat(request) === 'csv' && settleBulkEnabled();
   if (groups && bulk) {
     // totals per group: the engine's run on a worker (functions/body-job.ts)
-    const done = await runBodyJob(utf8Checked(bodyChunks(request, maxBodyBytes())), { kind: 'summary', limits: runLimits(), scenario: scenario ? wireOf(scenario, scenarioData(scenario)) : null, groups, answer: answer as 'json' | 'csv' }, EMPTY);
+    const done = await runBodyJob(utf8Checked(bodyChunks(request, maxBodyBytes())), { kind: 'summary', limits: runLimits(), scenario: scenario ? scenarioWire(scenario) : null, groups, answer: answer as 'json' | 'csv' }, EMPTY);
     if (!(Symbol.asyncIterator in done)) {
       const a = textAnswer(done);
       context.log(`settle: ${a.headers['x-yibao-read']} rows, ${a.bytes} bytes${scenario ? ', with a scenario' : ''}, summary, ${a.path} path`);
