@@ -31,7 +31,7 @@ export type { ChunkReader, PartStream, PartSummary } from './bulk/partition';
 export * from './run';
 export { BulkLedger, BulkUnsupported, settleBulk } from './ledger/bulk';
 export type { BulkOptions, BulkRoster, IdsExport, RecordBatch } from './ledger/bulk';
-export { NdjsonFeed, ndjsonRow } from './ledger/ndjson';
+export { ndjsonRow, TextLines } from './ledger/ndjson';
 export { RESULT_COLUMNS, REJECTED_COLUMNS, resultCells, resultsTable, rejectedTable, toCsv, summaryText, violationLine } from './output';
 export type { LedgerOutcome, LedgerSummary, Totals } from './ledger';
 export type { LedgerRow } from './claims';

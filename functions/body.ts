@@ -6,7 +6,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { HttpRequest } from '@azure/functions';
 import {
-  tableLedgerRows, ndjsonRow, YibaoError, readCsvStream, type LedgerRow, type Convention, type LedgerHeaderOptions,
+  tableLedgerRows, ndjsonRow, TextLines, YibaoError, readCsvStream, type LedgerRow, type Convention, type LedgerHeaderOptions,
   type CsvRecord,
 } from '../engine';
 import { HttpProblem } from './problem';
@@ -210,33 +210,11 @@ export async function pipeCsvRows(records: AsyncIterable<CsvRecord>, opts: Ledge
   return read.convention;
 }
 
-/** Lines of a UTF-8 stream (bytes, or text already decoded; LF or CRLF), numbered from 1. */
+/** Lines of a UTF-8 stream (bytes, or text already decoded; LF or CRLF), numbered from 1 (the engine's TextLines). */
 export async function* textLines(chunks: AsyncIterable<Uint8Array | string>): AsyncGenerator<{ line: number; text: string }> {
-  const decoder = new TextDecoder('utf-8');
-  let buf = '';
-  let line = 0;
-  const flush = function* (final: boolean) {
-    let nl = buf.indexOf('\n');
-    let from = 0;
-    while (nl >= 0) {
-      line++;
-      yield { line, text: buf.slice(from, nl > from && buf.charCodeAt(nl - 1) === 13 ? nl - 1 : nl) };
-      from = nl + 1;
-      nl = buf.indexOf('\n', from);
-    }
-    buf = buf.slice(from);
-    if (final && buf.length) {
-      line++;
-      yield { line, text: buf.endsWith('\r') ? buf.slice(0, -1) : buf };
-      buf = '';
-    }
-  };
-  for await (const c of chunks) {
-    buf += typeof c === 'string' ? c : decoder.decode(c, { stream: true });
-    yield* flush(false);
-  }
-  buf += decoder.decode();
-  yield* flush(true);
+  const lines = new TextLines();
+  for await (const c of chunks) yield* lines.push(c);
+  yield* lines.end();
 }
 
 /**

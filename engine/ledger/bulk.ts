@@ -31,6 +31,7 @@ import { GroupSums, sumTotals } from './aggregate';
 import { writeRows } from './write';
 import { BulkUnsupported } from './unsupported';
 import { specHeader, specRecord } from './records';
+import { NdjsonFeed } from './ndjson';
 
 export { BulkUnsupported };
 export type { BulkRoster, IdsExport, RecordBatch };
@@ -86,6 +87,12 @@ export interface BulkOptions {
    * shells write such a ledger's results under the platform's names by default).
    */
   format?: 'spec' | 'nhsa';
+  /**
+   * The bytes pushed: a CSV ledger (default), or NDJSON claims (one JSON object per line under the
+   * spec's names, ndjson.ts), read as CSV records numbered by their NDJSON line. Not for a 'reader'
+   * (its batches carry CSV bytes as scanned).
+   */
+  body?: 'csv' | 'ndjson';
 }
 
 export class BulkLedger {
@@ -110,6 +117,7 @@ export class BulkLedger {
   private totals: Totals = emptyTotals();
   private warnings = 0;
   private slotSums: GroupSum[] | null = null;
+  private readonly ndjson: NdjsonFeed | null;
 
   constructor(private readonly book: Book, private readonly opts: BulkOptions = {}) {
     const role = (this.role = opts.role ?? 'both');
@@ -126,6 +134,10 @@ export class BulkLedger {
     this.intake = new Intake(book, this.sc, this.table, this.names, this.overlay, { scenario: opts.scenario, groups: this.groups, duplicates: opts.duplicates });
     this.findings = new ClaimFindings(book, this.table);
     this.settler = new Settler(book, this.table, this.names, this.findings);
+    if (opts.body === 'ndjson' && role === 'reader') throw new Error('an NDJSON body has no reader role');
+    this.ndjson = opts.body === 'ndjson'
+      ? new NdjsonFeed({ csv: (b) => this.sc.push(b), record: (b, line) => this.pushRecord(b, line), reject: (line, id, e) => this.reject(line, id, e) })
+      : null;
   }
 
   get rejections(): Rejection[] {
@@ -157,28 +169,31 @@ export class BulkLedger {
   /** Feed the next bytes of the file. */
   push(chunk: Uint8Array): void {
     if (this.ended) throw new Error('push after end');
-    this.sc.push(chunk);
+    if (this.ndjson) this.ndjson.push(chunk);
+    else this.sc.push(chunk);
   }
 
   /** The line number given for the record being pushed (pushRecord), or −1: the scanner's. */
   private lineOf = -1;
 
   /**
-   * One whole record (ending in a line break) read as if it stood on `line` (engine/ledger/ndjson.ts:
-   * an NDJSON object as a CSV record, numbered by its NDJSON line).
+   * One whole record (ending in a line break) read as if it stood on `line` (ndjson.ts: an NDJSON
+   * object as a CSV record, numbered by its NDJSON line).
    */
-  pushRecord(record: Uint8Array, line: number): void {
+  private pushRecord(record: Uint8Array, line: number): void {
     this.lineOf = line;
     try {
-      this.push(record);
+      this.sc.push(record);
     } finally {
       this.lineOf = -1;
     }
   }
 
-  /** A row that never became a record (an NDJSON line that is not a claim object): rejected, counted as read. */
-  reject(line: number, claimId: string | undefined, error: YibaoError): void {
-    if (this.role !== 'both') throw new Error('reject: only a ledger that reads and settles');
+  /**
+   * A row that never became a record (an NDJSON line that is not a claim object): rejected, counted as
+   * read, here as a splitter keeps the rows it cannot read.
+   */
+  private reject(line: number, claimId: string | undefined, error: YibaoError): void {
     this.read++;
     this.intake.rejections.push({ line, claim_id: claimId, reason: error.reason });
   }
@@ -186,6 +201,7 @@ export class BulkLedger {
   /** The file is complete: read what is left and settle. */
   end(): void {
     if (this.ended) return;
+    this.ndjson?.end();
     this.ended = true;
     if (this.role !== 'settler') this.sc.finish();
     if (this.header === null) throw new YibaoError('输入文件为空', 'the input is empty', 'fatal');

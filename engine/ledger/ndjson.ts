@@ -7,7 +7,6 @@ import { normalizeName } from '../catalog';
 import { parseJsonData } from '../scenario';
 import type { LedgerRow } from '../claims';
 import { specHeader, specRecord } from './records';
-import type { BulkLedger } from './bulk';
 
 /**
  * One NDJSON line: its fields keyed by normalized name, or why it cannot be read (keys that could
@@ -42,22 +41,77 @@ export function ndjsonRow(text: string, line: number): LedgerRow | null {
 }
 
 /**
- * Feed NDJSON lines (their text without the line break, and their number) to a BulkLedger, in order.
+ * A UTF-8 text's lines (LF or CRLF), numbered from 1, from bytes in pieces of any size: the one
+ * splitter of NDJSON bodies and blobs. push() returns the lines a piece completed, end() the last.
+ */
+export class TextLines {
+  private readonly decoder = new TextDecoder('utf-8');
+  private buf = '';
+  private line = 0;
+
+  push(piece: Uint8Array | string): { line: number; text: string }[] {
+    this.buf += typeof piece === 'string' ? piece : this.decoder.decode(piece, { stream: true });
+    return this.take(false);
+  }
+
+  end(): { line: number; text: string }[] {
+    this.buf += this.decoder.decode();
+    return this.take(true);
+  }
+
+  private take(final: boolean): { line: number; text: string }[] {
+    const out: { line: number; text: string }[] = [];
+    const buf = this.buf;
+    let from = 0;
+    for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n', from)) {
+      out.push({ line: ++this.line, text: buf.slice(from, nl > from && buf.charCodeAt(nl - 1) === 13 ? nl - 1 : nl) });
+      from = nl + 1;
+    }
+    this.buf = buf.slice(from);
+    if (final && this.buf.length) {
+      out.push({ line: ++this.line, text: this.buf.endsWith('\r') ? this.buf.slice(0, -1) : this.buf });
+      this.buf = '';
+    }
+    return out;
+  }
+}
+
+/** Where NdjsonFeed puts what it reads: BulkLedger's CSV intake. */
+export interface NdjsonSink {
+  /** CSV bytes (the spec's header). */
+  csv(bytes: Uint8Array): void;
+  /** One CSV record read as if it stood on `line`. */
+  record(bytes: Uint8Array, line: number): void;
+  /** A line that is not a claim object: rejected, counted as read. */
+  reject(line: number, claimId: string | undefined, error: YibaoError): void;
+}
+
+/**
+ * An NDJSON body's bytes as CSV records of the spec's columns (BulkLedger with `body: 'ndjson'`).
  * A field absent from an object is an empty cell: validateClaim reads both alike. The header goes in
  * before the first row, so that a body without one ends as an empty ledger.
  */
 export class NdjsonFeed {
   private started = false;
-  constructor(private readonly ledger: BulkLedger) {}
+  private readonly lines = new TextLines();
+  constructor(private readonly sink: NdjsonSink) {}
 
-  line(text: string, line: number): void {
+  push(piece: Uint8Array): void {
+    for (const l of this.lines.push(piece)) this.line(l.text, l.line);
+  }
+
+  end(): void {
+    for (const l of this.lines.end()) this.line(l.text, l.line);
+  }
+
+  private line(text: string, line: number): void {
     const row = ndjsonRow(text, line);
     if (row === null) return;
     if (!this.started) {
       this.started = true;
-      this.ledger.push(specHeader(false));
+      this.sink.csv(specHeader(false));
     }
-    if (row.error) this.ledger.reject(line, row.fields?.claim_id?.trim() || undefined, row.error);
-    else this.ledger.pushRecord(specRecord(row.fields!), line);
+    if (row.error) this.sink.reject(line, row.fields?.claim_id?.trim() || undefined, row.error);
+    else this.sink.record(specRecord(row.fields!), line);
   }
 }

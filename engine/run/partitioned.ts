@@ -26,7 +26,7 @@ export type BatchReader = (findDuplicates: boolean, rowsHint: number, consume: (
  * How the ledger's header is read and its results written: a city for an export without one, the
  * category's column, the results under the spec's or the platform's names (BulkOptions).
  */
-export type LedgerInput = Pick<BulkOptions, 'city' | 'categoryColumn' | 'format'>;
+export type LedgerInput = Pick<BulkOptions, 'city' | 'categoryColumn' | 'format' | 'body'>;
 
 /** What every part is settled under: the run's scenario, totals per group, the what-if scenarios (summaries only), how the ledger is read. */
 export interface PartJob { scenario?: Scenario; groups?: GroupKey[]; whatIf?: Scenario[]; input?: LedgerInput }
@@ -162,7 +162,7 @@ export async function splitParts(
   const total = opts.bytes ?? 0;
   let read = 0;
   try {
-    const reader = opts.roster ? undefined : opts.reader?.();
+    const reader = opts.roster || job.input?.body === 'ndjson' ? undefined : opts.reader?.(); // a reader thread scans CSV
     if (reader) {
       reader(false, 0, (batch) => {
         splitter.consume(batch);

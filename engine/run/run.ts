@@ -79,7 +79,7 @@ export interface RunOutcome {
 /** The ledger settled in memory under one scenario. */
 async function inMemory(book: Book, req: RunRequest, scenario: Scenario | undefined, roster: BulkRoster | undefined): Promise<BulkLedger> {
   const rowsHint = rowsHintOf(req.bytes);
-  const reader = req.reader?.('memory');
+  const reader = req.input?.body === 'ndjson' ? undefined : req.reader?.('memory'); // a reader thread scans CSV
   if (reader) {
     // two threads: the reader scans and finds duplicates; this one validates and settles
     const ledger = new BulkLedger(book, { scenario, rowsHint, role: 'settler', groups: req.groups, roster, ...req.input });
