@@ -39,3 +39,8 @@ export function echo(text: string): string {
   const short = text.length > 40 ? `${text.slice(0, 40)}…` : text;
   return short.replace(/\d{14,}[\dXx]/g, (m) => `${m.slice(0, 6)}${'*'.repeat(m.length - 10)}${m.slice(-4)}`);
 }
+
+/** A ledger without even a header (a CSV) or a claim (NDJSON). */
+export function emptyInput(): YibaoError {
+  return new YibaoError('输入文件为空', 'the input is empty', 'empty');
+}

@@ -1,7 +1,7 @@
 // A whole ledger: validate every row, settle each person's claims per calendar year in date order
 // (input may come in any order), and account for every row: read = settled + rejected.
 import type DecimalBase from 'decimal.js';
-import { YibaoError } from './errors';
+import { YibaoError, emptyInput } from './errors';
 import { ZERO } from './money';
 import { readCsv } from './csv';
 import { normalizeName } from './catalog';
@@ -88,7 +88,7 @@ export function tableLedgerRows(header: string[], records: Iterable<{ line: numb
 export function csvLedgerRows(text: string, opts: LedgerHeaderOptions = {}): { columns: string[]; rows: Iterable<LedgerRow>; convention: Convention } {
   const records = readCsv(text);
   const first = records.next();
-  if (first.done) throw new YibaoError('输入文件为空', 'the input is empty', 'fatal');
+  if (first.done) throw emptyInput();
   return tableLedgerRows(first.value.cells, { [Symbol.iterator]: () => records }, opts);
 }
 

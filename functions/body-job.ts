@@ -2,8 +2,8 @@
 // thread of the pool (functions/settle-pool.ts), its bytes streamed to it as they arrive, so that this
 // thread's event loop stays free; on this thread only when no worker can run (YIBAO_SETTLE_WORKERS=0,
 // or the sources without their compiled worker). A ledger the bulk path cannot take comes back for the
-// ordinary path: the national platform's column names at once (from the header), anything BulkLedger
-// hands back later (from the spooled body).
+// ordinary path (from the spooled body): what BulkLedger hands back (a claim_id over 4,096 bytes, …),
+// and for the monthly run's files a ledger under the national platform's names.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { defaultBook, tableLedgerRows, type YibaoError } from '../engine';
@@ -40,8 +40,10 @@ export type Answered = Exclude<BodyJobAnswer, { t: 'unsupported' }> & { bytes: n
 
 /**
  * The job's answer on `chunks` (checked as UTF-8 already), or the bytes from the first for the
- * ordinary path. `empty`: the error for a body without a header. A ledger's header must have the
- * spec's names (else the ordinary path); a roster's is the budget's to check.
+ * ordinary path. `empty`: the error for a body without a header. A CSV ledger's header is read here
+ * first, so that the engine's errors for a header it cannot use come at once (as the ordinary path
+ * gives them), and its names tell the results' names when the request did not (spec.input.format).
+ * A roster's header is the budget's to check.
  */
 export async function runBodyJob(chunks: AsyncIterable<Uint8Array>, spec: BodyJobSpec, empty: () => HttpProblem | YibaoError): Promise<Answered | AsyncIterable<Uint8Array>> {
   let bytes = 0;
@@ -53,10 +55,15 @@ export async function runBodyJob(chunks: AsyncIterable<Uint8Array>, spec: BodyJo
   })();
   try {
     const held: Uint8Array[] = [];
-    const header = await firstRecord(src, held);
-    if (header === undefined) throw empty();
-    // the engine's errors for a header it cannot use, here and at once (as the ordinary path gives them)
-    if (spec.kind !== 'budget' && tableLedgerRows(header, []).convention !== 'spec') return replay(held, src); // the national platform's names
+    if (spec.input?.body !== 'ndjson') {
+      const header = await firstRecord(src, held);
+      if (header === undefined) throw empty();
+      if (spec.kind !== 'budget') {
+        const convention = tableLedgerRows(header, [], spec.input).convention;
+        if (spec.kind === 'ledger' && convention !== 'spec') return replay(held, src); // the monthly run writes its files under the spec's names
+        spec = { ...spec, input: { ...spec.input, format: spec.input?.format ?? convention } };
+      }
+    }
     const job = await runner(spec);
     let answer: BodyJobAnswer;
     try {

@@ -11,19 +11,19 @@ import * as path from 'node:path';
 import {
   budgetCsv, budgetRecords, budgetScenariosJson, csvLine, rejectedTable, RESULT_COLUMNS, comparisonJson,
   comparisonTable, summaryJson, summaryTable, toCsv, readCsvStream, BulkUnsupported, runLedger,
-  validateClaim, scenarioOfWire, type Book, type CsvRecord, type GroupKey, type PartStorage, type RunLimits, type ScenarioWire,
+  validateClaim, scenarioOfWire, type Book, type CsvRecord, type GroupKey, type LedgerInput, type PartStorage, type RunLimits, type ScenarioWire,
 } from '../engine';
 import { FileParts, writeAll } from '../node/part-files';
 import { rejectionsJson } from './settle-answer';
 import { pipeCsvRows } from './body';
 
-/** A scenario as it crosses to a thread (scenarioFrom rebuilds it there). */
-
 /**
  * What a job is asked for (JSON-able: it is posted to the worker). `limits`: when the ledger goes in
  * partitions (the settings of the request's thread: a worker's environment is a copy from its start).
+ * `input`: how the ledger's body is read (CSV or NDJSON, an export's city and category column, the
+ * names its results are written under).
  */
-export type BodyJobSpec = { limits?: RunLimits } & (
+export type BodyJobSpec = { limits?: RunLimits; input?: LedgerInput } & (
   | { kind: 'compare'; scenarios: ScenarioWire[]; groups?: GroupKey[]; answer: 'json' | 'csv' }
   | { kind: 'summary'; scenario: ScenarioWire | null; groups: GroupKey[]; answer: 'json' | 'csv' }
   | { kind: 'budget'; year: number; date?: string; scenarios: ScenarioWire[]; answer: 'json' | 'csv' }
@@ -130,7 +130,7 @@ export class BodyJob {
     const book = this.book;
     const scenarioOf = (w: ScenarioWire) => scenarioOfWire(book, w);
     const spec = this.spec;
-    const common = { source: () => fileChunks(this.file), bytes: this.bytes, storage: partsStorage, limits: spec.limits };
+    const common = { source: () => fileChunks(this.file), bytes: this.bytes, storage: partsStorage, limits: spec.limits, input: spec.input };
     if (spec.kind === 'compare') {
       const run = await runLedger(book, { ...common, whatIf: spec.scenarios.map(scenarioOf), groups: spec.groups ?? [] });
       const c = run.comparison!;

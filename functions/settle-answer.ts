@@ -4,8 +4,8 @@
 // claim, one rejected line per rejected row, the summary line. Used on the request's thread and in
 // the worker thread (functions/settle-worker.ts), so nothing here may need @azure/functions.
 import {
-  csvLine, readCsv, summaryText, totalsJson, RESULT_COLUMNS, REJECTED_COLUMNS, BulkLedger, BulkUnsupported,
-  type Book, type LedgerOutcome, type Scenario,
+  csvLine, readCsv, summaryText, totalsJson, REJECTED_COLUMNS, BulkLedger, BulkUnsupported,
+  type Book, type LedgerInput, type LedgerOutcome, type Scenario,
 } from '../engine';
 
 export type BulkAnswer = 'csv' | 'ndjson';
@@ -52,8 +52,8 @@ export class BulkRun {
   private quoteAtEnd = false;
   private apostrophe = false;
 
-  constructor(book: Book, scenario: Scenario | undefined, rowsHint: number, private readonly answer: BulkAnswer) {
-    this.ledger = new BulkLedger(book, { scenario, rowsHint });
+  constructor(book: Book, scenario: Scenario | undefined, rowsHint: number, private readonly answer: BulkAnswer, input: LedgerInput = {}) {
+    this.ledger = new BulkLedger(book, { scenario, rowsHint, ...input });
   }
 
   /** The next bytes of the body (kept as they are: the caller must not reuse the buffer). */
@@ -120,13 +120,14 @@ function uncell(c: string): string {
 }
 
 /**
- * The results CSV of BulkLedger (header first) as the NDJSON result lines of the ordinary path. The
- * CSV arrives in pieces cut anywhere; only complete records are turned, the rest waits for the next.
+ * The results CSV of BulkLedger (header first: the spec's names or the platform's) as the NDJSON
+ * result lines of the ordinary path, keyed by that header. The CSV arrives in pieces cut anywhere;
+ * only complete records are turned, the rest waits for the next.
  */
 export class ResultsToNdjson {
   private readonly decoder = new TextDecoder('utf-8');
   private carry = '';
-  private header = true;
+  private columns: string[] | null = null;
 
   push(bytes: Uint8Array): string {
     return this.turn(this.carry + this.decoder.decode(bytes, { stream: true }), false);
@@ -160,11 +161,9 @@ export class ResultsToNdjson {
       const record = text.slice(from, end);
       from = end + 1;
       if (record === '') continue;
-      if (this.header) {
-        this.header = false;
-        continue;
-      }
-      out += this.line(quoted ? readCsv(record).next().value!.cells : record.split(','));
+      const cells = quoted ? readCsv(record).next().value!.cells : record.split(',');
+      if (this.columns === null) this.columns = cells;
+      else out += this.line(cells);
     }
     this.carry = from < text.length ? text.slice(from) : '';
     return out;
@@ -172,9 +171,7 @@ export class ResultsToNdjson {
 
   private line(cells: string[]): string {
     const obj: Record<string, string> = { type: 'result' };
-    RESULT_COLUMNS.forEach((c, i) => (obj[c] = cells[i]));
-    obj.claim_id = uncell(obj.claim_id);
-    obj.notes = uncell(obj.notes);
+    this.columns!.forEach((c, i) => (obj[c] = uncell(cells[i])));
     return JSON.stringify(obj) + '\n';
   }
 }

@@ -10,13 +10,13 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 // the web stream of node:stream/web, named: the global one is the DOM's when a browser test shares the type checker
 import { ReadableStream } from 'node:stream/web';
-import { YibaoError } from '../engine';
+import { YibaoError, type LedgerInput, type ScenarioWire } from '../engine';
 import { settleWorkers } from './settings';
 import type { BulkAnswer } from './settle-answer';
 import type { BodyJobAnswer, BodyJobSpec, Head } from './pool-jobs';
 
 /** A job of the pool: the streamed settle answer, or one of pool-jobs.ts. */
-export type JobSpec = { kind: 'settle'; scenario: unknown; scenarioName?: string; rowsHint: number; answer: BulkAnswer } | BodyJobSpec;
+export type JobSpec = { kind: 'settle'; scenario: ScenarioWire | null; rowsHint: number; answer: BulkAnswer; input: LedgerInput } | BodyJobSpec;
 
 export type ToWorker =
   | { t: 'start'; id: number; job: JobSpec; ctl: Int32Array }

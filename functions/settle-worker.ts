@@ -5,7 +5,7 @@
 // answered once. The body's bytes come in as they arrive (transferred). One body at a time; every
 // message carries the job's id, and a message of another job than the current one is ignored.
 import { parentPort } from 'node:worker_threads';
-import { defaultBook, scenarioFrom, YibaoError } from '../engine';
+import { defaultBook, scenarioOfWire, YibaoError } from '../engine';
 import { BulkRun, writeBulkAnswer, type BulkAnswer } from './settle-answer';
 import { BodyJob } from './pool-jobs';
 import type { ToWorker, FromWorker } from './settle-pool';
@@ -108,8 +108,8 @@ port.on('message', (m: ToWorker) => {
       const spec = m.job;
       if (spec.kind !== 'settle') bodyJob = { id: m.id, run: new BodyJob(book, spec) };
       else {
-        const scenario = spec.scenario === null ? undefined : scenarioFrom(book, spec.scenario, spec.scenarioName);
-        job = { id: m.id, run: new BulkRun(book, scenario, spec.rowsHint, spec.answer), ctl: m.ctl, answer: spec.answer, toldUnsupported: false };
+        const scenario = spec.scenario === null ? undefined : scenarioOfWire(book, spec.scenario);
+        job = { id: m.id, run: new BulkRun(book, scenario, spec.rowsHint, spec.answer, spec.input), ctl: m.ctl, answer: spec.answer, toldUnsupported: false };
       }
     } catch (e) {
       fail(m.id, e);

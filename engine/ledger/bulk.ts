@@ -10,7 +10,7 @@
 // one of four roles: 'both' reads and settles; across threads a 'reader' scans and finds repeated
 // claim ids, handing records on in batches (batch.ts) to a 'settler'; a 'splitter' hands readable
 // records to partitions (engine/bulk/partition.ts), each of which a 'both' ledger settles.
-import { YibaoError } from '../errors';
+import { emptyInput, type YibaoError } from '../errors';
 import { emptyTotals, policyViolationsOf, type LedgerOutcome, type Totals } from '../ledger';
 import { TOTAL_FIELDS, groupsFromSums, type GroupKey, type GroupSum, type LedgerGroups } from '../summary';
 import type { Violation } from '../floors';
@@ -204,7 +204,7 @@ export class BulkLedger {
     this.ndjson?.end();
     this.ended = true;
     if (this.role !== 'settler') this.sc.finish();
-    if (this.header === null) throw new YibaoError('输入文件为空', 'the input is empty', 'fatal');
+    if (this.header === null) throw emptyInput();
     this.table.ids.dropTable(); // no more lookups: the strings stay for the output
     if (this.role === 'reader') return;
     if (this.role === 'splitter') {

@@ -87,9 +87,11 @@ export interface NdjsonSink {
 }
 
 /**
- * An NDJSON body's bytes as CSV records of the spec's columns (BulkLedger with `body: 'ndjson'`).
- * A field absent from an object is an empty cell: validateClaim reads both alike. The header goes in
- * before the first row, so that a body without one ends as an empty ledger.
+ * An NDJSON body's bytes as CSV records of the spec's columns and a last column county (the totals
+ * by county read it, as a CSV ledger's county column; summarize reads an NDJSON row's county field),
+ * for BulkLedger with `body: 'ndjson'`. A field absent from an object is an empty cell: validateClaim
+ * reads both alike, and an empty county is an unknown one. The header goes in before the first row,
+ * so that a body without one ends as an empty ledger.
  */
 export class NdjsonFeed {
   private started = false;
@@ -109,9 +111,9 @@ export class NdjsonFeed {
     if (row === null) return;
     if (!this.started) {
       this.started = true;
-      this.sink.csv(specHeader(false));
+      this.sink.csv(specHeader(true));
     }
     if (row.error) this.sink.reject(line, row.fields?.claim_id?.trim() || undefined, row.error);
-    else this.sink.record(specRecord(row.fields!), line);
+    else this.sink.record(specRecord(row.fields!, row.fields!.county ?? ''), line);
   }
 }

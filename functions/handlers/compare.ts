@@ -1,11 +1,11 @@
 // POST /api/scenarios/compare?scenario=…[&scenario=…][&summary=county,category]: one ledger under the
 // baseline (the policy packs) and under each scenario: the totals of each and the differences.
 //
-// A CSV body with the spec's column names is compared by the engine's run (engine/run: columns,
-// integer fen, in memory or in partitions by its size) on a worker thread (functions/body-job.ts), the
-// same answer as `yibao settle --compare`. NDJSON bodies, ?city=, ?category_column=, the national
-// platform's names and any body the bulk path hands back are read whole and compared by compareLedger
-// on this thread (x-yibao-path says which path answered).
+// The ledger (CSV under the spec's or the national platform's names, or NDJSON; ?city=,
+// ?category_column=) is compared by the engine's run (engine/run: columns, integer fen, in memory or in
+// partitions by its size) on a worker thread (functions/body-job.ts), the same answer as `yibao settle
+// --compare`. A body the bulk path hands back (BulkUnsupported: a claim_id over 4,096 bytes, …) is read
+// whole and compared by compareLedger on this thread (x-yibao-path says which path answered).
 import { HttpResponse, type HttpRequest, type InvocationContext } from '@azure/functions';
 import { defaultBook, compareLedger, comparisonJson, comparisonTable, keepColumns, toCsv, scenarioWire } from '../../engine';
 import { readLedger, readLedgerChunks, ledgerFormat, bodyChunks, utf8Checked, EMPTY } from '../body';
@@ -24,16 +24,17 @@ export async function compare(request: HttpRequest, context: InvocationContext):
   const answer = negotiate(request, ['json', 'csv']) as 'json' | 'csv';
   const opts = headerOptions(request, book);
   const contentType = answer === 'csv' ? CONTENT_TYPE.csv : CONTENT_TYPE.json;
+  const format = ledgerFormat(request);
   let body: AsyncIterable<Uint8Array> | undefined;
-  if (opts.city === undefined && opts.categoryColumn === undefined && ledgerFormat(request) === 'csv' && settleBulkEnabled()) {
-    const done = await runBodyJob(utf8Checked(bodyChunks(request, maxBodyBytes())), { kind: 'compare', limits: runLimits(), scenarios: scenarios.map((s) => scenarioWire(s)), groups, answer }, EMPTY);
+  if (settleBulkEnabled()) {
+    const done = await runBodyJob(utf8Checked(bodyChunks(request, maxBodyBytes())), { kind: 'compare', limits: runLimits(), input: { ...opts, body: format }, scenarios: scenarios.map((s) => scenarioWire(s)), groups, answer }, EMPTY);
     if (!(Symbol.asyncIterator in done)) {
       context.log(`compare: ${done.bytes} bytes, ${scenarios.length} scenarios, ${done.path} path`);
       return new HttpResponse({ status: 200, headers: { 'content-type': contentType, 'x-yibao-path': done.path }, body: textAnswer(done).text });
     }
     body = done;
   }
-  const read = body ? await readLedgerChunks('csv', body, opts) : await readLedger(request, maxBodyBytes(), opts);
+  const read = body ? await readLedgerChunks(format, body, opts) : await readLedger(request, maxBodyBytes(), opts);
   const kept = keepColumns(read.rows, ['county', 'person_id']);
   const rows = [...kept.rows];
   const c = compareLedger(book, rows, scenarios, { groups, meta: { columns: kept.columns } });

@@ -3,24 +3,22 @@
 // answered with their line numbers, as on the command line.
 //
 // Two paths, the same bytes (x-yibao-path says which one answered):
-//  - bulk (engine/ledger/bulk.ts BulkLedger: columns, integer fen): a CSV body with the spec's column
-//    names answered as CSV or NDJSON, without ?summary=, ?city=, ?category_column= or ?format=nhsa,
-//    of at least YIBAO_SETTLE_BULK_MIN_BYTES (4 KB: below that the ordinary path is quicker).
-//    A body over YIBAO_SETTLE_WORKER_BYTES (1 MB) goes to a worker thread (functions/settle-pool.ts)
-//    as it arrives, so this thread keeps answering other requests; a smaller one is settled here.
-//    With ?summary=, the totals per group of the engine's run (engine/run) on a worker thread
-//    (functions/body-job.ts), a CSV body of any size.
-//  - ledger (readLedger + settleLedger): everything else — NDJSON bodies, the national platform's
-//    column names, the header options — and any body BulkLedger hands back
-//    (BulkUnsupported). The header is read first (the platform's names go straight to this path);
-//    later the bytes read so far are kept until BulkLedger has taken the whole body, so that this
-//    path can read it again from its first byte.
+//  - bulk (engine/ledger/bulk.ts BulkLedger: columns, integer fen): every form of body — CSV under the
+//    spec's or the national platform's names, NDJSON, with ?city=, ?category_column=, ?format= — of
+//    at least YIBAO_SETTLE_BULK_MIN_BYTES (4 KB: below that the ordinary path is quicker). A body over
+//    YIBAO_SETTLE_WORKER_BYTES (1 MB) goes to a worker thread (functions/settle-pool.ts) as it
+//    arrives, so this thread keeps answering other requests; a smaller one is settled here. With
+//    ?summary=, the totals per group of the engine's run (engine/run) on a worker thread
+//    (functions/body-job.ts), a body of any size.
+//  - ledger (readLedger + settleLedger): the few-claim bodies, and any body BulkLedger hands back
+//    (BulkUnsupported: a claim_id over 4,096 bytes, …). The bytes read so far are kept until
+//    BulkLedger has taken the whole body, so that this path can read it again from its first byte.
 import { HttpResponse, type HttpRequest, type InvocationContext } from '@azure/functions';
 // the web stream of node:stream/web, named: the global one is the DOM's when a browser test shares the type checker
 import { ReadableStream } from 'node:stream/web';
 import {
-  defaultBook, settleLedger, resultCells, nhsaResultsTable, RESULT_COLUMNS, csvLine, tableLedgerRows, scenarioData,
-  keepColumns, summarize, summaryJson, summaryTable, toCsv, YibaoError, type LedgerOutcome, type Convention, type Book, type Scenario, scenarioWire,
+  defaultBook, settleLedger, resultCells, nhsaResultsTable, RESULT_COLUMNS, csvLine, tableLedgerRows,
+  keepColumns, summarize, summaryJson, summaryTable, toCsv, YibaoError, type LedgerOutcome, type LedgerInput, type Convention, type Book, type Scenario, scenarioWire,
 } from '../../engine';
 import { readLedger, readLedgerChunks, ledgerFormat, bodyChunks, utf8Checked, firstRecord, replay, EMPTY, type ReadLedger } from '../body';
 import { negotiate, oneScenario, groupsOf, headerOptions, textStream, batched, CONTENT_TYPE } from '../http';
@@ -75,7 +73,7 @@ function piecesStream(pieces: Uint8Array[]): ReadableStream<Uint8Array> {
  * A CSV body on the bulk path: the answer, or the body's bytes from the first (those read so far,
  * then the rest) for the ordinary path when the bulk path cannot take it.
  */
-async function settleOnBulkPath(request: HttpRequest, context: InvocationContext, book: Book, scenario: Scenario | undefined, answer: BulkAnswer): Promise<HttpResponse | AsyncIterable<Uint8Array>> {
+async function settleOnBulkPath(request: HttpRequest, context: InvocationContext, book: Book, scenario: Scenario | undefined, answer: BulkAnswer, input: LedgerInput): Promise<HttpResponse | AsyncIterable<Uint8Array>> {
   let bytes = 0;
   const src = (async function* () {
     for await (const c of utf8Checked(bodyChunks(request, maxBodyBytes()))) {
@@ -89,10 +87,13 @@ async function settleOnBulkPath(request: HttpRequest, context: InvocationContext
   };
   try {
     const held: Uint8Array[] = [];
-    const header = await firstRecord(src, held);
-    if (header === undefined) throw EMPTY();
-    // the engine's errors for a header it cannot use, here and at once (as the ordinary path gives them)
-    if (tableLedgerRows(header, []).convention !== 'spec') return replay(held, src); // the national platform's names
+    if (input.body !== 'ndjson') {
+      const header = await firstRecord(src, held);
+      if (header === undefined) throw EMPTY();
+      // the engine's errors for a header it cannot use, here and at once (as the ordinary path gives
+      // them); its names are the results' unless ?format= said otherwise
+      input = { ...input, format: input.format ?? tableLedgerRows(header, [], input).convention };
+    }
     // read on until the body is known to be small (settled here) or not (on a worker)
     const small = settleWorkerBytes();
     let heldBytes = held.reduce((n, c) => n + c.byteLength, 0);
@@ -108,7 +109,7 @@ async function settleOnBulkPath(request: HttpRequest, context: InvocationContext
     const rowsHint = Math.min(50_000_000, Math.round((Number.isFinite(declared) ? declared : heldBytes) / 80));
 
     if (!complete && settleWorkerAvailable()) {
-      const job = await WorkerJob.start({ kind: 'settle', scenario: scenario ? scenarioData(scenario) : null, scenarioName: scenario?.name, rowsHint, answer });
+      const job = await WorkerJob.start({ kind: 'settle', scenario: scenario ? scenarioWire(scenario) : null, rowsHint, answer, input });
       try {
         for (const c of held.splice(0)) job.push(c);
         for (;;) {
@@ -126,7 +127,7 @@ async function settleOnBulkPath(request: HttpRequest, context: InvocationContext
       }
     }
 
-    const run = new BulkRun(book, scenario, rowsHint, answer);
+    const run = new BulkRun(book, scenario, rowsHint, answer, input);
     for (const c of held.splice(0)) run.push(c);
     if (!complete) {
       for (let n = await src.next(); !n.done; n = await src.next()) run.push(n.value);
@@ -153,23 +154,24 @@ export async function settle(request: HttpRequest, context: InvocationContext): 
     throw new YibaoError(`format 须为 nhsa 或 spec，而不是“${formatParam.slice(0, 20)}”`, `format must be nhsa or spec, not "${formatParam.slice(0, 20)}"`, 'usage');
   }
   const opts = headerOptions(request, book);
+  const body = ledgerFormat(request);
+  const input: LedgerInput = { ...opts, format: formatParam ?? undefined, body };
   let read: ReadLedger;
   const declared = Number(request.headers.get('content-length') ?? NaN);
   const tiny = Number.isFinite(declared) && declared < settleBulkMinBytes(); // known at once to be a few claims
-  const bulk = formatParam !== 'nhsa' && opts.city === undefined && opts.categoryColumn === undefined && ledgerFormat(request) === 'csv' && settleBulkEnabled();
-  if (groups && bulk) {
+  if (groups && settleBulkEnabled()) {
     // totals per group: the engine's run on a worker (functions/body-job.ts)
-    const done = await runBodyJob(utf8Checked(bodyChunks(request, maxBodyBytes())), { kind: 'summary', limits: runLimits(), scenario: scenario ? scenarioWire(scenario) : null, groups, answer: answer as 'json' | 'csv' }, EMPTY);
+    const done = await runBodyJob(utf8Checked(bodyChunks(request, maxBodyBytes())), { kind: 'summary', limits: runLimits(), input, scenario: scenario ? scenarioWire(scenario) : null, groups, answer: answer as 'json' | 'csv' }, EMPTY);
     if (!(Symbol.asyncIterator in done)) {
       const a = textAnswer(done);
       context.log(`settle: ${a.headers['x-yibao-read']} rows, ${a.bytes} bytes${scenario ? ', with a scenario' : ''}, summary, ${a.path} path`);
       return new HttpResponse({ status: 200, headers: { 'content-type': CONTENT_TYPE[answer], ...a.headers, 'x-yibao-path': a.path }, body: a.text });
     }
-    read = await readLedgerChunks('csv', done, opts);
-  } else if (!groups && bulk && !tiny) {
-    const bulk = await settleOnBulkPath(request, context, book, scenario, answer as BulkAnswer);
+    read = await readLedgerChunks(body, done, opts);
+  } else if (!groups && settleBulkEnabled() && !tiny) {
+    const bulk = await settleOnBulkPath(request, context, book, scenario, answer as BulkAnswer, input);
     if (bulk instanceof HttpResponse) return bulk;
-    read = await readLedgerChunks('csv', bulk, opts);
+    read = await readLedgerChunks(body, bulk, opts);
   } else {
     read = await readLedger(request, maxBodyBytes(), opts);
   }

@@ -14,6 +14,7 @@ import { setSettleWorkerFile, closeSettleWorkers } from '../../functions/settle-
 import { mulberry32 } from '../oracle/gen-ledger';
 import { generateLedger } from '../oracle/gen-ledger';
 import { withBadRows } from '../bulk/ledgers';
+import { exportOf, ndjsonOf } from '../nhsa/forms';
 import { streamRequest, context, ROOT, SPEC_HEADER } from './helpers';
 
 const WORKER = path.join(ROOT, 'dist', 'functions', 'settle-worker.js');
@@ -64,11 +65,11 @@ function body(bytes: Buffer, piece: number, hold?: Promise<void>): ReadableStrea
 
 interface Answer { status: number; type: string | null; path: string | null; counts: string; text: string }
 
-async function post(handler: typeof compareHandler, url: string, text: string, o: { accept?: string; env?: Record<string, string>; hold?: Promise<void> } = {}): Promise<Answer> {
+async function post(handler: typeof compareHandler, url: string, text: string, o: { accept?: string; type?: string; env?: Record<string, string>; hold?: Promise<void> } = {}): Promise<Answer> {
   const saved = ENV.map((k) => process.env[k]);
   Object.assign(process.env, o.env ?? {});
   try {
-    const res = await handler(streamRequest(url, body(Buffer.from(text), 65521, o.hold), { 'content-type': 'text/csv', accept: o.accept ?? 'application/json' }), context());
+    const res = await handler(streamRequest(url, body(Buffer.from(text), 65521, o.hold), { 'content-type': o.type ?? 'text/csv', accept: o.accept ?? 'application/json' }), context());
     const counts = ['read', 'settled', 'rejected'].map((k) => res.headers.get(`x-yibao-${k}`)).join('/');
     return { status: res.status, type: res.headers.get('content-type'), path: res.headers.get('x-yibao-path'), counts, text: await res.text() };
   } finally {
@@ -122,12 +123,23 @@ describe('POST /api/scenarios/compare on the engine run', () => {
     expect(got.text).toBe(files['.compare.csv']);
   });
 
-  test('the national platform export keeps the ordinary path', async () => {
-    const text = fs.readFileSync(path.join(ROOT, 'samples', 'nhsa-export.csv'), 'utf8');
-    const got = await post(compareHandler, COMPARE, text);
-    expect(got.path).toBe('ledger');
-    expect(got.status).toBe(200);
-    expect(same(got)).toEqual(same(await post(compareHandler, COMPARE, text, { env: ORDINARY })));
+  test('an export under the national platform\'s names with ?city= and ?category_column=, and NDJSON claims: on the engine run too', async () => {
+    const exp = exportOf(7, 3000, { cityColumn: false, categoryHeader: '人员类别' });
+    const forms = [
+      [fs.readFileSync(path.join(ROOT, 'samples', 'nhsa-export.csv'), 'utf8'), 'text/csv', ''],
+      [exp, 'text/csv', `&city=linyi&category_column=${encodeURIComponent('人员类别')}&summary=county,category`],
+      [ndjsonOf(TEXT, 3), 'application/x-ndjson', '&summary=county'],
+    ] as const;
+    for (const [text, type, query] of forms) {
+      const want = await post(compareHandler, COMPARE + query, text, { type, env: ORDINARY });
+      expect(want.path).toBe('ledger');
+      expect(want.status).toBe(200);
+      for (const [env, path_] of [[{}, 'bulk-worker'], [PARTS, 'bulk-worker']] as const) {
+        const got = await post(compareHandler, COMPARE + query, text, { type, env });
+        expect(got.path).toBe(path_);
+        expect(same(got)).toEqual(same(want));
+      }
+    }
   });
 
   test('a small request is answered while a large comparison runs on the worker', async () => {

@@ -14,6 +14,7 @@ import { defaultBook, YibaoError } from '../../engine';
 import { BulkLedger } from '../../engine/ledger/bulk';
 import { generateLedger } from '../oracle/gen-ledger';
 import { withBadRows } from '../bulk/ledgers';
+import { exportOf, ndjsonOf } from '../nhsa/forms';
 import { streamRequest, context, ROOT, SPEC_HEADER } from './helpers';
 
 const WORKER = path.join(ROOT, 'dist', 'functions', 'settle-worker.js');
@@ -137,28 +138,56 @@ describe('the bulk path answers what the ordinary path answers, byte for byte', 
   });
 });
 
-describe('what the bulk path leaves to the ordinary path', () => {
-  test('the national platform export (its own column names and answer)', async () => {
-    const bytes = fs.readFileSync(path.join(ROOT, 'samples', 'nhsa-export.csv'));
-    for (const env of [{}, ON_WORKER]) {
-      const a = await post(bytes, { env });
-      expect(a.path).toBe('ledger');
-      expect(a.status).toBe(200);
-      expect(a.text.split('\n')[0]).toMatch(/^setl_id,hifp_pay,hifmi_pay,/);
-      expect(same(a)).toEqual(same(await post(bytes, { env: ORDINARY })));
+describe('every form of body on the bulk path, byte for byte', () => {
+  const exp = exportOf(5, 3000, { cityColumn: false, categoryHeader: '人员类别' });
+  const forms = [
+    ['a national platform export (its own names and answer)', fs.readFileSync(path.join(ROOT, 'samples', 'nhsa-export.csv'), 'utf8'), 'text/csv', ''],
+    ['a generated export with ?city= and ?category_column=', exp, 'text/csv', `?city=linyi&category_column=${encodeURIComponent('人员类别')}`],
+    ['the export with ?format=spec', exp, 'text/csv', `?city=linyi&category_column=${encodeURIComponent('人员类别')}&format=spec`],
+    ['NDJSON claims', ndjsonOf(LEDGERS[0], 1), NDJSON, ''],
+    ['NDJSON claims with a scenario and ?format=nhsa', ndjsonOf(LEDGERS[1], 2), NDJSON, `${SCENARIO}&format=nhsa`],
+  ] as const;
+  test.each(forms)('%s: CSV and NDJSON answers, on this thread and on a worker', async (_name, text, type, query) => {
+    for (const accept of ['text/csv', NDJSON]) {
+      const want = await post(text, { type, accept, query, env: ORDINARY });
+      expect(want.path).toBe('ledger');
+      expect(want.status).toBe(200);
+      expect(Number(want.counts.split('/')[1])).toBeGreaterThan(5);
+      const here = await post(text, { type, accept, query, piece: 4093, env: { ...INLINE, ...ANY_SIZE } });
+      expect(here.path).toBe('bulk');
+      expect(same(here)).toEqual(same(want));
+      const worker = await post(text, { type, accept, query, piece: 7919, env: { ...ON_WORKER, YIBAO_SETTLE_WORKER_BYTES: '1024', ...ANY_SIZE } });
+      expect(worker.path).toBe('bulk-worker');
+      expect(same(worker)).toEqual(same(want));
     }
   });
 
-  test('NDJSON bodies and ?city= (?summary= is the engine run on the pool now: engine-jobs.test.ts)', async () => {
-    const nd = await post(`${JSON.stringify({ claim_id: 'S9', person_id: 'P1', category: 'dibao', city: 'linyi', date: '2024-02-10', kind: 'inpatient', total: '60000', compliant: '50000', basic_paid: '30000' })}\n`, { type: 'application/x-ndjson', accept: NDJSON });
+  test('the forms whose answers name the platform\'s columns do so, and rejected rows come back', async () => {
+    const a = await post(exp, { query: `?city=linyi&category_column=${encodeURIComponent('人员类别')}`, env: ANY_SIZE });
+    expect(a.text.split('\n')[0]).toMatch(/^setl_id,hifp_pay,hifmi_pay,/);
+    expect(Number(a.counts.split('/')[2])).toBeGreaterThan(10);
+    const nd = await post(ndjsonOf(LEDGERS[1], 2), { type: NDJSON, accept: NDJSON, query: '?format=nhsa', env: ANY_SIZE });
+    expect(JSON.parse(nd.text.split('\n')[0])).toHaveProperty('setl_id');
+    expect(nd.text).toMatch(/"type":"rejected".*不是有效的 JSON/);
+  });
+
+  test('?summary= of an export and of NDJSON: the engine run on the pool, as the ordinary path sums', async () => {
+    for (const [text, type] of [[exp, 'text/csv'], [ndjsonOf(LEDGERS[0], 1), NDJSON]] as const) {
+      const query = `?summary=county,category${type === 'text/csv' ? `&city=linyi&category_column=${encodeURIComponent('人员类别')}` : ''}`;
+      const got = await post(text, { type, query, accept: 'application/json' });
+      expect(got.path).toBe('bulk-worker');
+      expect(same(got)).toEqual(same(await post(text, { type, query, accept: 'application/json', env: ORDINARY })));
+    }
+  });
+
+  test('a few NDJSON claims take the ordinary path; an empty NDJSON body is the same 400', async () => {
+    const nd = await post(`${JSON.stringify({ claim_id: 'S9', person_id: 'P1', category: 'dibao', city: 'linyi', date: '2024-02-10', kind: 'inpatient', total: '60000', compliant: '50000', basic_paid: '30000' })}\n`, { type: NDJSON, accept: NDJSON });
     expect(nd.path).toBe('ledger');
     expect(JSON.parse(nd.text.split('\n')[0])).toMatchObject({ type: 'result', claim_id: 'S9', assistance: '7630.00' });
-    const summary = await post(LEDGERS[0], { query: '?summary=city', accept: 'application/json' });
-    expect(summary.path).toBe('bulk-worker');
-    expect(same(summary)).toEqual(same(await post(LEDGERS[0], { query: '?summary=city', accept: 'application/json', env: ORDINARY })));
-    const city = await post(`claim_id,person_id,category,date,kind,total,compliant\nS9,P1,dibao,2024-02-10,inpatient,60000,50000\n`, { query: '?city=linyi' });
-    expect(city.path).toBe('ledger');
-    expect(city.text.split('\n')[1]).toMatch(/^S9,/);
+    const blank = '\n'.repeat(5000);
+    const here = await post(blank, { type: NDJSON, env: ANY_SIZE });
+    expect(here.status).toBe(400);
+    expect(here.status).toBe((await post(blank, { type: NDJSON, env: ORDINARY })).status);
   });
 
   test('a claim_id over 4,096 bytes late in the body: BulkLedger hands it back, the ordinary path reads the body from its first byte', async () => {
@@ -210,7 +239,7 @@ describe('errors on the worker are the problems of this thread', () => {
       inline = e;
     }
     expect(inline).toBeInstanceOf(YibaoError);
-    const job = await WorkerJob.start({ kind: 'settle', scenario: null, rowsHint: 0, answer: 'csv' });
+    const job = await WorkerJob.start({ kind: 'settle', scenario: null, rowsHint: 0, answer: 'csv', input: {} });
     job.push(bad);
     job.end();
     const err = await job.head().then(() => null, (e: unknown) => e);

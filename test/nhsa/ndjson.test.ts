@@ -5,7 +5,8 @@
 import { defaultBook, settleLedger, resultsTable, rejectedTable, toCsv, summaryText, type LedgerRow } from '../../engine';
 import { BulkLedger } from '../../engine/ledger/bulk';
 import { ndjsonRows } from '../../functions/body';
-import { generateLedger, mulberry32 } from '../oracle/gen-ledger';
+import { generateLedger } from '../oracle/gen-ledger';
+import { ndjsonOf } from './forms';
 import { withBadRows, viaPartitions } from '../bulk/ledgers';
 
 const book = defaultBook();
@@ -31,39 +32,6 @@ async function viaColumns(text: string, piece = 7) {
   ledger.writeResults((b) => parts.push(dec.decode(b)), 4096);
   const outcome = ledger.outcome();
   return { results: parts.join(''), rejected: toCsv(rejectedTable(outcome)), summary: summaryText(outcome) };
-}
-
-/** A CSV ledger (cells split on commas; quoted lines left as they are, broken) as NDJSON lines. */
-function ndjsonOf(csv: string, seed: number): string {
-  const rnd = mulberry32(seed);
-  const [head, ...lines] = csv.trimEnd().split('\n');
-  const cols = head.split(',');
-  const out: string[] = [];
-  for (const l of lines) {
-    const cells = l.split(',');
-    const obj: Record<string, unknown> = {};
-    cols.forEach((c, i) => {
-      if (cells[i] !== undefined && !(cells[i] === '' && rnd() < 0.5)) obj[c] = cells[i];
-    });
-    const r = rnd();
-    if (r < 0.1 && /^\d+(\.\d+)?$/.test(String(obj.total))) obj.total = Number(obj.total); // a number
-    else if (r < 0.12) obj.CLAIM_ID = obj.claim_id, delete obj.claim_id; // a key as typed
-    else if (r < 0.13) obj.notes = 'extra, "quoted"\nkey';
-    else if (r < 0.14) obj.person_id = `${String(obj.person_id)},"x"\r\ny`;
-    else if (r < 0.15) obj.total = { yuan: 1 };
-    else if (r < 0.16) obj.basic_paid = null;
-    else if (r < 0.17) obj.compliant = true;
-    let line = JSON.stringify(obj);
-    const b = rnd();
-    if (b < 0.01) line = line.slice(0, -3); // not JSON
-    else if (b < 0.015) line = '[1,2]';
-    else if (b < 0.02) line = '{"__proto__": {"x": 1}}';
-    else if (b < 0.03) line = '   ';
-    else if (b < 0.04) line += '\r';
-    else if (b < 0.05) out.push(line); // a duplicate claim_id
-    out.push(line);
-  }
-  return out.join('\n') + (rnd() < 0.5 ? '\n' : '');
 }
 
 describe('NDJSON on the columnar ledger equals ndjsonRows + settleLedger', () => {
