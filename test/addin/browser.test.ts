@@ -94,7 +94,7 @@ test('the registered functions compute the spec section 9 example', async () => 
 
 test('the scenario editor lists every parameter with status and source, and checks floors as you type', async () => {
   expect(await page.inputValue('#city')).toBe('linyi');
-  const rows = await page.$$eval('#params tbody tr', (trs) => trs.map((tr) => ({ name: (tr as HTMLElement).dataset.name, status: tr.querySelector('.status')!.textContent, source: tr.querySelector('.source')!.textContent })));
+  const rows = await page.$$eval('#params > tbody > tr', (trs) => trs.map((tr) => ({ name: (tr as HTMLElement).dataset.name, status: tr.querySelector('.status')!.textContent, source: tr.querySelector('.source')!.textContent })));
   expect(rows.length).toBeGreaterThan(20);
   const rate = rows.find((r) => r.name === 'assistance.dibao.rate')!;
   expect(rate.status).toContain('已公布 published');
@@ -121,6 +121,54 @@ test('the scenario editor lists every parameter with status and source, and chec
   // The saved scenario is what the functions read.
   const assist = await page.evaluate(() => (window as unknown as { __YIBAO_FUNCTIONS__: Record<string, (...a: unknown[]) => unknown> }).__YIBAO_FUNCTIONS__.ASSIST(10900, '低保', '临沂', '2022-06-01', '低保75'));
   expect(assist).toBe(8175);
+});
+
+test("the officers' editor: Chinese labels, quotes on demand, bands as a table, a year outside the packs warned", async () => {
+  await page.click('#scenario-reset');
+  const tr = page.locator('#params > tbody > tr[data-name="assistance.dibao.rate"]');
+  expect(await tr.locator('.label').textContent()).toBe('低保对象医疗救助比例');
+  // the quote is there, folded until asked for
+  const quote = tr.locator('details.quote blockquote');
+  expect(await quote.isVisible()).toBe(false);
+  await tr.locator('details.quote summary').click();
+  expect(await quote.isVisible()).toBe(true);
+  expect((await quote.textContent())!.length).toBeGreaterThan(5);
+
+  // critical.segments: four bands as rows; change the second band's rate, add a band, remove it
+  const seg = page.locator('#params > tbody > tr[data-name="critical.segments"]');
+  expect(await seg.locator('table.bands tbody tr').count()).toBe(4);
+  await seg.locator('input[data-band="1"][data-part="rate"]').fill('0.66');
+  await expect_(async () => (await seg.getAttribute('class'))!.includes('edited'));
+  expect(await seg.locator('.status').textContent()).toContain('原 was: deductible:0.6; 100000:0.65');
+  await seg.locator('button.band-add').click();
+  const added = page.locator('#params > tbody > tr[data-name="critical.segments"]');
+  expect(await added.locator('table.bands tbody tr').count()).toBe(5);
+  await added.locator('input[data-band="4"][data-part="from"]').fill('400000');
+  await added.locator('input[data-band="4"][data-part="rate"]').fill('0.9');
+  // a band with no rate is the engine's error on the row, and nothing can be saved
+  await added.locator('input[data-band="4"][data-part="rate"]').fill('');
+  await expect_(async () => (await added.getAttribute('class'))!.includes('invalid'));
+  expect(await added.locator('.row-error').textContent()).toMatch(/^情景参数 critical\.segments/);
+  expect(await page.isDisabled('#scenario-save')).toBe(true);
+  await added.locator('button.band-remove[data-band="4"]').click();
+  const back = page.locator('#params > tbody > tr[data-name="critical.segments"]');
+  expect(await back.locator('table.bands tbody tr').count()).toBe(4);
+  await expect_(async () => !(await back.getAttribute('class'))!.includes('invalid'));
+  expect(await back.locator('input[data-band="1"][data-part="rate"]').inputValue()).toBe('0.66');
+
+  // years: 2019 precedes Linyi's first policy (no parameters, said so); 2024 is after its latest document
+  await page.fill('#year', '2019');
+  await page.dispatchEvent('#year', 'change');
+  await expect_(async () => (await page.textContent('#year-notice'))!.startsWith('2019 年早于临沂市最早的政策'));
+  expect(await page.locator('#params > tbody > tr').count()).toBe(0);
+  await page.fill('#year', '2024');
+  await page.dispatchEvent('#year', 'change');
+  await expect_(async () => (await page.textContent('#year-notice'))!.includes('2024 年晚于临沂市最新的政策文件'));
+  expect(await page.locator('#params > tbody > tr').count()).toBeGreaterThan(20);
+  await page.fill('#year', '2022');
+  await page.dispatchEvent('#year', 'change');
+  await expect_(async () => (await page.textContent('#year-notice')) === '');
+  expect(pageErrors).toEqual([]);
 });
 
 test('the chart of totals by tier and category renders; screenshot saved', async () => {
