@@ -6,7 +6,8 @@ import { listScenarios, storedScenario, saveScenario, deleteScenario, scenariosR
 import { baseRows, checkEdits, namesInViolation, bandsOf, bandsText, yearNotice, type EditorRow } from './editor';
 import { editorRowHtml, statusBadge, escapeHtml } from './rowhtml';
 import { settleRemote } from './remote';
-import { chartSvg, localTotals, addUp, categoryByClaim, totalsTable, TIERS, type CategoryTotals } from './chart';
+import { chartSvg, localTotals, addUp, categoryByClaim, TIERS, type CategoryTotals } from './chart';
+import { writeTotalsChart } from './sheetchart';
 import { setWorkbookYear } from '../workbook';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -314,18 +315,12 @@ async function onChartSheet(): Promise<void> {
 async function onChartWrite(): Promise<void> {
   if (!shown) return message('chart-message', '请先生成图表 (make a chart first)', 'error');
   if (!inExcel) return message('chart-message', '只能在 Excel 中写入 (only inside Excel)', 'error');
-  const table = totalsTable(shown);
-  await Excel.run(async (ctx) => {
-    const sheet = ctx.workbook.worksheets.add(`YIBAO合计 ${new Date().toTimeString().slice(0, 8).replace(/:/g, '')}`);
-    const range = sheet.getRangeByIndexes(0, 0, table.length, table[0].length);
-    range.values = table;
-    const data = sheet.getRangeByIndexes(0, 0, table.length - 1, table[0].length);
-    const chart = sheet.charts.add(Excel.ChartType.barStacked, data, Excel.ChartSeriesBy.columns);
-    chart.title.text = '按类别和保障层级的合计 Totals by category and tier';
-    chart.series.getItemAt(0).delete(); // the claims count is not money
-    sheet.activate();
-    await ctx.sync();
-  });
+  const totals = shown;
+  try {
+    await Excel.run((ctx) => writeTotalsChart(ctx, totals, `YIBAO合计 ${new Date().toTimeString().slice(0, 8).replace(/:/g, '')}`));
+  } catch (e) {
+    return message('chart-message', (e as Error).message, 'error');
+  }
   message('chart-message', '已写入合计表和图表 (totals and chart written)', 'ok');
 }
 
