@@ -17,6 +17,8 @@ let browser: Browser;
 let page: Page;
 const pageErrors: string[] = [];
 const refused: string[] = [];
+const UNREACHABLE = 'https://yibao-unreachable.example.cn/';
+const serviceCalls: string[] = [];
 
 function serveFrom(dir: string, rel: string) {
   const file = normalize(join(dir, decodeURIComponent(rel.split('?')[0])));
@@ -38,6 +40,13 @@ beforeAll(async () => {
   await context.route('**/*', (route) => {
     const url = route.request().url();
     if (url.startsWith('https://localhost:3000/')) return route.fulfill(serveFrom(DIST, url.slice('https://localhost:3000/'.length)));
+    // A Functions app the browser gets no answer from. A refusal by CORS is not reproduced here
+    // (Playwright answers the preflight of a fulfilled request itself), but the page sees the same:
+    // fetch rejects with "Failed to fetch" and nothing more.
+    if (url.startsWith(UNREACHABLE)) {
+      serviceCalls.push(route.request().method());
+      return route.abort('failed');
+    }
     // Outside Office, office.js loads its O15 helper (o15apptofilemappingtable.js, from our folder),
     // which opens Microsoft's logging frame 3 s later, whatever the page does: refused like any
     // outside request, but not counted, or the test would fail whenever the machine is slow.
@@ -155,6 +164,9 @@ test("the officers' editor: Chinese labels, quotes on demand, bands as a table, 
   expect(await back.locator('table.bands tbody tr').count()).toBe(4);
   await expect_(async () => !(await back.getAttribute('class'))!.includes('invalid'));
   expect(await back.locator('input[data-band="1"][data-part="rate"]').inputValue()).toBe('0.66');
+  mkdirSync(join(ROOT, 'out'), { recursive: true });
+  await back.screenshot({ path: join(ROOT, 'out', 'addin-editor-bands.png') });
+  await tr.screenshot({ path: join(ROOT, 'out', 'addin-editor-row.png') });
 
   // years: 2019 precedes Linyi's first policy (no parameters, said so); 2024 is after its latest document
   await page.fill('#year', '2019');
@@ -190,6 +202,24 @@ test('the chart of totals by tier and category renders; screenshot saved', async
   for (const f of ['addin-taskpane.png', 'addin-taskpane-full.png', 'addin-chart.png']) expect(existsSync(join(ROOT, 'out', f))).toBe(true);
   expect(pageErrors).toEqual([]);
   expect(refused).toEqual([]);
+});
+
+test('a service the browser gets no answer from (CORS refused, network): the pane says what to check, in Chinese', async () => {
+  const out = await page.evaluate(async (endpoint) => {
+    const pane = (window as unknown as { __YIBAO_PANE__: { runRange(e: string, k: string, v: unknown[][]): Promise<{ rows?: unknown[][]; error?: string }> } }).__YIBAO_PANE__;
+    return pane.runRange(endpoint, 'k3y', [
+      ['claim_id', 'person_id', 'category', 'city', 'date', 'kind', 'hospital_level', 'total', 'compliant', 'basic_paid'],
+      ['C1', 'P1', '低保', '临沂', '2022-06-01', '住院', '', 60000, 50000, 30000],
+    ]);
+  }, UNREACHABLE);
+  expect(out.rows).toBeUndefined();
+  expect(out.error).toMatch(/^无法连接 https:\/\/yibao-unreachable\.example\.cn\/api\/settle（Failed to fetch）/);
+  expect(out.error).toContain('请管理员把 https://localhost:3000 加入服务的应用设置 YIBAO_CORS_ORIGINS');
+  expect(serviceCalls.length).toBeGreaterThan(0);
+  // plain http from the https pane is refused before any request
+  const http = await page.evaluate(() => (window as unknown as { __YIBAO_PANE__: { runRange(e: string, k: string, v: unknown[][]): Promise<{ error?: string }> } }).__YIBAO_PANE__.runRange('http://yibao.example.cn', '', [['claim_id'], ['C1']]));
+  expect(http.error).toMatch(/^端点须为 https:\/\//);
+  expect(pageErrors).toEqual([]);
 });
 
 /** Wait (up to 5 s) for a condition in the page. */

@@ -362,6 +362,14 @@ function start(info: { host: unknown; platform?: unknown }): void {
       showChart(r.totals);
       return { read: r.read, rejected: r.rejected };
     },
+    // A range through the endpoint, as the Run button sends it: the rows, or the message shown.
+    runRange: async (endpoint: string, key: string, values: unknown[][]) => {
+      try {
+        return { rows: await settleRemote(endpoint, key, values) };
+      } catch (e) {
+        return { error: (e as Error).message };
+      }
+    },
   };
   document.body.dataset.ready = 'true';
 }
