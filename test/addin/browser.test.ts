@@ -152,6 +152,8 @@ test("the officers' editor: Chinese labels, quotes on demand, bands as a table, 
   await seg.locator('button.band-add').click();
   const added = page.locator('#params > tbody > tr[data-name="critical.segments"]');
   expect(await added.locator('table.bands tbody tr').count()).toBe(5);
+  expect(await added.getAttribute('class')).not.toContain('invalid'); // an empty new band is no error yet
+  expect(await added.locator('input[data-band="0"][data-part="from"]').inputValue()).toBe('起付线');
   await added.locator('input[data-band="4"][data-part="from"]').fill('400000');
   await added.locator('input[data-band="4"][data-part="rate"]').fill('0.9');
   // a band with no rate is the engine's error on the row, and nothing can be saved

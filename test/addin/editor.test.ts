@@ -56,6 +56,7 @@ describe('bands as a table', () => {
     const ok = checkEdits('linyi', '2022-12-31', 's', { 'critical.segments': text });
     expect(ok.rowErrors.size).toBe(0);
     expect(ok.overrides['critical.segments']).toEqual([{ from: 'deductible', rate: '0.6' }, { from: '150000', rate: '0.8' }]);
+    expect(bandsText([{ from: '起付线', rate: '0.6' }, { from: '100000', rate: '0.65' }])).toBe('deductible:0.6; 100000:0.65');
     const half = bandsText([{ from: 'deductible', rate: '0.6' }, { from: '150000', rate: '' }]);
     expect(half).toBe('deductible:0.6; 150000:');
     expect(checkEdits('linyi', '2022-12-31', 's', { 'critical.segments': half }).rowErrors.get('critical.segments')).toMatch(/^情景参数 critical\.segments/);
@@ -108,6 +109,7 @@ describe('a row of the editor', () => {
     expect(html.match(/data-part="from"/g)).toHaveLength(2);
     expect(html.match(/data-part="rate"/g)).toHaveLength(2);
     expect(html).toContain('data-band="1" data-part="from" value="100000"');
+    expect(html).toContain('data-band="0" data-part="from" value="起付线"'); // the deductible, in Chinese
     expect(html).toContain('band-add');
     expect(html.match(/band-remove/g)).toHaveLength(2);
   });

@@ -76,7 +76,7 @@ export function bandsOf(text: string): Band[] | undefined {
  */
 export function bandsText(bands: Band[]): string {
   return bands
-    .map((b) => ({ from: b.from.trim(), rate: b.rate.trim() }))
+    .map((b) => ({ from: /^(起付线|deductible)$/i.test(b.from.trim()) ? 'deductible' : b.from.trim(), rate: b.rate.trim() }))
     .filter((b) => b.from !== '' || b.rate !== '')
     .map((b) => `${b.from}:${b.rate}`)
     .join('; ');

@@ -22,10 +22,10 @@ export function statusBadge(r: EditorRow, edited: boolean): string {
 export function bandsTable(name: string, bands: Band[]): string {
   const n = escapeHtml(name);
   const rows = bands.map((b, i) => {
-    const from = b.from === 'deductible' ? 'deductible' : b.from;
+    const from = b.from === 'deductible' ? '起付线' : b.from; // read back as deductible (parseValueText)
     return `<tr><td><input data-name="${n}" data-band="${i}" data-part="from" value="${escapeHtml(from)}" aria-label="${n} 第${i + 1}段起点 band ${i + 1} from" /></td><td><input data-name="${n}" data-band="${i}" data-part="rate" value="${escapeHtml(b.rate)}" aria-label="${n} 第${i + 1}段比例 band ${i + 1} rate" /></td><td><button type="button" class="secondary band-remove" data-name="${n}" data-band="${i}" title="删除此段 remove band">×</button></td></tr>`;
   });
-  return `<table class="bands" data-name="${n}"><thead><tr><th>起点（元）from</th><th>比例 rate</th><th></th></tr></thead><tbody>${rows.join('')}</tbody></table><button type="button" class="secondary band-add" data-name="${n}">+ 增加一段 add band</button><div class="muted">起点填 deductible（起付线）或金额；比例为 0 到 1 的小数 (from: deductible or an amount; rate: a decimal from 0 to 1)</div>`;
+  return `<table class="bands" data-name="${n}"><thead><tr><th>起点（元）from</th><th>比例 rate</th><th></th></tr></thead><tbody>${rows.join('')}</tbody></table><button type="button" class="secondary band-add" data-name="${n}">+ 增加一段 add band</button><div class="muted">起点：起付线或金额；比例：0 到 1 的小数 (from: the deductible or an amount; rate from 0 to 1)</div>`;
 }
 
 /** One parameter's row. `text` is the value shown (the edit, or the pack's value). */

@@ -163,11 +163,13 @@ function onBandButton(ev: Event): void {
   const bands = bandsOf(edits[name] ?? row.base) ?? [];
   if (b.classList.contains('band-add')) bands.push({ from: '', rate: '' });
   else bands.splice(Number(b.dataset.band), 1);
-  const text = bands.map((x) => `${x.from}:${x.rate}`).join('; ');
+  // A new band shows empty, but an empty band is no edit: the text the engine checks leaves it out.
+  const shown = bands.map((x) => `${x.from}:${x.rate}`).join('; ');
+  const text = bandsText(bands);
   if (text === row.base) delete edits[name];
   else edits[name] = text;
   const fresh = document.createElement('tbody');
-  fresh.innerHTML = editorRowHtml(row, edits[name] ?? row.base, name in edits);
+  fresh.innerHTML = editorRowHtml(row, shown, name in edits);
   const next = fresh.firstElementChild as HTMLElement;
   tr.replaceWith(next);
   next.querySelectorAll('input').forEach((input) => input.addEventListener('input', onEdit));
