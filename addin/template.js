@@ -45,11 +45,17 @@ const BUDGET_YEAR = 2024;
 
 /** The what-if sheet's layout: the input cell, the formula above the table, the rates down the side. */
 const WHATIF = { input: 'B4', formula: 'B8', rates: [0.7, 0.75, 0.8, 0.9], first: 9 };
+/**
+ * The same column without a Data Table: each row names its rate in the scenario text. Excel has been
+ * reported to answer #CALC! for a custom function inside a Data Table and to give Goal Seek nothing
+ * useful from one (office-js issues 5940 and 4745), so the sheet also works without them.
+ */
+const perRow = (row) => `YIBAO.ASSIST(10900,"低保","临沂","2022-06-01","assistance.dibao.rate="&A${row})`;
 
 /** The spilling formulas: sheet name → [anchor cell, formula as typed in Excel]. */
 const FORMULAS = {
   费用明细: [['L1', `YIBAO.LEDGER(A1:J${CLAIM_ROWS})`]],
-  模拟运算: [[WHATIF.formula, 'YIBAO.ASSIST(10900,"低保","临沂","2022-06-01",A3:B4)']],
+  模拟运算: [[WHATIF.formula, 'YIBAO.ASSIST(10900,"低保","临沂","2022-06-01",A3:B4)'], ...WHATIF.rates.map((_, i) => [`C${WHATIF.first + i}`, perRow(WHATIF.first + i)])],
   预算: [['J3', `YIBAO.BUDGET(A1:G${ROSTER_ROWS},J1)`]],
 };
 
@@ -71,6 +77,8 @@ const INSTRUCTIONS = [
   ['   A Data Table over B4: each rate in A9:A12 is put into B4 and B9:B12 show the assistance paid.'],
   ['   改比例：直接修改 A9:A12。单变量求解（数据 → 模拟分析 → 单变量求解）：目标单元格 B8，可变单元格 B4。'],
   ['   Change the rates in A9:A12; Goal Seek: set B8 by changing B4.'],
+  ['   C9:C12 不用模拟运算表，逐行把比例写进公式（"assistance.dibao.rate="&A9），结果应与 B 列相同。有的 Excel 版本中自定义函数在模拟运算表里显示 #CALC!，单变量求解也可能不起作用：这时请用 C 列的写法。'],
+  ['   C9:C12 give the same without a Data Table; where Excel shows #CALC! in the Data Table or Goal Seek does nothing with custom functions, use this form.'],
   ['   在 A 列下方增加参数名、B 列填值（并把公式中的 A3:B4 改大），即可同时改多个参数。'],
   ['   More parameters: add rows of (name, value) below and widen A3:B4 in the formula.'],
   [`预算 Budget：A1:G201 为参保资助名单，J1 为年度，J3 的 =YIBAO.BUDGET(A1:G201,J1) 按城市 × 县区 × 类别列出人数和医疗救助基金、县级财政、个人缴费金额（名单按 1 月 1 日在册计算）。`],
@@ -120,6 +128,8 @@ async function draft() {
   whatif.getCell(WHATIF.input).value = 0.7;
   whatif.getCell('A6').value = '一笔费用：大病保险后合规自付 10900 元，低保对象，临沂，2022-06-01 (one claim)';
   whatif.getCell('A8').value = '救助比例 rate ↓   救助金额 assistance →';
+  whatif.getColumn(3).width = 22;
+  whatif.getCell('C7').value = '逐行公式 per-row formula';
   WHATIF.rates.forEach((r, i) => {
     whatif.getCell(`A${WHATIF.first + i}`).value = r;
     whatif.getCell(`B${WHATIF.first + i}`).value = 0; // replaced by the Data Table

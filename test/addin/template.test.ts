@@ -80,7 +80,9 @@ async function evaluate(ws: Sheet, cell: string): Promise<unknown> {
   const f = (ws.getCell(cell).value as { formula: string }).formula;
   const m = /^_xldudf_YIBAO_([A-Z]+)\((.*)\)$/.exec(f)!;
   expect(m).not.toBeNull();
-  const args = m[2].match(/"[^"]*"|[^,]+/g)!.map((a): unknown => {
+  const args = m[2].match(/"[^"]*"(&[A-Z]+\d+)?|[^,]+/g)!.map((a): unknown => {
+    const joined = /^"([^"]*)"&([A-Z]+\d+)$/.exec(a); // "text"&A9: Excel writes the number as text
+    if (joined) return joined[1] + String(cellValue(ws, joined[2]));
     if (a.startsWith('"')) return a.slice(1, -1);
     if (/^[A-Z]+\d+:[A-Z]+\d+$/.test(a)) return rangeValues(ws, a);
     if (/^[A-Z]+\d+$/.test(a)) return cellValue(ws, a);
@@ -118,6 +120,11 @@ test('what-if: the Data Table puts each rate into B4; 10,900 × rate', async () 
   }
   ws.getCell(input).value = 0.7;
   expect(got).toEqual([7630, 8175, 8720, 9810]);
+  // the same column without a Data Table: each row's rate written into its own formula
+  const perRow: unknown[] = [];
+  for (let i = 0; i < rates.length; i++) perRow.push(await evaluate(ws, `C${first + i}`));
+  expect(perRow).toEqual([7630, 8175, 8720, 9810]);
+  expect((ws.getCell('C10').value as { formula: string }).formula).toBe('_xldudf_YIBAO_ASSIST(10900,"低保","临沂","2022-06-01","assistance.dibao.rate="&A10)');
 });
 
 test('budget: the roster for the year in J1; two Linyi dibao persons in 兰山区 cost twice SUBSIDY per fund', async () => {
