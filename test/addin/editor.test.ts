@@ -4,7 +4,7 @@
 import { library } from '../../policy';
 import { parameterTable } from '../../engine';
 import { baseRows, bandsOf, bandsText, checkEdits, yearNotice, type EditorRow } from '../../addin/src/taskpane/editor';
-import { editorRowHtml, statusLabel } from '../../addin/src/taskpane/rowhtml';
+import { editorRowHtml, statusLabel, sourceText } from '../../addin/src/taskpane/rowhtml';
 
 describe('labels', () => {
   test('every parameter of every pack, and the contribution standard, has a Chinese and an English label', () => {
@@ -112,6 +112,12 @@ describe('a row of the editor', () => {
     expect(html).toContain('data-band="0" data-part="from" value="起付线"'); // the deductible, in Chinese
     expect(html).toContain('band-add');
     expect(html.match(/band-remove/g)).toHaveLength(2);
+  });
+
+  test('a value taken from the specification, not a document, says so', () => {
+    expect(sourceText('policy.md §7')).toBe('测算规范 policy.md §7（非政策文件 not an official document）');
+    expect(sourceText('临医保发〔2022〕13号 三')).toBe('临医保发〔2022〕13号 三');
+    expect(editorRowHtml({ ...row('basic.cap'), source: 'policy.md §5' }, 'none', false)).toContain('测算规范 policy.md §5（非政策文件 not an official document）');
   });
 
   test('text is escaped', () => {

@@ -28,6 +28,14 @@ export function bandsTable(name: string, bands: Band[]): string {
   return `<table class="bands" data-name="${n}"><thead><tr><th>起点（元）from</th><th>比例 rate</th><th></th></tr></thead><tbody>${rows.join('')}</tbody></table><button type="button" class="secondary band-add" data-name="${n}">+ 增加一段 add band</button><div class="muted">起点：起付线或金额；比例：0 到 1 的小数 (from: the deductible or an amount; rate from 0 to 1)</div>`;
 }
 
+/**
+ * The source as an officer reads it: a document and clause as the pack gives it; a value the pack
+ * takes from the project's own specification (an assumption with no document behind it) says so.
+ */
+export function sourceText(source: string): string {
+  return /^policy\.md\b/.test(source) ? `测算规范 ${source}（非政策文件 not an official document）` : source;
+}
+
 /** One parameter's row. `text` is the value shown (the edit, or the pack's value). */
 export function editorRowHtml(r: EditorRow, text: string, edited: boolean): string {
   const n = escapeHtml(r.name);
@@ -38,5 +46,5 @@ export function editorRowHtml(r: EditorRow, text: string, edited: boolean): stri
     : `<input value="${escapeHtml(text)}" data-name="${n}" aria-label="${escapeHtml(r.label?.zh ?? r.name)} ${n}" />`;
   const quote = r.quote ? `<details class="quote"><summary>原文 quote</summary><blockquote>${escapeHtml(r.quote)}</blockquote></details>` : '';
   const note = r.note ? `<div class="muted note">${escapeHtml(r.note)}</div>` : '';
-  return `<tr data-name="${n}" class="${edited ? 'edited' : ''}"><td class="name">${label}<code>${n}</code></td><td class="value">${value}<div class="row-error"></div></td><td class="status">${statusBadge(r, edited)}</td><td class="source">${escapeHtml(r.source)}<div class="muted">${escapeHtml(r.effective)} 起</div>${quote}${note}</td></tr>`;
+  return `<tr data-name="${n}" class="${edited ? 'edited' : ''}"><td class="name">${label}<code>${n}</code></td><td class="value">${value}<div class="row-error"></div></td><td class="status">${statusBadge(r, edited)}</td><td class="source">${escapeHtml(sourceText(r.source))}<div class="muted">${escapeHtml(r.effective)} 起</div>${quote}${note}</td></tr>`;
 }
