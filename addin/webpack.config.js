@@ -1,11 +1,13 @@
 // Webpack 5 build of the Excel add-in: a static folder, dist/addin/{taskpane.html, functions.js,
-// taskpane.js, functions.json, help.html, taskpane.css, manifest.xml, web.config, assets/icon-*.png, office-js/}, that any
+// taskpane.js, functions.json, help.html, taskpane.css, manifest.xml, web.config, assets/icon-*.png, office-js/,
+// yibao-template.xlsx}, that any
 // https web server can host (docs/addin-deploy.md). YIBAO_ADDIN_URL is where it will be hosted (the
 // manifest's URLs; default the dev server); YIBAO_ADDIN_OUT another output folder. functions.json is generated from the JSDoc of
 // src/functions.ts by custom-functions-metadata-plugin, which also appends the
 // CustomFunctions.associate calls to that file. Run from the repository root: npm run build:addin.
 'use strict';
 const path = require('path');
+const fs = require('fs');
 const HtmlWebpackPlugin = require('html-webpack-plugin');
 const CopyWebpackPlugin = require('copy-webpack-plugin');
 const CustomFunctionsMetadataPlugin = require('custom-functions-metadata-plugin');
@@ -13,6 +15,7 @@ const { sources } = require('webpack');
 const { iconPng, ICON_SIZES } = require('./icons');
 const { manifestFor, publicUrl, officeJsPatterns } = require('./hosting');
 const { withHelpUrls, helpPage } = require('./help');
+const { templateXlsx, TEMPLATE_PATH } = require('./template');
 
 const root = path.resolve(__dirname, '..');
 
@@ -40,6 +43,24 @@ class HelpPlugin {
         const json = withHelpUrls(meta.source.source().toString(), this.url);
         compilation.updateAsset('functions.json', new sources.RawSource(json));
         compilation.emitAsset('help.html', new sources.RawSource(helpPage(json)), { minimized: true });
+      });
+    });
+  }
+}
+
+/**
+ * Regenerates the template workbook (template.js): samples/yibao-template.xlsx, rewritten only when
+ * its bytes change (the generator is deterministic, so normally never), and a copy in the folder for
+ * officers to download from the office's server.
+ */
+class TemplatePlugin {
+  apply(compiler) {
+    compiler.hooks.thisCompilation.tap('YibaoTemplate', (compilation) => {
+      compilation.hooks.processAssets.tapPromise({ name: 'YibaoTemplate', stage: compiler.webpack.Compilation.PROCESS_ASSETS_STAGE_ADDITIONAL }, async () => {
+        const xlsx = await templateXlsx();
+        compilation.emitAsset('yibao-template.xlsx', new sources.RawSource(xlsx));
+        const file = path.join(root, TEMPLATE_PATH);
+        if (!fs.existsSync(file) || !fs.readFileSync(file).equals(xlsx)) fs.writeFileSync(file, xlsx);
       });
     });
   }
@@ -89,6 +110,7 @@ module.exports = (env = {}, argv = {}) => {
       }),
       new IconsPlugin(),
       new HelpPlugin(url.url),
+      new TemplatePlugin(),
     ],
   };
 };

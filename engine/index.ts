@@ -122,10 +122,17 @@ export function warningFor(oop: number | string, categoryIn: unknown, cityIn: un
   return w === null ? null : amountFrom(oop, 'oop 个人负担').gt(w.threshold);
 }
 
-export interface ParamRow { name: string; value: string; status: string; source: string; effective: string; quote?: string; note?: string; file: string; scenario?: string; was?: string }
+export interface ParamLabel { zh: string; en: string }
+export interface ParamRow { name: string; value: string; status: string; source: string; effective: string; quote?: string; note?: string; file: string; scenario?: string; was?: string; label?: ParamLabel }
 
-/** Every parameter of a city on a date (a scenario's overrides marked), for tables and Excel. */
-export function parameterTable(cityIn: unknown, date?: string, scenario?: Scenario, book: Book = defaultBook()): ParamRow[] {
+const LABELS = library.labels.data as Record<string, ParamLabel | string>;
+
+/**
+ * Every parameter of a city on a date (a scenario's overrides marked), for tables and Excel. With
+ * `labels`, each row also carries its Chinese label from policy/labels.json (opt-in, so that the
+ * command line's and the service's answers stay as they were).
+ */
+export function parameterTable(cityIn: unknown, date?: string, scenario?: Scenario, book: Book = defaultBook(), opts: { labels?: boolean } = {}): ParamRow[] {
   const city = resolveCity(book, cityIn);
   const d = parseDate(date ?? todayInChina());
   const params = paramsAt(book, city, d, scenario);
@@ -149,7 +156,13 @@ export function parameterTable(cityIn: unknown, date?: string, scenario?: Scenar
       file: e.file,
       scenario: e.scenario,
       was: e.overrides ? `${valueText(e.overrides.value)} (${e.overrides.status})` : undefined,
+      label: opts.labels ? labelOf(e.name) : undefined,
     }));
+}
+
+function labelOf(name: string): ParamLabel | undefined {
+  const l = LABELS[name];
+  return typeof l === 'object' ? l : undefined; // '_about' is a string
 }
 
 export interface CategoryRow { id: CategoryId; zh: string; en: string; names: string[]; mams: string[] }

@@ -4,6 +4,7 @@
 import categories from './categories.json';
 import contribution from './contribution.json';
 import floors from './floors.json';
+import labels from './labels.json';
 import luanCity from './luan/city.json';
 import luan20220101 from './luan/2022-01-01.json';
 import linyiCity from './linyi/city.json';
@@ -16,6 +17,8 @@ export const library = {
   categories: { file: 'policy/categories.json', data: categories as unknown },
   contribution: { file: 'policy/contribution.json', data: contribution as unknown },
   floors: { file: 'policy/floors.json', data: floors as unknown },
+  /** Chinese labels of the parameters, by name (read by parameterTable when asked for labels). */
+  labels: { file: 'policy/labels.json', data: labels as unknown },
   cities: [
     { file: 'policy/luan/city.json', data: luanCity as unknown },
     { file: 'policy/linyi/city.json', data: linyiCity as unknown },

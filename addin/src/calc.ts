@@ -171,7 +171,8 @@ export function warn(oop: unknown, category: unknown, city: unknown, date: unkno
   return w;
 }
 
-export const STATUS_LABEL: Record<string, string> = { published: '已公布 published', assumed: '假设值 assumed', scenario: '情景值 scenario' };
+/** The statuses a pack gives a value (spec: published, derived, assumed), and a scenario's. */
+export const STATUS_LABEL: Record<string, string> = { published: '已公布 published', derived: '推算 derived', assumed: '假设值 assumed', scenario: '情景值 scenario' };
 
 /** One parameter as a row: value (a number where it is one), status, source, effective date. */
 export function param(city: unknown, name: unknown, date: unknown, scenario?: Scenario): Spill {

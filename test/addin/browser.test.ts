@@ -17,6 +17,8 @@ let browser: Browser;
 let page: Page;
 const pageErrors: string[] = [];
 const refused: string[] = [];
+const UNREACHABLE = 'https://yibao-unreachable.example.cn/';
+const serviceCalls: string[] = [];
 
 function serveFrom(dir: string, rel: string) {
   const file = normalize(join(dir, decodeURIComponent(rel.split('?')[0])));
@@ -38,6 +40,13 @@ beforeAll(async () => {
   await context.route('**/*', (route) => {
     const url = route.request().url();
     if (url.startsWith('https://localhost:3000/')) return route.fulfill(serveFrom(DIST, url.slice('https://localhost:3000/'.length)));
+    // A Functions app the browser gets no answer from. A refusal by CORS is not reproduced here
+    // (Playwright answers the preflight of a fulfilled request itself), but the page sees the same:
+    // fetch rejects with "Failed to fetch" and nothing more.
+    if (url.startsWith(UNREACHABLE)) {
+      serviceCalls.push(route.request().method());
+      return route.abort('failed');
+    }
     // Outside Office, office.js loads its O15 helper (o15apptofilemappingtable.js, from our folder),
     // which opens Microsoft's logging frame 3 s later, whatever the page does: refused like any
     // outside request, but not counted, or the test would fail whenever the machine is slow.
@@ -94,7 +103,7 @@ test('the registered functions compute the spec section 9 example', async () => 
 
 test('the scenario editor lists every parameter with status and source, and checks floors as you type', async () => {
   expect(await page.inputValue('#city')).toBe('linyi');
-  const rows = await page.$$eval('#params tbody tr', (trs) => trs.map((tr) => ({ name: (tr as HTMLElement).dataset.name, status: tr.querySelector('.status')!.textContent, source: tr.querySelector('.source')!.textContent })));
+  const rows = await page.$$eval('#params > tbody > tr', (trs) => trs.map((tr) => ({ name: (tr as HTMLElement).dataset.name, status: tr.querySelector('.status')!.textContent, source: tr.querySelector('.source')!.textContent })));
   expect(rows.length).toBeGreaterThan(20);
   const rate = rows.find((r) => r.name === 'assistance.dibao.rate')!;
   expect(rate.status).toContain('已公布 published');
@@ -123,6 +132,59 @@ test('the scenario editor lists every parameter with status and source, and chec
   expect(assist).toBe(8175);
 });
 
+test("the officers' editor: Chinese labels, quotes on demand, bands as a table, a year outside the packs warned", async () => {
+  await page.click('#scenario-reset');
+  const tr = page.locator('#params > tbody > tr[data-name="assistance.dibao.rate"]');
+  expect(await tr.locator('.label').textContent()).toBe('低保对象医疗救助比例');
+  // the quote is there, folded until asked for
+  const quote = tr.locator('details.quote blockquote');
+  expect(await quote.isVisible()).toBe(false);
+  await tr.locator('details.quote summary').click();
+  expect(await quote.isVisible()).toBe(true);
+  expect((await quote.textContent())!.length).toBeGreaterThan(5);
+
+  // critical.segments: four bands as rows; change the second band's rate, add a band, remove it
+  const seg = page.locator('#params > tbody > tr[data-name="critical.segments"]');
+  expect(await seg.locator('table.bands tbody tr').count()).toBe(4);
+  await seg.locator('input[data-band="1"][data-part="rate"]').fill('0.66');
+  await expect_(async () => (await seg.getAttribute('class'))!.includes('edited'));
+  expect(await seg.locator('.status').textContent()).toContain('原 was: deductible:0.6; 100000:0.65');
+  await seg.locator('button.band-add').click();
+  const added = page.locator('#params > tbody > tr[data-name="critical.segments"]');
+  expect(await added.locator('table.bands tbody tr').count()).toBe(5);
+  expect(await added.getAttribute('class')).not.toContain('invalid'); // an empty new band is no error yet
+  expect(await added.locator('input[data-band="0"][data-part="from"]').inputValue()).toBe('起付线');
+  await added.locator('input[data-band="4"][data-part="from"]').fill('400000');
+  await added.locator('input[data-band="4"][data-part="rate"]').fill('0.9');
+  // a band with no rate is the engine's error on the row, and nothing can be saved
+  await added.locator('input[data-band="4"][data-part="rate"]').fill('');
+  await expect_(async () => (await added.getAttribute('class'))!.includes('invalid'));
+  expect(await added.locator('.row-error').textContent()).toMatch(/^情景参数 critical\.segments/);
+  expect(await page.isDisabled('#scenario-save')).toBe(true);
+  await added.locator('button.band-remove[data-band="4"]').click();
+  const back = page.locator('#params > tbody > tr[data-name="critical.segments"]');
+  expect(await back.locator('table.bands tbody tr').count()).toBe(4);
+  await expect_(async () => !(await back.getAttribute('class'))!.includes('invalid'));
+  expect(await back.locator('input[data-band="1"][data-part="rate"]').inputValue()).toBe('0.66');
+  mkdirSync(join(ROOT, 'out'), { recursive: true });
+  await back.screenshot({ path: join(ROOT, 'out', 'addin-editor-bands.png') });
+  await tr.screenshot({ path: join(ROOT, 'out', 'addin-editor-row.png') });
+
+  // years: 2019 precedes Linyi's first policy (no parameters, said so); 2024 is after its latest document
+  await page.fill('#year', '2019');
+  await page.dispatchEvent('#year', 'change');
+  await expect_(async () => (await page.textContent('#year-notice'))!.startsWith('2019 年早于临沂市最早的政策'));
+  expect(await page.locator('#params > tbody > tr').count()).toBe(0);
+  await page.fill('#year', '2024');
+  await page.dispatchEvent('#year', 'change');
+  await expect_(async () => (await page.textContent('#year-notice'))!.includes('2024 年晚于临沂市最新的政策文件'));
+  expect(await page.locator('#params > tbody > tr').count()).toBeGreaterThan(20);
+  await page.fill('#year', '2022');
+  await page.dispatchEvent('#year', 'change');
+  await expect_(async () => (await page.textContent('#year-notice')) === '');
+  expect(pageErrors).toEqual([]);
+});
+
 test('the chart of totals by tier and category renders; screenshot saved', async () => {
   const r = await page.evaluate(() =>
     (window as unknown as { __YIBAO_PANE__: { chartFromTable(v: unknown[][]): unknown } }).__YIBAO_PANE__.chartFromTable([
@@ -142,6 +204,24 @@ test('the chart of totals by tier and category renders; screenshot saved', async
   for (const f of ['addin-taskpane.png', 'addin-taskpane-full.png', 'addin-chart.png']) expect(existsSync(join(ROOT, 'out', f))).toBe(true);
   expect(pageErrors).toEqual([]);
   expect(refused).toEqual([]);
+});
+
+test('a service the browser gets no answer from (CORS refused, network): the pane says what to check, in Chinese', async () => {
+  const out = await page.evaluate(async (endpoint) => {
+    const pane = (window as unknown as { __YIBAO_PANE__: { runRange(e: string, k: string, v: unknown[][]): Promise<{ rows?: unknown[][]; error?: string }> } }).__YIBAO_PANE__;
+    return pane.runRange(endpoint, 'k3y', [
+      ['claim_id', 'person_id', 'category', 'city', 'date', 'kind', 'hospital_level', 'total', 'compliant', 'basic_paid'],
+      ['C1', 'P1', '低保', '临沂', '2022-06-01', '住院', '', 60000, 50000, 30000],
+    ]);
+  }, UNREACHABLE);
+  expect(out.rows).toBeUndefined();
+  expect(out.error).toMatch(/^无法连接 https:\/\/yibao-unreachable\.example\.cn\/api\/settle（Failed to fetch）/);
+  expect(out.error).toContain('请管理员把 https://localhost:3000 加入服务的应用设置 YIBAO_CORS_ORIGINS');
+  expect(serviceCalls.length).toBeGreaterThan(0);
+  // plain http from the https pane is refused before any request
+  const http = await page.evaluate(() => (window as unknown as { __YIBAO_PANE__: { runRange(e: string, k: string, v: unknown[][]): Promise<{ error?: string }> } }).__YIBAO_PANE__.runRange('http://yibao.example.cn', '', [['claim_id'], ['C1']]));
+  expect(http.error).toMatch(/^端点须为 https:\/\//);
+  expect(pageErrors).toEqual([]);
 });
 
 /** Wait (up to 5 s) for a condition in the page. */

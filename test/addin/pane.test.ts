@@ -2,7 +2,7 @@
 // answer, and the totals behind the chart. Expected numbers are worked by hand from the spec.
 import { checkEdits, namesInViolation, baseRows } from '../../addin/src/taskpane/editor';
 import { parseValueText } from '../../addin/src/whatif';
-import { rangeToCsv, responseRows, settleRemote, settleUrl, problemText } from '../../addin/src/taskpane/remote';
+import { rangeToCsv, responseRows, settleRemote, settleUrl, problemText, unreachableText } from '../../addin/src/taskpane/remote';
 import { addUp, localTotals, totalsTable, chartSvg, categoryByClaim } from '../../addin/src/taskpane/chart';
 
 const HEADER = ['claim_id', 'person_id', 'category', 'city', 'date', 'kind', 'hospital_level', 'total', 'compliant', 'basic_paid'];
@@ -85,7 +85,49 @@ describe('a range through the HTTP endpoint', () => {
   test('an error answer (problem details) is shown, not written', async () => {
     const fake = (async () => new Response(JSON.stringify({ status: 400, title: '缺少必需的列', detail: 'missing required columns' }), { status: 400, headers: { 'content-type': 'application/problem+json' } })) as unknown as typeof fetch;
     await expect(settleRemote('https://example.invalid', '', range, fake)).rejects.toThrow('HTTP 400: 缺少必需的列 — missing required columns');
-    expect(problemText(500, 'text/plain', 'boom')).toBe('HTTP 500: boom');
+    expect(problemText(418, 'text/plain', 'boom')).toBe('HTTP 418: boom');
+  });
+
+  const ORIGIN = 'https://addins.example.cn';
+  const answering = (status: number, body: string, type = 'text/plain') => (async () => new Response(body, { status, headers: { 'content-type': type } })) as unknown as typeof fetch;
+  const failing = (async () => {
+    throw new TypeError('Failed to fetch');
+  }) as unknown as typeof fetch;
+  const errorOf = async (p: Promise<unknown>) => p.then(() => { throw new Error('expected a failure'); }, (e: Error) => e.message);
+
+  test('no answer at all (CORS refused, network, wrong address): Chinese first, naming the origin and YIBAO_CORS_ORIGINS', async () => {
+    const m = await errorOf(settleRemote('https://yibao.example.cn', 'k', range, failing, ORIGIN));
+    expect(m).toMatch(/^无法连接 https:\/\/yibao\.example\.cn\/api\/settle（Failed to fetch）/);
+    expect(m).toContain(`请管理员把 ${ORIGIN} 加入服务的应用设置 YIBAO_CORS_ORIGINS`);
+    expect(m).toMatch(/\(cannot reach the endpoint: the service must list https:\/\/addins\.example\.cn in its YIBAO_CORS_ORIGINS setting \(CORS\)/);
+    expect(unreachableText('u', '', 'x')).toContain('本加载项的地址');
+  });
+
+  test('401, 404, 413 and 5xx say what they mean and what to do; the service\'s own problem text follows', async () => {
+    const m401 = await errorOf(settleRemote('https://yibao.example.cn', '', range, answering(401, ''), ORIGIN));
+    expect(m401).toMatch(/^HTTP 401: 函数密钥缺失或无效/);
+    expect(m401).toContain('(the function key is missing or wrong');
+    const body413 = JSON.stringify({ status: 413, title: '请求体过大 Payload Too Large', detail: '请求体超过上限 200 MB（应用设置 YIBAO_MAX_BODY_BYTES） (the body exceeds the limit of 200 MB)' });
+    const m413 = await errorOf(settleRemote('https://yibao.example.cn', 'k', range, answering(413, body413, 'application/problem+json'), ORIGIN));
+    expect(m413).toMatch(/^HTTP 413: 所选区域超过服务允许的请求大小/);
+    expect(m413).toContain('服务的应答 the service said: 请求体过大 Payload Too Large — 请求体超过上限 200 MB');
+    const m404 = await errorOf(settleRemote('https://yibao.example.cn/api', 'k', range, answering(404, 'Not Found'), ORIGIN));
+    expect(m404).toMatch(/^HTTP 404: 地址 https:\/\/yibao\.example\.cn\/api\/api\/settle 不存在/);
+    expect(problemText(502, 'text/html', '<html>Bad Gateway</html>')).toMatch(/^HTTP 502: 服务出错或暂时不可用.*\n服务的应答 the service said: <html>Bad Gateway<\/html>$/s);
+  });
+
+  test('an https pane cannot call plain http (the browser would block it silently), except this computer', async () => {
+    expect(() => settleUrl('http://yibao.example.cn', ORIGIN)).toThrow(/^端点须为 https:\/\/：本加载项通过 https 加载/);
+    expect(settleUrl('http://localhost:7071', ORIGIN)).toBe('http://localhost:7071/api/settle');
+    expect(settleUrl('http://127.0.0.1:7071/', ORIGIN)).toBe('http://127.0.0.1:7071/api/settle');
+    expect(settleUrl('http://yibao.example.cn', '')).toBe('http://yibao.example.cn/api/settle');
+  });
+
+  test('an answer that is not the service\'s (a sign-in page with 200, broken JSON) is said so, not written', async () => {
+    const page = await errorOf(settleRemote('https://yibao.example.cn', 'k', range, answering(200, '<html><body>登录 Sign in</body></html>', 'text/html; charset=utf-8'), ORIGIN));
+    expect(page).toMatch(/^服务的应答是网页而不是测算结果/);
+    const m = await errorOf(settleRemote('https://yibao.example.cn', 'k', range, answering(200, '{"broken', 'application/json'), ORIGIN));
+    expect(m).toMatch(/^服务的应答无法读取/);
   });
 
   test('NDJSON answers become rows too; the endpoint must be http(s)', () => {

@@ -86,12 +86,20 @@ function short(n: DecimalBase): string {
   return v.toFixed(0);
 }
 
+/** About how wide a label is at font size 11: a CJK character is a full em, others a little over half. */
+export function textWidth(s: string, size = 11): number {
+  let w = 0;
+  for (const ch of s) w += /[\u2e80-\u9fff\uff00-\uffef]/.test(ch) ? size : size * 0.62;
+  return Math.ceil(w);
+}
+
 /** A stacked bar per category (tiers stacked), with a legend; width in CSS pixels. */
 export function chartSvg(totals: CategoryTotals[], width = 320): string {
   if (totals.length === 0) return '<p class="muted">无数据 (no data)</p>';
   const barH = 22;
   const gap = 10;
-  const left = 88;
+  // room for the longest category name (低保边缘家庭成员 is 8 characters), so none is cut at the edge
+  const left = Math.min(Math.floor(width * 0.45), Math.max(60, 8 + Math.max(...totals.map((t) => textWidth(t.label)))));
   const right = 56;
   const top = 30;
   const sums = totals.map((t) => TIERS.reduce((s, k) => s.plus(t.amounts[k]), new Decimal(0)));

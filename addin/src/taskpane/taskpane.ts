@@ -3,10 +3,11 @@
 // here; everything that computes lives in modules the tests call directly.
 import { defaultBook, todayInChina, violationLine, resolveCity } from '../../../engine';
 import { listScenarios, storedScenario, saveScenario, deleteScenario, scenariosReady, onScenariosChanged, reloadFromSettings } from '../scenarios';
-import { baseRows, checkEdits, namesInViolation, type EditorRow } from './editor';
+import { baseRows, checkEdits, namesInViolation, bandsOf, bandsText, yearNotice, type EditorRow } from './editor';
+import { editorRowHtml, statusBadge, escapeHtml } from './rowhtml';
 import { settleRemote } from './remote';
-import { chartSvg, localTotals, addUp, categoryByClaim, totalsTable, TIERS, type CategoryTotals } from './chart';
-import { STATUS_LABEL } from '../calc';
+import { chartSvg, localTotals, addUp, categoryByClaim, TIERS, type CategoryTotals } from './chart';
+import { writeTotalsChart } from './sheetchart';
 import { setWorkbookYear } from '../workbook';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -40,17 +41,17 @@ function message(id: string, text: string, kind: 'ok' | 'error' | '' = ''): void
   el.className = `message ${kind}`;
 }
 
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
-}
-
 // ---- defaults ----
 function city(): string {
   return $<HTMLSelectElement>('city').value;
 }
+/** The year as typed: never replaced silently by another (yearNotice says what is wrong with it). */
 function year(): number {
-  const y = Number($<HTMLInputElement>('year').value);
-  return Number.isInteger(y) && y >= 2021 && y <= 2100 ? y : Number(todayInChina().slice(0, 4));
+  return Number($<HTMLInputElement>('year').value);
+}
+function validYear(): boolean {
+  const y = year();
+  return Number.isInteger(y) && y >= 1900 && y <= 2100;
 }
 function asOf(): string {
   return `${year()}-12-31`;
@@ -64,8 +65,10 @@ function initDefaults(): void {
   select.value = saved?.city && book.cities.has(saved.city) ? saved.city : 'linyi';
   $<HTMLInputElement>('year').value = String(saved?.year ?? todayInChina().slice(0, 4));
   const changed = () => {
-    setSetting('yibao.defaults', { city: city(), year: year() });
-    setWorkbookYear(year()); // an omitted date in a formula now means 31 December of this year
+    if (validYear()) {
+      setSetting('yibao.defaults', { city: city(), year: year() });
+      setWorkbookYear(year()); // an omitted date in a formula now means 31 December of this year
+    }
     edits = {};
     renderEditor();
   };
@@ -102,40 +105,75 @@ function valueToText(v: unknown): string {
   return String(v);
 }
 
-function statusBadge(r: EditorRow, edited: boolean): string {
-  if (edited) return `<span class="badge scenario">${STATUS_LABEL.scenario}</span><div class="muted">原 was: ${escapeHtml(r.base)} (${escapeHtml(STATUS_LABEL[r.status] ?? r.status)})</div>`;
-  return `<span class="badge ${r.status}">${escapeHtml(STATUS_LABEL[r.status] ?? r.status)}</span>`;
-}
-
 function renderEditor(): void {
-  $('asof').textContent = `参数按 ${asOf()} 的政策显示 (parameters as in force on ${asOf()})`;
+  const notice = yearNotice(city(), year());
+  const y = $('year-notice');
+  y.textContent = notice?.text ?? '';
+  y.className = `message ${notice?.kind ?? ''}`;
+  $('asof').textContent = notice?.kind === 'error' ? '' : `参数按 ${asOf()} 的政策显示 (parameters as in force on ${asOf()})`;
   try {
-    rows = baseRows(city(), asOf());
+    rows = notice?.kind === 'error' ? [] : baseRows(city(), asOf());
   } catch (e) {
     rows = [];
     message('scenario-message', (e as Error).message, 'error');
   }
-  const tbody = $('params').querySelector('tbody')!;
-  tbody.innerHTML = rows
-    .map((r) => {
-      const text = edits[r.name] ?? r.base;
-      const edited = r.name in edits;
-      return `<tr data-name="${escapeHtml(r.name)}" class="${edited ? 'edited' : ''}"><td class="name">${escapeHtml(r.name)}</td><td><input value="${escapeHtml(text)}" data-name="${escapeHtml(r.name)}" aria-label="${escapeHtml(r.name)}" /><div class="row-error"></div></td><td class="status">${statusBadge(r, edited)}</td><td class="source">${escapeHtml(r.source)}<div class="muted">${escapeHtml(r.effective)}</div></td></tr>`;
-    })
-    .join('');
+  const tbody = $('params').querySelector<HTMLElement>('tbody')!;
+  tbody.innerHTML = rows.map((r) => editorRowHtml(r, edits[r.name] ?? r.base, r.name in edits)).join('');
   tbody.querySelectorAll('input').forEach((input) => input.addEventListener('input', onEdit));
+  tbody.querySelectorAll<HTMLButtonElement>('button.band-add, button.band-remove').forEach((b) => b.addEventListener('click', onBandButton));
+  if (rows.length) validate();
+}
+
+/** The text of a parameter's value as its row shows it: the input, or the bands table read back. */
+function rowText(tr: HTMLElement, name: string): string {
+  if (!tr.querySelector('table.bands')) return tr.querySelector<HTMLInputElement>('input[data-name]')!.value;
+  const cells = tr.querySelectorAll<HTMLInputElement>('table.bands input');
+  const bands: { from: string; rate: string }[] = [];
+  cells.forEach((c) => {
+    const i = Number(c.dataset.band);
+    bands[i] ??= { from: '', rate: '' };
+    bands[i][c.dataset.part as 'from' | 'rate'] = c.value;
+  });
+  return bandsText(bands.filter(Boolean));
+}
+
+/** Record an edit (none when the text is the pack's value again) and check everything. */
+function setEdit(tr: HTMLElement, name: string, text: string): void {
+  const row = rows.find((r) => r.name === name)!;
+  if (text.trim() === row.base) delete edits[name];
+  else edits[name] = text;
+  tr.classList.toggle('edited', name in edits);
+  tr.querySelector('td.status')!.innerHTML = statusBadge(row, name in edits);
   validate();
 }
 
 function onEdit(ev: Event): void {
   const input = ev.target as HTMLInputElement;
-  const name = input.dataset.name!;
+  const tr = input.closest('tr[data-name]') as HTMLElement;
+  const name = tr.dataset.name!;
+  setEdit(tr, name, rowText(tr, name));
+}
+
+/** Add a band after the last, or remove one: the row is drawn again from the new text. */
+function onBandButton(ev: Event): void {
+  const b = ev.currentTarget as HTMLButtonElement;
+  const tr = b.closest('tr[data-name]') as HTMLElement;
+  const name = tr.dataset.name!;
   const row = rows.find((r) => r.name === name)!;
-  if (input.value.trim() === row.base) delete edits[name];
-  else edits[name] = input.value;
-  const tr = input.closest('tr')!;
-  tr.classList.toggle('edited', name in edits);
-  tr.querySelector('td.status')!.innerHTML = statusBadge(row, name in edits);
+  const bands = bandsOf(edits[name] ?? row.base) ?? [];
+  if (b.classList.contains('band-add')) bands.push({ from: '', rate: '' });
+  else bands.splice(Number(b.dataset.band), 1);
+  // A new band shows empty, but an empty band is no edit: the text the engine checks leaves it out.
+  const shown = bands.map((x) => `${x.from}:${x.rate}`).join('; ');
+  const text = bandsText(bands);
+  if (text === row.base) delete edits[name];
+  else edits[name] = text;
+  const fresh = document.createElement('tbody');
+  fresh.innerHTML = editorRowHtml(row, shown, name in edits);
+  const next = fresh.firstElementChild as HTMLElement;
+  tr.replaceWith(next);
+  next.querySelectorAll('input').forEach((input) => input.addEventListener('input', onEdit));
+  next.querySelectorAll<HTMLButtonElement>('button.band-add, button.band-remove').forEach((x) => x.addEventListener('click', onBandButton));
   validate();
 }
 
@@ -152,7 +190,7 @@ function validate(): boolean {
   const tbody = $('params').querySelector('tbody')!;
   const names = rows.map((r) => r.name);
   const breaking = new Set(checked.violations.flatMap((v) => namesInViolation(v, names)));
-  tbody.querySelectorAll('tr').forEach((tr) => {
+  tbody.querySelectorAll(':scope > tr').forEach((tr) => {
     const n = (tr as HTMLElement).dataset.name!;
     const err = checked.rowErrors.get(n);
     tr.classList.toggle('invalid', !!err);
@@ -279,18 +317,12 @@ async function onChartSheet(): Promise<void> {
 async function onChartWrite(): Promise<void> {
   if (!shown) return message('chart-message', '请先生成图表 (make a chart first)', 'error');
   if (!inExcel) return message('chart-message', '只能在 Excel 中写入 (only inside Excel)', 'error');
-  const table = totalsTable(shown);
-  await Excel.run(async (ctx) => {
-    const sheet = ctx.workbook.worksheets.add(`YIBAO合计 ${new Date().toTimeString().slice(0, 8).replace(/:/g, '')}`);
-    const range = sheet.getRangeByIndexes(0, 0, table.length, table[0].length);
-    range.values = table;
-    const data = sheet.getRangeByIndexes(0, 0, table.length - 1, table[0].length);
-    const chart = sheet.charts.add(Excel.ChartType.barStacked, data, Excel.ChartSeriesBy.columns);
-    chart.title.text = '按类别和保障层级的合计 Totals by category and tier';
-    chart.series.getItemAt(0).delete(); // the claims count is not money
-    sheet.activate();
-    await ctx.sync();
-  });
+  const totals = shown;
+  try {
+    await Excel.run((ctx) => writeTotalsChart(ctx, totals, `YIBAO合计 ${new Date().toTimeString().slice(0, 8).replace(/:/g, '')}`));
+  } catch (e) {
+    return message('chart-message', (e as Error).message, 'error');
+  }
   message('chart-message', '已写入合计表和图表 (totals and chart written)', 'ok');
 }
 
@@ -331,6 +363,14 @@ function start(info: { host: unknown; platform?: unknown }): void {
       const r = localTotals(values);
       showChart(r.totals);
       return { read: r.read, rejected: r.rejected };
+    },
+    // A range through the endpoint, as the Run button sends it: the rows, or the message shown.
+    runRange: async (endpoint: string, key: string, values: unknown[][]) => {
+      try {
+        return { rows: await settleRemote(endpoint, key, values) };
+      } catch (e) {
+        return { error: (e as Error).message };
+      }
     },
   };
   document.body.dataset.ready = 'true';
