@@ -6,7 +6,7 @@ import { settleHandler } from './handlers/settle';
 import { budgetHandler } from './handlers/budget';
 import { compareHandler } from './handlers/compare';
 import { policiesHandler } from './handlers/policies';
-import { startJobHandler, jobStatusHandler } from './handlers/jobs';
+import { startJobHandler, jobHandler } from './handlers/jobs';
 import { monthlyHandler } from './handlers/monthly';
 import { ledgerJobHandler, ORCHESTRATOR, SPLIT, DEDUPE, SETTLE_PART, MERGE_PARTS, SETTLE_SHARD, MERGE, CLEANUP } from './jobs/orchestrator';
 import { settleShard, mergeResults, type ShardInput, type MergeInput } from './jobs/shard';
@@ -27,7 +27,7 @@ export function registerAll(): void {
 
   const client = df.input.durableClient();
   app.http('startJob', { route: 'jobs', methods: ['POST'], authLevel: 'function', extraInputs: [client], handler: startJobHandler });
-  app.http('jobStatus', { route: 'jobs/{id}', methods: ['GET'], authLevel: 'function', extraInputs: [client], handler: jobStatusHandler });
+  app.http('jobStatus', { route: 'jobs/{id}/{part?}', methods: ['GET', 'DELETE'], authLevel: 'function', extraInputs: [client], handler: jobHandler });
 
   df.app.orchestration(ORCHESTRATOR, ledgerJobHandler);
   df.app.activity(SPLIT, { handler: async (input: unknown) => splitJob(await container(jobsContainer()), input as JobSplitInput) });

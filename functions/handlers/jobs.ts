@@ -2,17 +2,24 @@
 // it by person into partitions, settles them in parallel and merges the results (functions/jobs/:
 // the engine's bulk path in partitions, or settleLedger on shards of rows for what the bulk path
 // cannot take). Answers 202 with status URLs (the Durable async pattern). GET /api/jobs/{id}:
-// progress (partitions done of total) and, at the end, where the results are. The status URLs carry
-// a key: treat them as secrets.
+// progress (partitions done of total), the summary and, at the end, where the results are;
+// GET /api/jobs/{id}/results and /rejected: the files streamed from Blob Storage (CSV, or JSON by
+// Accept); DELETE /api/jobs/{id}: terminated if running, its blobs and history removed. Ordinary
+// functions with the durable client: the same on Azure and under the local runner. The status URLs
+// carry a key: treat them as secrets.
 import { randomUUID } from 'node:crypto';
 import { HttpResponse, type HttpRequest, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
-import { defaultBook } from '../../engine';
+import { Readable } from 'node:stream';
+import type { ReadableStream } from 'node:stream/web';
+import { defaultBook, csvLine, REJECTED_COLUMNS, type Message } from '../../engine';
 import { bodyChunks, ledgerFormat, utf8Checked } from '../body';
-import { oneScenario, headerOptions, CONTENT_TYPE } from '../http';
+import { oneScenario, headerOptions, negotiate, CONTENT_TYPE } from '../http';
 import { guarded, HttpProblem } from '../problem';
 import { jobShards, jobsContainer, maxJobBytes } from '../settings';
-import { container } from '../storage';
+import { blobChunks, container } from '../storage';
+import { deleteUnder } from '../jobs/blobs';
+import { csvAsJson } from '../jobs/results';
 import { inputBlob } from '../jobs/shard';
 import { ORCHESTRATOR, type JobInput, type JobOutput, type JobProgress } from '../jobs/orchestrator';
 
@@ -65,20 +72,43 @@ export async function startJob(request: HttpRequest, context: InvocationContext)
   });
 }
 
-export async function jobStatus(request: HttpRequest, context: InvocationContext): Promise<HttpResponse> {
+const RUNNING = ['Pending', 'Running', 'ContinuedAsNew'];
+
+function jobId(request: HttpRequest): string {
   const id = request.params.id ?? '';
   if (!/^[0-9a-f-]{36}$/i.test(id)) throw new HttpProblem(404, '作业编号无效', 'invalid job id', 'job');
-  const client = durableClients.get(context);
-  let status;
+  return id;
+}
+
+/** The job's Durable status; a 404 problem when there is no such job. */
+async function statusOf(client: df.DurableClient, id: string): Promise<df.DurableOrchestrationStatus> {
   try {
-    status = await client.getStatus(id);
+    return await client.getStatus(id);
   } catch (e) {
     if (e instanceof Error && /404|not found/i.test(e.message)) throw new HttpProblem(404, `没有编号为 ${id} 的作业`, `no job ${id}`, 'job');
     throw e;
   }
+}
+
+/** Why a job failed, Chinese and English: its own reason, or the error that stopped an activity. */
+function problemOf(status: df.DurableOrchestrationStatus, output: JobOutput | null): Message | null {
+  if (output?.status === 'failed' && output.problem) return output.problem;
+  if (String(status.runtimeStatus) === 'Failed') {
+    const why = typeof status.output === 'string' ? status.output.split('\n')[0] : 'unknown';
+    return { zh: `作业失败，中间文件已删除：${why}`, en: `the job failed and its intermediate files were removed: ${why}` };
+  }
+  if (String(status.runtimeStatus) === 'Terminated') return { zh: '作业已终止', en: 'the job was terminated' };
+  return null;
+}
+
+export async function jobStatus(request: HttpRequest, context: InvocationContext): Promise<HttpResponse> {
+  const id = jobId(request);
+  const status = await statusOf(durableClients.get(context), id);
   const progress = (status.customStatus ?? null) as JobProgress | null;
-  const output = (status.output ?? null) as JobOutput | null;
-  const running = ['Pending', 'Running', 'ContinuedAsNew'].includes(String(status.runtimeStatus));
+  const output = (typeof status.output === 'object' ? status.output ?? null : null) as JobOutput | null;
+  const running = RUNNING.includes(String(status.runtimeStatus));
+  const own = `${new URL(request.url).origin}/api/jobs/${id}`;
+  const done = output?.status === 'completed';
   return new HttpResponse({
     status: running ? 202 : 200,
     headers: running ? { 'content-type': CONTENT_TYPE.json, 'retry-after': '10' } : { 'content-type': CONTENT_TYPE.json },
@@ -88,10 +118,56 @@ export async function jobStatus(request: HttpRequest, context: InvocationContext
       createdTime: status.createdTime,
       lastUpdatedTime: status.lastUpdatedTime,
       progress: progress ? { stage: progress.stage, shards_done: progress.shards_done, shards_total: progress.shards_total } : null,
+      summary: output?.summary ?? null,
+      problem: problemOf(status, output),
+      resultsUri: done ? `${own}/results` : null,
+      rejectedUri: done ? `${own}/rejected` : null,
       result: output,
     },
   });
 }
 
+/** GET /api/jobs/{id}/results | /rejected: the finished job's file streamed, CSV or JSON by Accept. */
+async function jobFile(request: HttpRequest, context: InvocationContext, which: 'results' | 'rejected'): Promise<HttpResponse> {
+  const id = jobId(request);
+  const status = await statusOf(durableClients.get(context), id);
+  const output = (typeof status.output === 'object' ? status.output ?? null : null) as JobOutput | null;
+  if (RUNNING.includes(String(status.runtimeStatus))) throw new HttpProblem(409, '作业尚未完成', 'the job has not finished yet', 'job_running');
+  if (output?.status !== 'completed') throw new HttpProblem(409, '作业没有结果（失败或已终止）', 'the job has no results (it failed or was terminated)', 'job_failed');
+  const answer = negotiate(request, ['csv', 'json']) as 'csv' | 'json';
+  const c = await container(output.container ?? jobsContainer());
+  const blob = which === 'results' ? output.results : output.rejected;
+  // no rejected rows: the file of the command line has its header alone
+  const chunks: AsyncIterable<Uint8Array> = blob ? blobChunks(c, blob) : (async function* () { yield new TextEncoder().encode(csvLine([...REJECTED_COLUMNS])); })();
+  const body = answer === 'csv' ? chunks : csvAsJson(chunks);
+  return new HttpResponse({ status: 200, headers: { 'content-type': CONTENT_TYPE[answer] }, body: Readable.toWeb(Readable.from(body)) as ReadableStream<Uint8Array> });
+}
+
+/** DELETE /api/jobs/{id}: terminated if running, its blobs and its Durable history removed. */
+async function deleteJob(request: HttpRequest, context: InvocationContext): Promise<HttpResponse> {
+  const id = jobId(request);
+  const client = durableClients.get(context);
+  const status = await statusOf(client, id);
+  if (RUNNING.includes(String(status.runtimeStatus))) await client.terminate(id, 'deleted');
+  const c = await container(jobsContainer());
+  const deleted = await deleteUnder(c, [`${id}/`]);
+  await client.purgeInstanceHistory(id);
+  context.log(`job ${id} deleted: ${deleted} blobs`);
+  return new HttpResponse({ status: 200, headers: { 'content-type': CONTENT_TYPE.json }, jsonBody: { id, deleted: true, blobs: deleted } });
+}
+
+/** jobs/{id}/{part?}: GET the status, the results or the rejected rows; DELETE the job. */
+export async function job(request: HttpRequest, context: InvocationContext): Promise<HttpResponse> {
+  const part = request.params.part;
+  if (request.method === 'DELETE') {
+    if (part) throw new HttpProblem(405, `不支持 DELETE ${part}`, `DELETE is not allowed on ${part}`, 'method');
+    return deleteJob(request, context);
+  }
+  if (part === undefined || part === '') return jobStatus(request, context);
+  if (part === 'results' || part === 'rejected') return jobFile(request, context, part);
+  throw new HttpProblem(404, `作业没有 ${part}`, `a job has no ${part}`, 'not_found');
+}
+
 export const startJobHandler = guarded(startJob);
 export const jobStatusHandler = guarded(jobStatus);
+export const jobHandler = guarded(job);
