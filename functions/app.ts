@@ -8,7 +8,8 @@ import { compareHandler } from './handlers/compare';
 import { policiesHandler } from './handlers/policies';
 import { startJobHandler, jobHandler } from './handlers/jobs';
 import { monthlyHandler } from './handlers/monthly';
-import { ledgerJobHandler, ORCHESTRATOR, SPLIT, DEDUPE, SETTLE_PART, MERGE_PARTS, SETTLE_SHARD, MERGE, CLEANUP } from './jobs/orchestrator';
+import { ledgerJobHandler, ORCHESTRATOR, SPLIT, DEDUPE, SETTLE_PART, MERGE_PARTS, SETTLE_SHARD, MERGE, CLEANUP, RUN_WHOLE } from './jobs/orchestrator';
+import { runWhole, type WholeInput } from './jobs/whole';
 import { settleShard, mergeResults, type ShardInput, type MergeInput } from './jobs/shard';
 import { splitJob, findDuplicates, settlePartition, mergePartitions, cleanupJob, type JobSplitInput, type DedupeInput, type PartInput, type MergePartsInput, type CleanupInput } from './jobs/bulk';
 import { container } from './storage';
@@ -39,6 +40,7 @@ export function registerAll(): void {
   df.app.activity(SETTLE_SHARD, { handler: async (input: unknown) => settleShard(await container(jobsContainer()), input as ShardInput) });
   df.app.activity(MERGE, { handler: async (input: unknown) => mergeResults(await container(jobsContainer()), input as MergeInput) });
   df.app.activity(CLEANUP, { handler: async (input: unknown) => cleanupJob(await container(jobsContainer()), input as CleanupInput) });
+  df.app.activity(RUN_WHOLE, { handler: async (input: unknown) => runWhole(await container(jobsContainer()), input as WholeInput) });
 
   app.timer('monthlyRun', { schedule: monthlySchedule(), runOnStartup: false, useMonitor: true, handler: monthlyHandler });
 }

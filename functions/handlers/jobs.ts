@@ -12,14 +12,15 @@ import { HttpResponse, type HttpRequest, type InvocationContext } from '@azure/f
 import * as df from 'durable-functions';
 import { Readable } from 'node:stream';
 import type { ReadableStream } from 'node:stream/web';
-import { defaultBook, csvLine, REJECTED_COLUMNS, type Message } from '../../engine';
+import { defaultBook, csvLine, scenarioWire, REJECTED_COLUMNS, type Book, type Message } from '../../engine';
 import { bodyChunks, ledgerFormat, utf8Checked } from '../body';
-import { oneScenario, headerOptions, negotiate, CONTENT_TYPE } from '../http';
+import { oneScenario, scenariosOf, groupsOf, requiredInt, headerOptions, negotiate, CONTENT_TYPE } from '../http';
 import { guarded, HttpProblem } from '../problem';
 import { jobShards, jobsContainer, maxJobBytes } from '../settings';
 import { blobChunks, container } from '../storage';
 import { deleteUnder } from '../jobs/blobs';
 import { csvAsJson } from '../jobs/results';
+import type { WholeKind, WholeSpec } from '../jobs/whole';
 import { inputBlob } from '../jobs/shard';
 import { ORCHESTRATOR, type JobInput, type JobOutput, type JobProgress } from '../jobs/orchestrator';
 
@@ -47,28 +48,58 @@ async function storeInput(request: HttpRequest, name: string): Promise<number> {
   return bytes;
 }
 
+const KINDS = ['settle', 'budget', 'compare', 'summary'] as const;
+
+/** What a job of kind budget, compare or summary runs: its parameters checked now (a bad one is a 400, not a failed job). */
+function wholeSpec(request: HttpRequest, kind: WholeKind, book: Book): WholeSpec {
+  const answerParam = request.query.get('answer') ?? 'json';
+  if (answerParam !== 'json' && answerParam !== 'csv') throw new HttpProblem(400, 'answer 须为 json 或 csv', 'answer must be json or csv', 'usage');
+  const answer = answerParam;
+  if (ledgerFormat(request) !== 'csv') throw new HttpProblem(415, '该作业的输入须为 CSV（text/csv）', 'this job takes CSV input (text/csv)', 'content_type');
+  if (request.query.get('city') !== null || request.query.get('category_column') !== null) {
+    throw new HttpProblem(400, `kind=${kind} 不接受 city 或 category_column；国家医保信息平台导出请用对应的函数`, `kind=${kind} takes no city or category_column; send a national platform export to the function of that name`, 'usage');
+  }
+  const wires = () => scenariosOf(request, book).map((sc) => scenarioWire(sc));
+  if (kind === 'budget') {
+    const year = requiredInt(request, 'year', '预算年度 budget year');
+    return { kind, year, date: request.query.get('date') ?? undefined, scenarios: wires(), answer };
+  }
+  if (kind === 'compare') {
+    const scenarios = wires();
+    if (!scenarios.length) throw new HttpProblem(400, 'kind=compare 至少要一个 scenario 参数', 'kind=compare needs at least one scenario parameter', 'scenario');
+    return { kind, scenarios, groups: groupsOf(request), answer };
+  }
+  const groups = groupsOf(request);
+  if (!groups) throw new HttpProblem(400, 'kind=summary 须给 summary 参数（如 summary=county,category）', 'kind=summary needs the summary parameter (e.g. summary=county,category)', 'usage');
+  const scenario = oneScenario(request, book);
+  return { kind, scenario: scenario ? scenarioWire(scenario) : null, groups, answer };
+}
+
 export async function startJob(request: HttpRequest, context: InvocationContext): Promise<HttpResponse> {
   const book = defaultBook();
-  const scenario = oneScenario(request, book); // checked now: a bad scenario is a 400, not a failed job
+  const kind = request.query.get('kind') ?? 'settle';
+  if (!(KINDS as readonly string[]).includes(kind)) throw new HttpProblem(400, `kind 须为 ${KINDS.join('、')} 之一`, `kind must be one of ${KINDS.join(', ')}`, 'usage');
+  const spec = kind === 'settle' ? undefined : wholeSpec(request, kind as WholeKind, book);
+  const scenario = spec ? undefined : oneScenario(request, book); // checked now: a bad scenario is a 400, not a failed job
   const format = ledgerFormat(request);
-  const opts = headerOptions(request, book);
+  const opts = spec ? {} : headerOptions(request, book);
   const shardsParam = request.query.get('shards');
   const shards = shardsParam === null ? jobShards() : Number(shardsParam);
   if (!Number.isInteger(shards) || shards < 1 || shards > 256) throw new HttpProblem(400, 'shards 须为 1–256 的整数', 'shards must be an integer from 1 to 256', 'usage');
   const client = durableClients.get(context);
   const jobId = randomUUID();
   const bytes = await storeInput(request, inputBlob(jobId, format));
-  if (bytes === 0) throw new HttpProblem(400, '请求体为空：请发送台账', 'the body is empty: send a ledger', 'empty');
-  const input: JobInput & { container: string } = { jobId, format, shards, scenario: scenario ? request.query.get('scenario')! : undefined, city: opts.city, categoryColumn: opts.categoryColumn, container: jobsContainer() };
+  if (bytes === 0) throw new HttpProblem(400, kind === 'budget' ? '请求体为空：请发送花名册 CSV' : '请求体为空：请发送台账', kind === 'budget' ? 'the body is empty: send a roster CSV' : 'the body is empty: send a ledger', 'empty');
+  const input: JobInput & { container: string } = { jobId, format, shards, scenario: scenario ? request.query.get('scenario')! : undefined, city: opts.city, categoryColumn: opts.categoryColumn, container: jobsContainer(), ...(spec ? { kind: spec.kind, spec } : {}) };
   await client.startNew(ORCHESTRATOR, { instanceId: jobId, input });
-  context.log(`job ${jobId} started: ${bytes} bytes, ${shards} shards`);
+  context.log(`job ${jobId} started: ${kind}, ${bytes} bytes${spec ? '' : `, ${shards} shards`}`);
   const urls = client.createHttpManagementPayload(jobId);
   const origin = new URL(request.url).origin;
   const own = `${origin}/api/jobs/${jobId}`;
   return new HttpResponse({
     status: 202,
     headers: { 'content-type': CONTENT_TYPE.json, location: urls.statusQueryGetUri, 'retry-after': '10' },
-    jsonBody: { ...urls, bytes, shards, jobStatusUri: own },
+    jsonBody: { ...urls, kind, bytes, ...(spec ? {} : { shards }), jobStatusUri: own },
   });
 }
 
@@ -118,10 +149,10 @@ export async function jobStatus(request: HttpRequest, context: InvocationContext
       createdTime: status.createdTime,
       lastUpdatedTime: status.lastUpdatedTime,
       progress: progress ? { stage: progress.stage, shards_done: progress.shards_done, shards_total: progress.shards_total } : null,
-      summary: output?.summary ?? null,
+      summary: output?.summary ?? output?.counts ?? null,
       problem: problemOf(status, output),
       resultsUri: done ? `${own}/results` : null,
-      rejectedUri: done ? `${own}/rejected` : null,
+      rejectedUri: done && !output?.answer ? `${own}/rejected` : null,
       result: output,
     },
   });
@@ -134,8 +165,14 @@ async function jobFile(request: HttpRequest, context: InvocationContext, which: 
   const output = (typeof status.output === 'object' ? status.output ?? null : null) as JobOutput | null;
   if (RUNNING.includes(String(status.runtimeStatus))) throw new HttpProblem(409, '作业尚未完成', 'the job has not finished yet', 'job_running');
   if (output?.status !== 'completed') throw new HttpProblem(409, '作业没有结果（失败或已终止）', 'the job has no results (it failed or was terminated)', 'job_failed');
-  const answer = negotiate(request, ['csv', 'json']) as 'csv' | 'json';
   const c = await container(output.container ?? jobsContainer());
+  if (output.answer) {
+    // a budget, comparison or summary: one answer, in the format asked for when the job started (answer=)
+    if (which === 'rejected') throw new HttpProblem(404, '该作业的被拒绝行在其结果之中', 'the rejected rows of this job are in its results', 'not_found');
+    negotiate(request, [output.answer]);
+    return new HttpResponse({ status: 200, headers: { 'content-type': CONTENT_TYPE[output.answer] }, body: Readable.toWeb(Readable.from(blobChunks(c, output.results!))) as ReadableStream<Uint8Array> });
+  }
+  const answer = negotiate(request, ['csv', 'json']) as 'csv' | 'json';
   const blob = which === 'results' ? output.results : output.rejected;
   // no rejected rows: the file of the command line has its header alone
   const chunks: AsyncIterable<Uint8Array> = blob ? blobChunks(c, blob) : (async function* () { yield new TextEncoder().encode(csvLine([...REJECTED_COLUMNS])); })();

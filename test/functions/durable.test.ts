@@ -194,6 +194,50 @@ describe('the local Durable runner (npm start)', () => {
     }
   }, 60000);
 
+  test('budget, compare and summary jobs: results equal to yibao budget and yibao settle --compare to the byte, and to POST /api/budget and POST /api/settle?summary=', async () => {
+    const roster = path.join(ROOT, 'samples', 'roster.csv');
+    const claims = path.join(ROOT, 'samples', 'claims.csv');
+    const scenarioFile = path.join(ROOT, 'samples', 'scenario-linyi-dibao-75.json');
+    const scenario = encodeURIComponent(fs.readFileSync(scenarioFile, 'utf8'));
+    const out = path.join(tmp, 'cli-budget.csv');
+    const run = (args: string[]) => {
+      try {
+        execFileSync(process.execPath, [path.join(ROOT, 'bin', 'yibao.js'), ...args], { stdio: 'pipe' });
+      } catch (e) {
+        if ((e as { status?: number }).status !== 3) throw e; // 3: some rows rejected
+      }
+    };
+    run(['budget', roster, '--year', '2024', '--out', out]);
+    run(['settle', claims, '--compare', scenarioFile, '--out', path.join(tmp, 'cli-compare.csv')]);
+
+    const budgetCsv = await startJob(roster, 'kind=budget&year=2024&answer=csv');
+    const budgetJson = await startJob(roster, 'kind=budget&year=2024');
+    const compare = await startJob(claims, `kind=compare&answer=csv&scenario=${scenario}`);
+    for (const job of [budgetCsv, budgetJson, compare]) expect((await until(job.id, finished)).runtimeStatus).toBe('Completed');
+
+    const b = await status(budgetCsv.id);
+    expect(b.rejectedUri).toBeNull();
+    expect(b.summary).toMatchObject({ read: 33 });
+    expect(await (await fetch(b.resultsUri!, { headers })).text()).toBe(fs.readFileSync(out, 'utf8'));
+    // asked as CSV: JSON cannot be had from it
+    expect((await fetch(b.resultsUri!, { headers: { ...headers, accept: 'application/json' } })).status).toBe(406);
+    const direct = await fetch(`${base}/api/budget?year=2024`, { method: 'POST', headers: { ...headers, 'content-type': 'text/csv' }, body: fs.readFileSync(roster) });
+    const viaJob = await fetch((await status(budgetJson.id)).resultsUri!, { headers });
+    expect(viaJob.headers.get('content-type')).toMatch(/application\/json/);
+    expect(await viaJob.text()).toBe(await direct.text());
+    const c = await status(compare.id);
+    expect(await (await fetch(c.resultsUri!, { headers })).text()).toBe(fs.readFileSync(path.join(tmp, 'cli-compare.csv.compare.csv'), 'utf8'));
+    // a summary job: POST /api/settle?summary= as a job
+    const summary = await startJob(claims, 'kind=summary&summary=county,category&answer=csv');
+    expect((await until(summary.id, finished)).runtimeStatus).toBe('Completed');
+    const settleSummary = await fetch(`${base}/api/settle?summary=county,category`, { method: 'POST', headers: { ...headers, 'content-type': 'text/csv', accept: 'text/csv' }, body: fs.readFileSync(claims) });
+    expect(await (await fetch((await status(summary.id)).resultsUri!, { headers })).text()).toBe(await settleSummary.text());
+    // a compare job without a scenario is refused before it starts
+    const bad = await fetch(`${base}/api/jobs?kind=compare`, { method: 'POST', headers: { ...headers, 'content-type': 'text/csv' }, body: fs.readFileSync(claims) });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { zh: string }).zh).toMatch(/scenario/);
+  }, 120000);
+
   test('the host killed (SIGKILL) during the settle step and started again: the job completes with the same results, each activity counted once', async () => {
     await stopHost();
     host = await startHost({ YIBAO_DURABLE_ACTIVITY_DELAY_MS: '1200' });
