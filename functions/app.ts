@@ -7,7 +7,8 @@ import { budgetHandler } from './handlers/budget';
 import { compareHandler } from './handlers/compare';
 import { policiesHandler } from './handlers/policies';
 import { startJobHandler, jobHandler } from './handlers/jobs';
-import { monthlyHandler } from './handlers/monthly';
+import { monthlyHandler, monthlyHttpHandler, monthlyItem, writeMonthlyReport } from './handlers/monthly';
+import { monthlyJobHandler, MONTHLY_ORCHESTRATOR, MONTHLY_ITEM, MONTHLY_REPORT, type MonthlyItemInput, type MonthlyReport } from './jobs/monthly';
 import { ledgerJobHandler, ORCHESTRATOR, SPLIT, DEDUPE, SETTLE_PART, MERGE_PARTS, SETTLE_SHARD, MERGE, CLEANUP, RUN_WHOLE } from './jobs/orchestrator';
 import { runWhole, type WholeInput } from './jobs/whole';
 import { settleShard, mergeResults, type ShardInput, type MergeInput } from './jobs/shard';
@@ -42,5 +43,9 @@ export function registerAll(): void {
   df.app.activity(CLEANUP, { handler: async (input: unknown) => cleanupJob(await container(jobsContainer()), input as CleanupInput) });
   df.app.activity(RUN_WHOLE, { handler: async (input: unknown) => runWhole(await container(jobsContainer()), input as WholeInput) });
 
-  app.timer('monthlyRun', { schedule: monthlySchedule(), runOnStartup: false, useMonitor: true, handler: monthlyHandler });
+  app.timer('monthlyRun', { schedule: monthlySchedule(), runOnStartup: false, useMonitor: true, extraInputs: [client], handler: monthlyHandler });
+  app.http('monthly', { route: 'monthly/{month?}', methods: ['GET', 'POST'], authLevel: 'function', extraInputs: [client], handler: monthlyHttpHandler });
+  df.app.orchestration(MONTHLY_ORCHESTRATOR, monthlyJobHandler);
+  df.app.activity(MONTHLY_ITEM, { handler: (input: unknown, context) => monthlyItem(input as MonthlyItemInput, context) });
+  df.app.activity(MONTHLY_REPORT, { handler: (input: unknown, context) => writeMonthlyReport(input as MonthlyReport, context) });
 }

@@ -283,4 +283,44 @@ describe('the local Durable runner (npm start)', () => {
     expect(await blobsUnder(`${job.id}/`)).toEqual([]);
     expect((await fetch(`${base}/api/jobs/${job.id}`, { headers })).status).toBe(404);
   }, 120000);
+
+  test('the monthly run as an orchestration: one instance per month, a second trigger reports it, a clean re-run leaves no stale rejected file', async () => {
+    await stopHost();
+    host = await startHost({ YIBAO_DURABLE_ACTIVITY_DELAY_MS: '800', YIBAO_MONTHLY_LEDGERS: 'm/claims.csv', YIBAO_MONTHLY_ROSTERS: 'm/roster.csv' });
+    const c = BlobServiceClient.fromConnectionString(azurite.connection).getContainerClient('yibao-monthly');
+    await c.createIfNotExists();
+    const claims = fs.readFileSync(path.join(ROOT, 'samples', 'claims.csv'), 'utf8');
+    await c.getBlockBlobClient('m/claims.csv').upload(claims, Buffer.byteLength(claims));
+    await c.getBlockBlobClient('m/roster.csv').uploadFile(path.join(ROOT, 'samples', 'roster.csv'));
+    const run = async () => (await fetch(`${base}/api/monthly?month=2024-05`, { method: 'POST', headers })).json() as Promise<{ id: string; started: boolean; runtimeStatus: string }>;
+    const report = async () => {
+      const deadline = Date.now() + 60000;
+      for (;;) {
+        const res = await fetch(`${base}/api/monthly/2024-05`, { headers });
+        if (res.status === 200) return (await res.json()) as { runtimeStatus: string; status: string; report: { items: { blob: string; ok: boolean; written: string[]; removed: string[] }[] } };
+        if (Date.now() > deadline) throw new Error('the monthly run did not finish');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    const first = await run();
+    expect(first).toMatchObject({ id: 'monthly-2024-05', started: true });
+    const second = await run();
+    expect(second).toMatchObject({ id: 'monthly-2024-05', started: false });
+    expect(['Pending', 'Running']).toContain(second.runtimeStatus);
+    let r = await report();
+    expect(r).toMatchObject({ runtimeStatus: 'Completed', status: 'done' });
+    expect(r.report.items.map((i) => [i.blob, i.ok])).toEqual([['m/claims.csv', true], ['m/roster.csv', true]]);
+    expect(await c.getBlobClient('m/claims.csv.2024-05.rejected.csv').exists()).toBe(true);
+    // the ledger corrected (lines 15 and 41 were the bad rows) and the month run again
+    const clean = claims.split('\n').filter((_, i) => i !== 14 && i !== 40).join('\n');
+    await c.getBlockBlobClient('m/claims.csv').upload(clean, Buffer.byteLength(clean));
+    expect(await run()).toMatchObject({ started: true });
+    r = await report();
+    expect(r.status).toBe('done');
+    expect(r.report.items[0].removed).toEqual(['m/claims.csv.2024-05.rejected.csv']);
+    expect(await c.getBlobClient('m/claims.csv.2024-05.rejected.csv').exists()).toBe(false);
+    const results = (await c.getBlobClient('m/claims.csv.2024-05.results.csv').downloadToBuffer()).toString('utf8');
+    expect(results.trim().split('\n')).toHaveLength(39); // the header and the 38 claims
+    expect(JSON.parse((await c.getBlobClient('monthly/2024-05.json').downloadToBuffer()).toString('utf8'))).toMatchObject({ month: '2024-05', status: 'done' });
+  }, 120000);
 });
