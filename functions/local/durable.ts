@@ -125,6 +125,8 @@ export class DurableRunner {
     rec.history.push({ EventType: EVENT.ExecutionTerminated, EventId: -1, IsPlayed: false, Timestamp: now, Input: JSON.stringify(reason) });
     Object.assign(rec, { runtimeStatus: 'Terminated', output: reason, lastUpdatedTime: now.toISOString() });
     await this.store.save(rec);
+    const l = this.live.get(id);
+    if (l && !l.busy) { l.settle(); this.live.delete(id); } // else its episode in progress ends it
     return 'done';
   }
 

@@ -144,7 +144,7 @@ describe('the local Durable runner (npm start)', () => {
 
   test('a settle job: 202 with the management URLs, progress, then results and rejected rows equal to yibao settle to the byte', async () => {
     host = await startHost();
-    const file = ledgerFile('settle.csv', 31, 1500);
+    const file = ledgerFile('settle.csv', 31, 800);
     const job = await startJob(file, 'shards=4');
     expect(job.statusQueryGetUri).toMatch(new RegExp(`^${base}/runtime/webhooks/durabletask/instances/${job.id}\\?`));
     const s = await until(job.id, finished);
