@@ -58,7 +58,8 @@ export class InstanceStore {
 
   async save(rec: Instance): Promise<void> {
     const text = JSON.stringify(rec);
-    await this.client.getBlockBlobClient(blobName(rec.instanceId)).upload(text, Buffer.byteLength(text), { blobHTTPHeaders: { blobContentType: 'application/json' } });
+    // the status in the metadata too: the instances to resume are found without reading every one
+    await this.client.getBlockBlobClient(blobName(rec.instanceId)).upload(text, Buffer.byteLength(text), { blobHTTPHeaders: { blobContentType: 'application/json' }, metadata: { runtimestatus: rec.runtimeStatus } });
   }
 
   async remove(id: string): Promise<boolean> {
@@ -69,11 +70,12 @@ export class InstanceStore {
     return res !== undefined;
   }
 
-  /** Every instance kept (for resuming those still running at start). */
-  async *all(): AsyncGenerator<Instance> {
-    for await (const b of this.client.listBlobsFlat({ prefix: 'instances/' })) {
+  /** The instances still Pending or Running (to resume them at start). */
+  async *running(): AsyncGenerator<Instance> {
+    for await (const b of this.client.listBlobsFlat({ prefix: 'instances/', includeMetadata: true })) {
+      if (!RUNNING.includes(b.metadata?.runtimestatus as RuntimeStatus)) continue;
       const rec = await this.load(decodeURIComponent(b.name.slice('instances/'.length, -'.json'.length)));
-      if (rec) yield rec;
+      if (rec && RUNNING.includes(rec.runtimeStatus)) yield rec;
     }
   }
 }

@@ -138,8 +138,7 @@ export class DurableRunner {
   /** Resume what was running when the host stopped. */
   async resume(): Promise<number> {
     let n = 0;
-    for await (const rec of this.store.all()) {
-      if (!RUNNING.includes(rec.runtimeStatus)) continue;
+    for await (const rec of this.store.running()) {
       n++;
       this.track(rec);
       const open = openTasks(rec.history);
