@@ -6,9 +6,11 @@ import { settleHandler } from './handlers/settle';
 import { budgetHandler } from './handlers/budget';
 import { compareHandler } from './handlers/compare';
 import { policiesHandler } from './handlers/policies';
-import { startJobHandler, jobStatusHandler } from './handlers/jobs';
-import { monthlyHandler } from './handlers/monthly';
-import { ledgerJobHandler, ORCHESTRATOR, SPLIT, DEDUPE, SETTLE_PART, MERGE_PARTS, SETTLE_SHARD, MERGE, CLEANUP } from './jobs/orchestrator';
+import { startJobHandler, jobHandler } from './handlers/jobs';
+import { monthlyHandler, monthlyHttpHandler, monthlyItem, writeMonthlyReport } from './handlers/monthly';
+import { monthlyJobHandler, MONTHLY_ORCHESTRATOR, MONTHLY_ITEM, MONTHLY_REPORT, type MonthlyItemInput, type MonthlyReport } from './jobs/monthly';
+import { ledgerJobHandler, ORCHESTRATOR, SPLIT, DEDUPE, SETTLE_PART, MERGE_PARTS, SETTLE_SHARD, MERGE, CLEANUP, RUN_WHOLE } from './jobs/orchestrator';
+import { runWhole, type WholeInput } from './jobs/whole';
 import { settleShard, mergeResults, type ShardInput, type MergeInput } from './jobs/shard';
 import { splitJob, findDuplicates, settlePartition, mergePartitions, cleanupJob, type JobSplitInput, type DedupeInput, type PartInput, type MergePartsInput, type CleanupInput } from './jobs/bulk';
 import { container } from './storage';
@@ -27,7 +29,7 @@ export function registerAll(): void {
 
   const client = df.input.durableClient();
   app.http('startJob', { route: 'jobs', methods: ['POST'], authLevel: 'function', extraInputs: [client], handler: startJobHandler });
-  app.http('jobStatus', { route: 'jobs/{id}', methods: ['GET'], authLevel: 'function', extraInputs: [client], handler: jobStatusHandler });
+  app.http('jobStatus', { route: 'jobs/{id}/{part?}', methods: ['GET', 'DELETE'], authLevel: 'function', extraInputs: [client], handler: jobHandler });
 
   df.app.orchestration(ORCHESTRATOR, ledgerJobHandler);
   df.app.activity(SPLIT, { handler: async (input: unknown) => splitJob(await container(jobsContainer()), input as JobSplitInput) });
@@ -39,6 +41,11 @@ export function registerAll(): void {
   df.app.activity(SETTLE_SHARD, { handler: async (input: unknown) => settleShard(await container(jobsContainer()), input as ShardInput) });
   df.app.activity(MERGE, { handler: async (input: unknown) => mergeResults(await container(jobsContainer()), input as MergeInput) });
   df.app.activity(CLEANUP, { handler: async (input: unknown) => cleanupJob(await container(jobsContainer()), input as CleanupInput) });
+  df.app.activity(RUN_WHOLE, { handler: async (input: unknown) => runWhole(await container(jobsContainer()), input as WholeInput) });
 
-  app.timer('monthlyRun', { schedule: monthlySchedule(), runOnStartup: false, useMonitor: true, handler: monthlyHandler });
+  app.timer('monthlyRun', { schedule: monthlySchedule(), runOnStartup: false, useMonitor: true, extraInputs: [client], handler: monthlyHandler });
+  app.http('monthly', { route: 'monthly/{month?}', methods: ['GET', 'POST'], authLevel: 'function', extraInputs: [client], handler: monthlyHttpHandler });
+  df.app.orchestration(MONTHLY_ORCHESTRATOR, monthlyJobHandler);
+  df.app.activity(MONTHLY_ITEM, { handler: (input: unknown, context) => monthlyItem(input as MonthlyItemInput, context) });
+  df.app.activity(MONTHLY_REPORT, { handler: (input: unknown, context) => writeMonthlyReport(input as MonthlyReport, context) });
 }

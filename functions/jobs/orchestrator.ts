@@ -7,11 +7,14 @@
 //   rows  split → settle each shard (fan-out) → merge → cleanup                 (shard.ts; NDJSON, the
 //         platform's column names, header options, or a partition the bulk path could not settle)
 // A job that fails after its split removes its intermediate blobs as a finished one does.
+// kind=budget, compare and summary answer one text: one activity (whole.ts) runs the job the HTTP
+// function of that name runs, over the input blob.
 import type { OrchestrationContext, OrchestrationHandler, Task } from 'durable-functions';
 import type { Message, Convention } from '../../engine';
 import { addShardTotals, firstYears, type ShardInput, type ShardTotals, type MergeInput, type MergeOutput, type JobSummary } from './shard';
 import { combineParts, type JobSplitInput, type JobSplitOutput, type BulkSplitOutput, type RowsSplitOutput, type DedupeInput, type DedupeOutput, type PartInput, type PartOutput, type MergePartsInput, type MergePartsOutput, type CleanupInput } from './bulk';
 import type { LedgerFormat } from '../body';
+import type { WholeInput, WholeOutput, WholeKind, WholeSpec } from './whole';
 
 export const ORCHESTRATOR = 'yibaoLedgerJob';
 export const SPLIT = 'yibaoSplitLedger';
@@ -24,10 +27,17 @@ export const SETTLE_SHARD = 'yibaoSettleShard';
 export const MERGE = 'yibaoMergeResults';
 // both
 export const CLEANUP = 'yibaoCleanupJob';
+// kind=budget, compare, summary
+export const RUN_WHOLE = 'yibaoRunJob';
 
-export interface JobInput { jobId: string; format: LedgerFormat; shards: number; scenario?: string; city?: string; categoryColumn?: string }
+export interface JobInput {
+  jobId: string; format: LedgerFormat; shards: number; scenario?: string; city?: string; categoryColumn?: string;
+  /** settle (the default: a result row per claim) or a job that answers one text (whole.ts). */
+  kind?: 'settle' | WholeKind;
+  spec?: WholeSpec;
+}
 
-export interface JobProgress { stage: 'split' | 'dedupe' | 'settle' | 'merge' | 'done' | 'failed'; shards_done: number; shards_total: number }
+export interface JobProgress { stage: 'split' | 'dedupe' | 'settle' | 'merge' | 'run' | 'done' | 'failed'; shards_done: number; shards_total: number }
 
 export interface JobOutput {
   status: 'completed' | 'failed';
@@ -38,6 +48,10 @@ export interface JobOutput {
   results?: string;
   rejected?: string | null;
   summary?: JobSummary;
+  kind?: 'settle' | WholeKind;
+  /** kind budget, compare, summary: the answer's format (results is its blob) and its counts. */
+  answer?: 'json' | 'csv';
+  counts?: Record<string, number>;
 }
 
 type Ctx = OrchestrationContext;
@@ -118,8 +132,18 @@ function* rowsJob(context: Ctx, input: Input, split: RowsSplitOutput): Generator
   return { status: 'completed', path: 'rows', container: input.container, results: merged.results, rejected: merged.rejected, summary: { ...summary, violations: merged.violations ?? summary.violations } };
 }
 
+/** A job that answers one text: one activity, its answer in one blob. */
+function* wholeJob(context: Ctx, input: Input, spec: WholeSpec): Generator<Task, JobOutput, unknown> {
+  progress(context, { stage: 'run', shards_done: 0, shards_total: 1 });
+  const out = (yield context.df.callActivity(RUN_WHOLE, { jobId: input.jobId, spec } satisfies WholeInput)) as WholeOutput;
+  if (out.fatal) return yield* failed(context, input.jobId, out.fatal, false);
+  progress(context, { stage: 'done', shards_done: 1, shards_total: 1 });
+  return { status: 'completed', kind: spec.kind, container: input.container, results: out.results, rejected: null, answer: out.answer, counts: out.counts };
+}
+
 export function* ledgerJob(context: OrchestrationContext): Generator<Task, JobOutput, unknown> {
   const input = context.df.getInput<Input>();
+  if (input.kind && input.kind !== 'settle' && input.spec) return yield* wholeJob(context, input, input.spec);
   try {
     return yield* steps(context, input);
   } catch (e) {

@@ -5,8 +5,9 @@
 //  3. a node:http server that serves the HTTP registrations under /api with the same routes, methods
 //     and auth levels (function keys enforced: a local key is printed at start), and runs a timer
 //     function on POST /admin/functions/{name} as the real host's admin API does.
-// Durable Functions (POST /api/jobs) need the real host: `npm run start:func` where Core Tools are
-// installed. Options (environment): YIBAO_PORT (7071; 0 = any free port), YIBAO_LOCAL_KEY,
+// Durable orchestrations (POST /api/jobs) run on the local Durable runner (./durable*.ts), which plays
+// the Durable extension's part in this one process.
+// Options (environment): YIBAO_PORT (7071; 0 = any free port), YIBAO_LOCAL_KEY,
 // YIBAO_AZURITE=0 (do not start Azurite), YIBAO_AZURITE_BLOB_PORT / _QUEUE_PORT / _TABLE_PORT,
 // YIBAO_AZURITE_DIR (its data; default .azurite/ at the repository root, which git ignores).
 import * as fs from 'node:fs';
@@ -18,6 +19,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { Readable } from 'node:stream';
 import { installCore, registrations, type Registration } from './core';
 import { TITLES } from '../problem';
+import { startDurable, PREFIX, type LocalDurable } from './durable-api';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const DEV_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
@@ -170,9 +172,11 @@ export async function main(): Promise<void> {
   const http_ = registrations.filter((r) => r.trigger.type.toLowerCase() === 'httptrigger').map((r) => ({ reg: r, match: matcher(String(r.trigger.route ?? r.name)) }));
   const timers = registrations.filter((r) => r.trigger.type.toLowerCase() === 'timertrigger');
 
+  let durable: LocalDurable | undefined; // the local Durable runner, once the port is known
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', `http://${req.headers.host ?? '127.0.0.1'}`);
     const run = async () => {
+      if (durable && url.pathname.startsWith(PREFIX)) return keyOk(req, url, o.key) ? durable.serve(req, res, url) : send(res, 401, '缺少或错误的函数密钥', 'missing or wrong function key', 'key');
       const admin = /^\/admin\/functions\/([^/]+)\/?$/.exec(url.pathname);
       if (admin && req.method === 'POST') {
         if (!keyOk(req, url, o.key)) return send(res, 401, '缺少或错误的函数密钥', 'missing or wrong function key', 'key');
@@ -198,7 +202,7 @@ export async function main(): Promise<void> {
       if (!hit) return send(res, 405, `不支持 ${method}`, `${method} is not allowed here`, 'method');
       const auth = String(hit.reg.trigger.authLevel ?? 'anonymous').toLowerCase();
       if (auth !== 'anonymous' && !keyOk(req, url, o.key)) return send(res, 401, '缺少或错误的函数密钥（x-functions-key 头或 code 参数）', 'missing or wrong function key (x-functions-key header or code parameter)', 'key');
-      if (needsDurable(hit.reg)) {
+      if (needsDurable(hit.reg) && !durable) {
         req.resume();
         return send(res, 501, '本地主机不运行 Durable Functions：大批量作业请在装有 Core Tools 的机器上用 npm run start:func，或部署到 Azure', 'the local host does not run Durable Functions: run large jobs under npm run start:func where Core Tools are installed, or on Azure', 'durable');
       }
@@ -224,6 +228,7 @@ export async function main(): Promise<void> {
   });
   const port = (server.address() as net.AddressInfo).port;
   const base = `http://127.0.0.1:${port}`;
+  durable = await startDurable(registrations, ROOT, base, o.key).catch((e: Error) => void console.error(`Durable 本地运行器未启动 local Durable runner not started: ${e.message}`));
 
   const stop = () => {
     server.close();
@@ -241,11 +246,11 @@ export async function main(): Promise<void> {
   lines.push('  函数 functions:');
   for (const { reg } of http_) {
     const methods = (reg.trigger.methods ?? ['GET', 'POST']).join(',');
-    const note = needsDurable(reg) ? '  (需 Durable: npm run start:func — needs Durable)' : '';
+    const note = needsDurable(reg) ? '  (Durable: 本地运行器 local runner)' : '';
     lines.push(`    ${methods.padEnd(5)} ${base}/api/${String(reg.trigger.route ?? reg.name)}  [${reg.trigger.authLevel ?? 'anonymous'}] ${reg.name}${note}`);
   }
   for (const t of timers) lines.push(`    timer ${t.name} schedule "${t.trigger.schedule}" (UTC) — 立即运行 run now: curl -X POST -H "x-functions-key: ${o.key}" ${base}/admin/functions/${t.name}`);
-  const others = registrations.filter((r) => !['httptrigger', 'timertrigger'].includes(r.trigger.type.toLowerCase()));
+  const others = registrations.filter((r) => !['httptrigger', 'timertrigger', 'orchestrationtrigger', 'activitytrigger'].includes(r.trigger.type.toLowerCase()));
   if (others.length) lines.push(`    ${others.map((r) => `${r.trigger.type} ${r.name}`).join(', ')} — 需 Functions 主机 (need the Functions host)`);
   const sample = path.relative(process.cwd(), path.join(ROOT, 'samples', 'claims.csv')) || 'samples/claims.csv';
   lines.push('  结算示例台账 settle the sample ledger:');

@@ -18,7 +18,7 @@ import { ndjsonRows } from '../../functions/body';
 import { generateLedger } from '../oracle/gen-ledger';
 import { withBadRows } from '../bulk/ledgers';
 import { startJobHandler, jobStatusHandler, durableClients } from '../../functions/handlers/jobs';
-import { monthlyHandler, monthlyRun } from '../../functions/handlers/monthly';
+import { monthlyRun } from '../../functions/handlers/monthly';
 import { request, context, startAzurite, ROOT, SPEC_HEADER } from './helpers';
 
 let azurite: Awaited<ReturnType<typeof startAzurite>>;
@@ -584,11 +584,9 @@ describe('the monthly run (timer)', () => {
     process.env.YIBAO_MONTHLY_LEDGERS = '2024/claims.csv';
     process.env.YIBAO_MONTHLY_ROSTERS = 'roster.csv';
     // 2024-04-30T16:00Z is 00:00 on 1 May in China: the run is May's
-    const now = jest.spyOn(Date, 'now').mockReturnValue(Date.parse('2024-04-30T16:00:00Z'));
     try {
-      await monthlyHandler({ isPastDue: false, schedule: { adjustForDST: false }, scheduleStatus: { last: '', next: '', lastUpdated: '' } }, context('monthlyRun'));
+      expect((await monthlyRun(new Date('2024-04-30T16:00:00Z'), context('monthlyRun'))).status).toBe('done');
     } finally {
-      now.mockRestore();
       delete process.env.YIBAO_MONTHLY_LEDGERS;
       delete process.env.YIBAO_MONTHLY_ROSTERS;
     }
@@ -627,11 +625,9 @@ describe('the monthly run (timer)', () => {
 
   test('a missing ledger blob fails the run after writing the report', async () => {
     process.env.YIBAO_MONTHLY_LEDGERS = 'nope.csv';
-    const now = jest.spyOn(Date, 'now').mockReturnValue(Date.parse('2024-06-01T00:00:00Z'));
     try {
-      await expect(monthlyHandler({ isPastDue: true, schedule: { adjustForDST: false }, scheduleStatus: { last: '', next: '', lastUpdated: '' } }, context('monthlyRun'))).rejects.toThrow(/1 of 1 items failed/);
+      expect((await monthlyRun(new Date('2024-06-01T00:00:00Z'), context('monthlyRun'))).status).toBe('failed');
     } finally {
-      now.mockRestore();
       delete process.env.YIBAO_MONTHLY_LEDGERS;
     }
     const report = JSON.parse(await blobText('yibao-monthly', 'monthly/2024-06.json')) as { items: { ok: boolean; problem: { zh: string; en: string } }[] };
