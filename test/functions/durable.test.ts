@@ -71,7 +71,7 @@ beforeAll(async () => {
   port = await freePort();
   base = `http://127.0.0.1:${port}`;
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'yibao-durable-'));
-}, 90000);
+}, 300000); // a build and Azurite's start on a busy machine
 
 afterAll(async () => {
   await stopHost();
