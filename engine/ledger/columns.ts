@@ -136,7 +136,9 @@ export class Arena {
       this.pos = 0;
     }
     const block = this.blocks[this.blocks.length - 1];
-    block.set(src.subarray(start, end), this.pos);
+    // a short string byte by byte: subarray() makes an object per call (millions of ids)
+    if (len <= 64) for (let i = start, p = this.pos; i < end; i++, p++) block[p] = src[i];
+    else block.set(src.subarray(start, end), this.pos);
     if (this.blocks.length > 1024) throw new RangeError('arena full (4 GB)');
     const off = (this.blocks.length - 1) * Arena.SIZE + this.pos;
     this.pos += len;
@@ -287,25 +289,30 @@ const CACHE_LIMIT = 20_000;
  * resolve to. At most CACHE_LIMIT keys: past that, every lookup of a new key misses (still correct).
  */
 export class ByteCache<V> {
-  private keys: Uint8Array[] = [];
-  private tags: number[] = [];
-  private vals: V[] = [];
-  private table = new Int32Array(1 << 16).fill(-1);
+  // the keys end to end in one byte array, their offsets, lengths and tags in typed arrays: a lookup
+  // touches no object but the value (an array of Uint8Arrays was a pointer chase per probe)
+  private keyBytes = new Uint8Array(1 << 12);
+  private keyEnd = 0;
+  private readonly keyOff = new Int32Array(CACHE_LIMIT);
+  private readonly keyLen = new Int32Array(CACHE_LIMIT);
+  private readonly keyTag = new Int32Array(CACHE_LIMIT);
+  private readonly vals: V[] = [];
+  private readonly table = new Int32Array(1 << 16).fill(-1);
   private slot = 0;
   /** The cached value, or undefined (then put() may follow for the same key). */
   get(b: Uint8Array, s: number, e: number, tag: number): V | undefined {
     let h = (0x811c9dc5 ^ Math.imul(tag, 0x9e3779b1)) >>> 0;
     for (let i = s; i < e; i++) h = Math.imul(h ^ b[i], 0x01000193);
-    const mask = this.table.length - 1;
+    const table = this.table, kb = this.keyBytes, len = e - s;
+    const mask = table.length - 1;
     let slot = h & mask;
     for (;;) {
-      const k = this.table[slot];
+      const k = table[slot];
       if (k < 0) break;
-      const key = this.keys[k];
-      if (this.tags[k] === tag && key.length === e - s) {
-        let j = 0;
-        while (j < key.length && key[j] === b[s + j]) j++;
-        if (j === key.length) return this.vals[k];
+      if (this.keyLen[k] === len && this.keyTag[k] === tag) {
+        let o = this.keyOff[k], j = s;
+        while (j < e && kb[o] === b[j]) o++, j++;
+        if (j === e) return this.vals[k];
       }
       slot = (slot + 1) & mask;
     }
@@ -313,10 +320,19 @@ export class ByteCache<V> {
     return undefined;
   }
   put(b: Uint8Array, s: number, e: number, tag: number, v: V): void {
-    if (this.keys.length >= CACHE_LIMIT) return;
-    this.table[this.slot] = this.keys.length;
-    this.keys.push(Uint8Array.prototype.slice.call(b, s, e)); // a copy (Buffer#slice would be a view)
-    this.tags.push(tag);
+    const k = this.vals.length;
+    if (k >= CACHE_LIMIT) return;
+    const len = e - s;
+    if (this.keyEnd + len > this.keyBytes.length) {
+      const grown = new Uint8Array(Math.max(this.keyBytes.length * 2, this.keyEnd + len));
+      grown.set(this.keyBytes);
+      this.keyBytes = grown;
+    }
+    this.table[this.slot] = k;
+    this.keyOff[k] = this.keyEnd;
+    this.keyLen[k] = len;
+    this.keyTag[k] = tag;
+    for (let i = s; i < e; i++) this.keyBytes[this.keyEnd++] = b[i];
     this.vals.push(v);
   }
 }
