@@ -1,7 +1,7 @@
 // The `yibao` command line: the same engine as the Excel add-in and the Functions app.
 import {
   defaultBook, parseScenario, resolveCity, resolveCategory, subsidyFor, parameterTable, checkPolicy,
-  categoriesOf, versionsOf, todayInChina, parseDate, fmt, bilingual, violationLine, YibaoError, type Book, type Scenario,
+  categoriesOf, versionsOf, todayInChina, parseDate, fmt, bilingual, violationLine, YibaoError, duplicatesOption, type Book, type Scenario,
 } from '../engine';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -45,6 +45,7 @@ hifp_pay,certno) are recognised by their header (docs/nhsa.md). Rejected rows go
       scenario: { ...SCENARIO, multiple: true },
       json: JSON_OUT,
       out: { type: 'string', arg: 'budget.csv', help: '输出文件 output file' },
+      duplicates: { type: 'string', arg: 'N|all', help: '列出的重复行数（默认 1000） duplicate rows to list (default 1000)' },
     },
   },
   {
@@ -169,7 +170,7 @@ async function run(command: string, args: Args, book: Book, out: NodeJS.Writable
       const yearIn = text(args, 'year');
       if (!yearIn || !/^\d{4}$/.test(yearIn)) throw usageError('须给出 --year YYYY', '--year YYYY is required');
       const scenarios = texts(args, 'scenario').map((f) => parseScenario(book, readText(f), f.replace(/^.*[\\/]/, '').replace(/\.json$/i, '')));
-      return runBudget(book, { input: args.positional[0], year: Number(yearIn), date: text(args, 'date'), scenarios, json: flag(args, 'json'), out: text(args, 'out') }, out, err);
+      return await runBudget(book, { input: args.positional[0], year: Number(yearIn), date: text(args, 'date'), scenarios, json: flag(args, 'json'), out: text(args, 'out'), maxDuplicateReports: duplicatesOption(text(args, 'duplicates')) }, out, err);
     }
     case 'roster': {
       if (args.positional[0] !== 'apply' || args.positional.length !== 3) throw usageError('用法：yibao roster apply <current.csv> <changes.csv>', 'usage: yibao roster apply <current.csv> <changes.csv>');

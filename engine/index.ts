@@ -51,10 +51,14 @@ export { totalsJson, summarize, parseGroups, keepColumns, claimTotals, summaryTa
 export type { GroupKey, SummaryMeta, SummaryRow, LedgerGroups, ClaimColumns, CountySource } from './summary';
 export { compareLedger, comparisonTable, comparisonGroupTable, comparisonJson, signed } from './compare';
 export type { LedgerComparison, ScenarioResult, GroupDiff, CompareOptions } from './compare';
-export { readRoster, RosterReader, RosterIndex, rosterHeader, checkIdNumber, idCheckDigit, maskIdNumber, benefitWindow, startsNextMonth, inForce, rosterCategories, applyChanges, rosterCsv, lastDayOfMonth, firstOfNextMonth, Favour, CATEGORY_ORDER, ROSTER_COLUMNS, ROSTER_OUT_COLUMNS, CHANGE_COLUMNS } from './roster';
-export type { RosterEntry, RosterRead, CategoryDifference, ApplyOutcome } from './roster';
-export { budgetRecords, budgetRoster, budgetJson, budgetScenariosJson, budgetTable, budgetCsv } from './budget';
-export type { BudgetOptions, BudgetOutcome, BudgetRow, BudgetScenario, DuplicateReport, FundAmounts } from './budget';
+export { readRoster, RosterReader, RosterIndex, rosterHeader, checkIdNumber, idCheckDigit, maskIdNumber, benefitWindow, startsNextMonth, inForce, lastDayOfMonth, firstOfNextMonth, Favour, CATEGORY_ORDER, ROSTER_COLUMNS, ROSTER_OUT_COLUMNS } from './roster';
+export type { RosterEntry, RosterRead } from './roster';
+export { rosterCategories } from './roster-claims';
+export type { CategoryDifference } from './roster-claims';
+export { applyChanges, rosterCsv, CHANGE_COLUMNS } from './roster-apply';
+export type { ApplyOutcome } from './roster-apply';
+export { budgetRecords, budgetRecordsAsync, budgetStream, budgetRoster, budgetJson, budgetScenariosJson, budgetTable, budgetCsv, budgetDocument, budgetHeaderBlock, duplicatesCut, duplicatesOption, DEFAULT_DUPLICATE_REPORTS } from './budget';
+export type { BudgetOptions, BudgetOutcome, BudgetRow, BudgetScenario, DuplicateReport, FundAmounts, Assumption } from './budget';
 
 let embedded: Book | undefined;
 

@@ -12,9 +12,8 @@ import * as fs from 'node:fs';
 import type { InvocationContext, Timer } from '@azure/functions';
 import type { ContainerClient } from '@azure/storage-blob';
 import {
-  defaultBook, settleLedger, resultCells, RESULT_COLUMNS, REJECTED_COLUMNS, csvLine, budgetRecords, budgetCsv,
-  budgetJson, fmt, todayInChina, YibaoError, readCsvStream, type Book, type LedgerRow, type ClaimResult,
-  type CsvRecord,
+  defaultBook, settleLedger, resultCells, RESULT_COLUMNS, REJECTED_COLUMNS, csvLine, budgetStream, budgetCsv,
+  budgetDocument, fmt, todayInChina, YibaoError, readCsvStream, type Book, type LedgerRow, type ClaimResult,
 } from '../../engine';
 import { pipeCsvRows, utf8Checked, utf8Text } from '../body';
 import { runBodyJob } from '../body-job';
@@ -72,17 +71,11 @@ export async function monthlyRun(now: Date, context: InvocationContext): Promise
     const item: MonthlyItem = { blob, kind: 'roster', ok: false, written: [] };
     report.items.push(item);
     try {
-      const it = readCsvStream(utf8Text(blobChunks(c, blob), true, { zh: `blob ${blob} `, en: `blob ${blob}` }))[Symbol.asyncIterator]();
-      const head = await it.next();
-      if (head.done) throw new YibaoError('花名册为空', 'the roster is empty', 'fatal');
-      const records: CsvRecord[] = [];
-      for (let r = await it.next(); !r.done; r = await it.next()) records.push(r.value);
-      // The roster in force on the 1st of the month (China time), for that year's contribution.
-      const o = budgetRecords(book, head.value.cells, records, { year, date: `${month}-01`, sizeHint: records.length });
+      // The roster in force on the 1st of the month (China time), for that year's contribution; streamed.
+      const o = await budgetStream(book, readCsvStream(utf8Text(blobChunks(c, blob), true, { zh: `blob ${blob} `, en: `blob ${blob}` })), { year, date: `${month}-01` });
       const base = `${blob}.${month}`;
       await writeText(c, `${base}.budget.csv`, budgetCsv(o));
-      const json = { ...budgetJson(o), date: o.date, read: o.read, persons: o.persons, duplicate_rows: o.duplicateRows, not_in_force: o.notInForce, rejected: o.rejections.map((r) => ({ line: r.line, reason_zh: r.reason.zh, reason_en: r.reason.en })), violations: o.violations };
-      await writeText(c, `${base}.budget.json`, JSON.stringify(json, null, 2) + '\n', 'application/json; charset=utf-8');
+      await writeText(c, `${base}.budget.json`, JSON.stringify(budgetDocument(o), null, 2) + '\n', 'application/json; charset=utf-8');
       item.written.push(`${base}.budget.csv`, `${base}.budget.json`);
       Object.assign(item, { ok: true, read: o.read, persons: o.persons, rejected: o.rejections.length });
     } catch (e) {
