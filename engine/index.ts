@@ -122,7 +122,11 @@ export function warningFor(oop: number | string, categoryIn: unknown, cityIn: un
   return w === null ? null : amountFrom(oop, 'oop 个人负担').gt(w.threshold);
 }
 
-export interface ParamRow { name: string; value: string; status: string; source: string; effective: string; quote?: string; note?: string; file: string; scenario?: string; was?: string }
+export interface ParamRow {
+  name: string; value: string; status: string; source: string; effective: string; quote?: string; note?: string; file: string; scenario?: string; was?: string;
+  /** "2027 年未设定，沿用 2026 年 400 元（假设） (…)": a per-year value carried forward (spec 10.3). */
+  carried?: string;
+}
 
 /** Every parameter of a city on a date (a scenario's overrides marked), for tables and Excel. */
 export function parameterTable(cityIn: unknown, date?: string, scenario?: Scenario, book: Book = defaultBook()): ParamRow[] {
@@ -149,6 +153,7 @@ export function parameterTable(cityIn: unknown, date?: string, scenario?: Scenar
       file: e.file,
       scenario: e.scenario,
       was: e.overrides ? `${valueText(e.overrides.value)} (${e.overrides.status})` : undefined,
+      carried: e.carried ? bilingual(e.carried) : undefined,
     }));
 }
 

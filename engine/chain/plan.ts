@@ -153,7 +153,10 @@ function chainOf(steps: Step[], kind: ClaimKind): Chain | null {
     return null;
   }
   const notes = mine.filter((s): s is NoneStep => s.kind === 'none' && s.claimNote).map((s) => s.note);
-  return { kind, steps: mine, notes };
+  // A value carried forward from an earlier year (spec 10.3) is said on every claim that uses it.
+  const carried = new Map<string, Message>();
+  for (const s of mine) for (const e of [...s.params, ...(s.kind === 'basic' ? s.citeByLevel.flat() : [])]) if (e.carried) carried.set(e.carried.zh, e.carried);
+  return { kind, steps: mine, notes: [...notes, ...carried.values()] };
 }
 
 const plans = new WeakMap<CategoryRules, Plan>();
