@@ -214,7 +214,7 @@ async function run(command: string, args: Args, book: Book, out: NodeJS.Writable
       for (const c of all) {
         out.write(`\n${c.name} (${c.city}, ${c.code}) · 政策日期 policy date ${date}\n`);
         for (const v of c.versions) out.write(`  版本 version ${v.effective}: ${v.document}\n`);
-        out.write(table([['参数 parameter', '值 value', '状态 status', '生效 effective', '出处 source'], ...c.parameters.map((p) => [p.name, p.value, p.status === 'published' ? '已公布 published' : p.status === 'assumed' ? '假设 assumed' : `情景 scenario (原 was ${p.was ?? '—'})`, p.effective, p.source])]));
+        out.write(table([['参数 parameter', '值 value', '状态 status', '生效 effective', '出处 source'], ...c.parameters.map((p) => [p.name, p.value, p.scenario ? `情景 scenario (原 was ${p.was ?? '—'})` : p.status_text, p.effective, p.source])]));
         for (const p of c.parameters) if (p.carried) out.write(`  注意：${p.carried}\n`);
       }
       return 0;

@@ -30,6 +30,8 @@ export interface ParamEntry {
   /** Set when a scenario replaced the pack's value: what the pack said. */
   overrides?: ParamEntry;
   scenario?: string;
+  /** Categories for which an otherwise assumed value is published (spec 10.4: Linyi's special drugs). */
+  publishedFor?: CategoryId[];
   /** Set when the value is a per-year value carried forward from an earlier year (spec 10.3). */
   carried?: Message;
 }

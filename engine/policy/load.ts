@@ -92,6 +92,8 @@ function entry(file: string, name: string, raw: unknown, effective: string, isCa
   if (typeof source !== 'string' || source.trim() === '') fail(file, name, '缺少出处 source', 'has no source');
   const c = coerce(kind, o.value, isCategory);
   if ('problem' in c) fail(file, name, c.problem[0], c.problem[1]);
+  const publishedFor = o.publishedFor === undefined ? undefined : strList(file, o, 'publishedFor');
+  if (publishedFor && (status !== 'assumed' || publishedFor.some((x) => !isCategory(x)))) fail(file, `${name}.publishedFor`, '须为类别编码列表，且 status 为 assumed', 'must list category ids, with status assumed');
   return {
     name,
     value: c.value,
@@ -99,6 +101,7 @@ function entry(file: string, name: string, raw: unknown, effective: string, isCa
     source,
     quote: typeof o.quote === 'string' ? o.quote : undefined,
     note: typeof o.note === 'string' ? o.note : undefined,
+    publishedFor: publishedFor as CategoryId[] | undefined,
     effective,
     file,
   };

@@ -4,13 +4,11 @@
 // and one for a scenario's overrides of any value: `name` for every year, `name@YYYY` for one year.
 import type DecimalBase from 'decimal.js';
 import type { Message } from '../errors';
-import type { ParamEntry, ParamValue, Status } from '../types';
+import type { CategoryId, ParamEntry, ParamValue } from '../types';
 import { kindOf, valueText } from './schema';
 
 /** A per-year parameter's values by benefit year. */
 export type Yearly = Map<number, ParamEntry>;
-
-export const STATUS_ZH: Record<Status, string> = { published: '已公布', derived: '推算', assumed: '假设' };
 
 /**
  * "2027 年未设定，沿用 2026 年 400 元（假设）": the note a carried-forward value carries. Carrying a
@@ -63,4 +61,9 @@ export function overriddenIn(overrides: Map<string, ParamValue>, year: number): 
     if (k.year === undefined || k.year === year) names.add(k.name);
   }
   return [...names];
+}
+
+/** A value as cited for one category: published where the pack says it is published for it (spec 10.4). */
+export function forCategory(e: ParamEntry, category: CategoryId): ParamEntry {
+  return e.publishedFor?.includes(category) && !e.scenario && !e.carried ? { ...e, status: 'published' } : e;
 }
