@@ -11,7 +11,7 @@ import { runSettle } from './settle';
 import { runBudget } from './budget';
 import { runRosterApply } from './roster';
 
-const SCENARIO: OptionSpec = { type: 'string', arg: 's.json', help: '情景文件 a scenario file (README: Scenarios)' };
+const SCENARIO: OptionSpec = { type: 'string', arg: 's.json', help: '情景文件 a scenario file: {"overrides": {"contribution.individual": 420}} 为各年度 every year, "contribution.individual@2027": 420 仅该年度 that year only (README: Scenarios)' };
 const JSON_OUT: OptionSpec = { type: 'boolean', help: '以 JSON 输出 print JSON' };
 const DATE: OptionSpec = { type: 'string', arg: 'YYYY-MM-DD', help: '政策日期（默认今天，中国时间） policy date (default: today, China time)' };
 
@@ -187,7 +187,7 @@ async function run(command: string, args: Args, book: Book, out: NodeJS.Writable
       const date = text(args, 'date');
       const s = subsidyFor(book, city, category, Number(yearIn), scenarioOf(book, args), date ? parseDate(date) : undefined);
       if (flag(args, 'json')) {
-        out.write(JSON.stringify({ city: s.city, category: s.category, year: s.year, policy_date: s.date, contribution: fmt(s.contribution), subsidy: fmt(s.subsidy), assistance_fund: fmt(s.assistance_fund), county_finance: fmt(s.county_finance), individual: fmt(s.individual), params: s.params.map((p) => ({ name: p.name, status: p.scenario ? 'scenario' : p.status, source: p.source })), note: s.note }, null, 2) + '\n');
+        out.write(JSON.stringify({ city: s.city, category: s.category, year: s.year, policy_date: s.date, contribution: fmt(s.contribution), subsidy: fmt(s.subsidy), assistance_fund: fmt(s.assistance_fund), county_finance: fmt(s.county_finance), individual: fmt(s.individual), params: s.params.map((p) => ({ name: p.name, status: p.scenario ? 'scenario' : p.status, source: p.source })), note: s.note, carried: s.carried }, null, 2) + '\n');
       } else {
         out.write(table([
           ['项目 item', '金额 yuan'],
@@ -200,6 +200,7 @@ async function run(command: string, args: Args, book: Book, out: NodeJS.Writable
         out.write(`${city.zh} ${s.year} 年 · ${category} · 政策日期 policy date ${s.date}\n`);
         for (const p of s.params) out.write(`  ${p.name}: ${p.source} · ${p.scenario ? 'scenario' : p.status}\n`);
         if (s.note) out.write(`${bilingual(s.note)}\n`);
+        for (const c of s.carried) out.write(`注意：${bilingual(c)}\n`);
       }
       return 0;
     }
@@ -214,7 +215,8 @@ async function run(command: string, args: Args, book: Book, out: NodeJS.Writable
       for (const c of all) {
         out.write(`\n${c.name} (${c.city}, ${c.code}) · 政策日期 policy date ${date}\n`);
         for (const v of c.versions) out.write(`  版本 version ${v.effective}: ${v.document}\n`);
-        out.write(table([['参数 parameter', '值 value', '状态 status', '生效 effective', '出处 source'], ...c.parameters.map((p) => [p.name, p.value, p.status === 'published' ? '已公布 published' : p.status === 'assumed' ? '假设 assumed' : `情景 scenario (原 was ${p.was ?? '—'})`, p.effective, p.source])]));
+        out.write(table([['参数 parameter', '值 value', '状态 status', '生效 effective', '出处 source'], ...c.parameters.map((p) => [p.name, p.value, p.scenario ? `情景 scenario (原 was ${p.was ?? '—'})` : p.status_text, p.effective, p.source])]));
+        for (const p of c.parameters) if (p.carried) out.write(`  注意：${p.carried}\n`);
       }
       return 0;
     }

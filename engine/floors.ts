@@ -6,6 +6,7 @@ import { YibaoError } from './errors';
 import { Decimal } from './money';
 import type { Book, CityDef, FloorRule } from './policy/load';
 import { contributionFor, paramsAt, type Params } from './policy/resolve';
+import { splitYearKey } from './policy/yearly';
 import { subsidyFor } from './subsidy';
 import type { Scenario } from './scenario';
 import type { CategoryId, ClaimResult } from './types';
@@ -106,7 +107,7 @@ function evaluate(expr: string, ctx: Ctx): Operand {
 
 function touches(expr: string, scenario?: Scenario): boolean {
   if (!scenario) return false;
-  return [...scenario.overrides.keys()].some((k) => expr.includes(k) || (expr.includes('subsidy:') && k.startsWith('subsidy.')) || (expr.includes('contribution') && k === 'contribution.individual'));
+  return [...scenario.overrides.keys()].map((k) => splitYearKey(k).name).some((k) => expr.includes(k) || (expr.includes('subsidy:') && k.startsWith('subsidy.')) || (expr.includes('contribution') && k === 'contribution.individual'));
 }
 
 function run(rule: FloorRule, ctx: Ctx): Violation[] {

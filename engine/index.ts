@@ -11,6 +11,7 @@ import { runStep, settleClaim, newYearState } from './chain/decimal';
 import { KIND_CODES, planOf } from './chain/plan';
 import { parseKind, parseDate, checkAmounts, checkKind } from './claims';
 import { YibaoError, bilingual } from './errors';
+import { statusText } from './explain';
 import type { Scenario } from './scenario';
 import type { CategoryId, ClaimResult, ParamEntry } from './types';
 
@@ -39,7 +40,7 @@ export { subsidyFor } from './subsidy';
 export type { SubsidySplit } from './subsidy';
 export { checkPolicy, checkClaim } from './floors';
 export type { Violation } from './floors';
-export { explainLines, explainText, citations, statusZh } from './explain';
+export { explainLines, explainText, citations, statusZh, statusText, STATUS_TEXT } from './explain';
 export { readCsv, readCsvStream, csvLine, csvCell } from './csv';
 export type { CsvRecord } from './csv';
 export { CLAIM_COLUMNS, REQUIRED_COLUMNS, parseKind, parseDate } from './claims';
@@ -126,7 +127,13 @@ export function warningFor(oop: number | string, categoryIn: unknown, cityIn: un
   return w === null ? null : amountFrom(oop, 'oop 个人负担').gt(w.threshold);
 }
 
-export interface ParamRow { name: string; value: string; status: string; source: string; effective: string; quote?: string; note?: string; file: string; scenario?: string; was?: string }
+export interface ParamRow {
+  name: string; value: string; status: string; source: string; effective: string; quote?: string; note?: string; file: string; scenario?: string; was?: string;
+  /** The status in words: 已公布 published, 推算 derived, 假设值 assumed, 情景值 scenario (spec 10.4). */
+  status_text: string;
+  /** "2027 年未设定，沿用 2026 年 400 元（假设） (…)": a per-year value carried forward (spec 10.3). */
+  carried?: string;
+}
 
 /** Every parameter of a city on a date (a scenario's overrides marked), for tables and Excel. */
 export function parameterTable(cityIn: unknown, date?: string, scenario?: Scenario, book: Book = defaultBook()): ParamRow[] {
@@ -146,6 +153,7 @@ export function parameterTable(cityIn: unknown, date?: string, scenario?: Scenar
       name: e.name,
       value: valueText(e.value),
       status: e.scenario ? 'scenario' : e.status,
+      status_text: statusText(e),
       source: e.source,
       effective: e.effective,
       quote: e.quote,
@@ -153,6 +161,7 @@ export function parameterTable(cityIn: unknown, date?: string, scenario?: Scenar
       file: e.file,
       scenario: e.scenario,
       was: e.overrides ? `${valueText(e.overrides.value)} (${e.overrides.status})` : undefined,
+      carried: e.carried ? bilingual(e.carried) : undefined,
     }));
 }
 

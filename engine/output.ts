@@ -42,7 +42,8 @@ export function toCsv(table: string[][]): string {
 export function violationLine(v: Violation): string {
   const who = v.category ? `${v.city}/${v.category}` : v.city;
   const origin = v.scenario ? `情景“${v.scenario}”` : '政策包本身 (the pack itself)';
-  return `✗ ${who}: ${v.zh}〔${v.source}〕 ${v.check}: ${v.left} vs ${v.right} — ${origin}; ${v.en}`;
+  // A floor's words are a paraphrase of its clause, never a quotation (spec 10.4): said so, no quotation marks.
+  return `✗ ${who}: ${v.zh}（大意 paraphrase）〔${v.source}〕 ${v.check}: ${v.left} vs ${v.right} — ${origin}; ${v.en}`;
 }
 
 /** The run's summary in words: rows accounted for, totals per tier, warnings, broken floors. */

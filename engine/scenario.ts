@@ -1,16 +1,19 @@
 // What-if scenarios: {"name": "...", "city": "linyi", "overrides": {"assistance.dibao.rate": 0.75}}.
+// A name set for one benefit year reads `contribution.individual@2027`: 420.
 // A scenario is data only: names are checked against the parameter grammar, values against their
 // kind, and keys that could reach an object's prototype are refused.
 import { YibaoError } from './errors';
 import { resolveCity, resolveCategory } from './catalog';
 import type { Book } from './policy/load';
 import { coerce, kindOf, categoryOf } from './policy/schema';
+import { splitYearKey } from './policy/yearly';
 import type { ParamValue } from './types';
 
 export interface Scenario {
   name: string;
   /** City id the overrides apply to; undefined: every city. */
   city?: string;
+  /** By parameter name (every year) or `name@YYYY` (that benefit year only, taking precedence). */
   overrides: Map<string, ParamValue>;
 }
 
@@ -56,7 +59,12 @@ export function scenarioFrom(book: Book, data: unknown, fallbackName = 'scenario
   }
   const overrides = new Map<string, ParamValue>();
   const isCategory = (c: string) => book.categories.has(c as never);
-  for (const [pname, value] of Object.entries(raw as Record<string, unknown>)) {
+  for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
+    // `name@YYYY` sets a value for one benefit year only, `name` for every year (spec 10.3).
+    const { name: pname, year } = splitYearKey(key);
+    if (year !== undefined && (year < 2000 || year > 2100)) {
+      throw new YibaoError(`情景参数 ${key} 的年度须在 2000–2100 之间`, `scenario parameter ${key}: the year must be from 2000 to 2100`, 'scenario');
+    }
     const kind = kindOf(pname);
     if (!kind) {
       throw new YibaoError(`情景参数 ${pname} 不是已知参数名（如 assistance.dibao.rate、critical.deductible）`, `scenario parameter ${pname} is not a known name (e.g. assistance.dibao.rate, critical.deductible)`, 'scenario');
@@ -69,8 +77,8 @@ export function scenarioFrom(book: Book, data: unknown, fallbackName = 'scenario
       }
     }
     const c = coerce(kind, value, isCategory);
-    if ('problem' in c) throw new YibaoError(`情景参数 ${pname} ${c.problem[0]}`, `scenario parameter ${pname} ${c.problem[1]}`, 'scenario');
-    overrides.set(pname, c.value);
+    if ('problem' in c) throw new YibaoError(`情景参数 ${key} ${c.problem[0]}`, `scenario parameter ${key} ${c.problem[1]}`, 'scenario');
+    overrides.set(key, c.value);
   }
   const scenario = { name: name.trim(), city: city?.id, overrides };
   sources.set(scenario, data);

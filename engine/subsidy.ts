@@ -22,6 +22,8 @@ export interface SubsidySplit {
   individual: DecimalBase;
   params: ParamEntry[];
   note?: Message;
+  /** Values carried forward from an earlier year (spec 10.3): said wherever the split is shown. */
+  carried: Message[];
 }
 
 /**
@@ -56,6 +58,7 @@ export function subsidyFor(book: Book, city: CityDef, category: CategoryId, year
   }
   const county_finance = subsidy.minus(assistance_fund);
   const individual = contribution.minus(subsidy);
-  return { city: city.id, category, year, date, contribution, subsidy, assistance_fund, county_finance, individual, params: used, note };
+  const carried = used.flatMap((p) => (p.carried ? [p.carried] : []));
+  return { city: city.id, category, year, date, contribution, subsidy, assistance_fund, county_finance, individual, params: used, note, carried };
 }
 
