@@ -12,11 +12,14 @@ export interface BudgetCommand { input: string; year: number; date?: string; sce
 
 const STATUS_ZH: Record<string, string> = { published: '已公布', assumed: '假设', derived: '推算' };
 
-/** "linyi 400（假设 assumed，…note）" for each city's contribution standard. */
+/** "linyi, luan 400（假设 assumed；…carried forward）" per distinct contribution standard of the cities. */
 export function contributionLine(assumptions: Assumption[]): string {
-  const c = assumptions.filter((a) => a.name === 'contribution.individual');
-  if (c.length === 0) return '—';
-  return c.map((a) => `${a.city} ${a.value}（${STATUS_ZH[a.status] ?? a.status} ${a.status}${a.scenario ? `，情景 scenario ${a.scenario}` : ''}${a.note ? `；${a.note}` : ''}）`).join('，');
+  const byText = new Map<string, string[]>();
+  for (const a of assumptions.filter((x) => x.name === 'contribution.individual')) {
+    const t = `${a.value}（${STATUS_ZH[a.status] ?? a.status} ${a.status}${a.scenario ? `，情景 scenario ${a.scenario}` : ''}${a.carried ? `；${a.carried.zh}` : ''}）`;
+    byText.set(t, [...(byText.get(t) ?? []), a.city]);
+  }
+  return byText.size === 0 ? '—' : [...byText].map(([t, cities]) => `${cities.join(', ')} ${t}`).join('；');
 }
 
 const CATEGORY_ZH: Record<string, string> = {

@@ -6,8 +6,9 @@
 // Counting (engine/budget/count.ts) is streamed; pricing multiplies each group's persons by the
 // per-person split of engine/subsidy.ts, exact decimals.
 //
-// The basis: the policy as published, or, for a year whose contribution standard the policy does
-// not hold, the first scenario that sets contribution.individual (named in the output as the basis;
+// The basis: the policy as published (a year past the last standard held carries it forward, said in
+// the assumptions), or, for a year before any standard held, the first scenario that sets
+// contribution.individual (or contribution.individual@YYYY) (named in the output as the basis;
 // the other scenarios are compared against it). Without either the budget stops before reading.
 import type DecimalBase from 'decimal.js';
 import { YibaoError, echo } from './errors';
@@ -17,6 +18,7 @@ import { parseDate } from './claims';
 import { subsidyFor } from './subsidy';
 import { checkPolicy, type Violation } from './floors';
 import { contributionFor } from './policy/resolve';
+import { overrideFor } from './policy/yearly';
 import type { Book } from './policy/load';
 import type { Scenario } from './scenario';
 import type { Message } from './errors';
@@ -48,8 +50,11 @@ export interface BudgetRow extends FundAmounts {
   per_person: { contribution: DecimalBase; subsidy: DecimalBase; assistance_fund: DecimalBase; county_finance: DecimalBase; individual: DecimalBase; note?: Message; date: string; params: ParamEntry[] };
 }
 
-/** A value a budget used: the contribution standard or a subsidy parameter of a city, with its status. */
-export interface Assumption { city: CityId; name: string; value: string; status: Status; source: string; note?: string; scenario?: string }
+/**
+ * A value a budget used: the contribution standard or a subsidy parameter of a city, with its status;
+ * `carried` when it is an earlier year's value carried forward (spec 10.3), `scenario` when set by one.
+ */
+export interface Assumption { city: CityId; name: string; value: string; status: Status; source: string; note?: string; carried?: Message; scenario?: string }
 
 export interface BudgetScenario {
   name: string;
@@ -119,7 +124,7 @@ export function budgetBasis(book: Book, year: number, scenarios: Scenario[]): Sc
     return undefined;
   } catch (e) {
     if (!(e instanceof YibaoError) || e.code !== 'year') throw e;
-    const s = scenarios.find((x) => x.overrides.has('contribution.individual'));
+    const s = scenarios.find((x) => overrideFor(x.overrides, 'contribution.individual', year) !== undefined);
     if (!s) throw e;
     return s;
   }
@@ -145,7 +150,7 @@ export function assumptionsOf(rows: BudgetRow[]): Assumption[] {
     for (const p of r.per_person.params) {
       const key = `${r.city}\u0000${p.name}`;
       if (seen.has(key)) continue;
-      seen.set(key, { city: r.city, name: p.name, value: String(p.value), status: p.status, source: p.source, ...(p.note ? { note: p.note } : {}), ...(p.scenario ? { scenario: p.scenario } : {}) });
+      seen.set(key, { city: r.city, name: p.name, value: String(p.value), status: p.status, source: p.source, ...(p.note ? { note: p.note } : {}), ...(p.carried ? { carried: p.carried } : {}), ...(p.scenario ? { scenario: p.scenario } : {}) });
     }
   }
   return [...seen.values()].sort((a, b) => (a.city !== b.city ? (a.city < b.city ? -1 : 1) : a.name === 'contribution.individual' ? -1 : b.name === 'contribution.individual' ? 1 : 0));

@@ -66,7 +66,7 @@ export function duplicatesCut(o: BudgetOutcome): (Message & { shown: number; tot
 }
 
 function assumptionJson(a: Assumption) {
-  return { city: a.city, name: a.name, value: a.value, status: a.status, source: a.source, note: a.note ?? null, scenario: a.scenario ?? null };
+  return { city: a.city, name: a.name, value: a.value, status: a.status, source: a.source, note: a.note ?? null, carried: a.carried ?? null, scenario: a.scenario ?? null };
 }
 
 /**
@@ -99,13 +99,13 @@ export function budgetDocument(o: BudgetOutcome) {
  * The header block of the CSV: one `#` row per fact, so that the CSV alone says what the JSON says
  * (readers that skip `#` lines, as pandas' comment='#', see only the table):
  *   #year · #roster_date · #rules_date · #basis · #assumption (city, name, value, status, source,
- *   note, scenario) · #read · #persons · #duplicate_rows · #not_in_force · #rejected (count) ·
+ *   note, carried forward zh and en, scenario) · #read · #persons · #duplicate_rows · #not_in_force · #rejected (count) ·
  *   #rejected_line (line, reason_zh, reason_en) · #duplicate (kept_line, dropped_line, kept city and
  *   category, dropped city and category) · #duplicates_cut (zh, en) · #violation (city, category,
  *   rule, zh, en, check, left, right, scenario).
  */
 export function budgetHeaderBlock(o: BudgetOutcome): string[][] {
-  const a = (x: Assumption, scenario?: string) => ['#assumption', x.city, x.name, x.value, x.status, x.source, x.note ?? '', x.scenario ?? scenario ?? ''];
+  const a = (x: Assumption) => ['#assumption', x.city, x.name, x.value, x.status, x.source, x.note ?? '', x.carried?.zh ?? '', x.carried?.en ?? '', x.scenario ?? ''];
   const cut = duplicatesCut(o);
   return [
     ['#year', String(o.year)],
