@@ -28,17 +28,18 @@ const CATEGORY_ZH: Record<string, string> = {
   on_application: '依申请救助', ordinary: '普通居民',
 };
 
-function table(rows: string[][]): string {
+/** A printed table, columns from `firstNumeric` on right-aligned. */
+export function table(rows: string[][], firstNumeric = 3): string {
   const width = (s: string) => [...s].reduce((w, ch) => w + (/[\u1100-\uffff]/.test(ch) ? 2 : 1), 0);
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => width(r[i] ?? ''))));
-  const numeric = (i: number) => i >= 3;
+  const numeric = (i: number) => i >= firstNumeric;
   return rows.map((r) => r.map((c, i) => {
     const pad = ' '.repeat(widths[i] - width(c));
     return numeric(i) ? pad + c : i === r.length - 1 ? c : c + pad;
   }).join('  ')).join('\n') + '\n';
 }
 
-function signed(x: Decimal): string {
+export function signed(x: Decimal): string {
   return x.isZero() ? '0.00' : x.isNeg() ? `-${fmtGrouped(x.abs())}` : `+${fmtGrouped(x)}`;
 }
 

@@ -1,7 +1,7 @@
 // The `yibao` command line: the same engine as the Excel add-in and the Functions app.
 import {
   defaultBook, parseScenario, resolveCity, resolveCategory, subsidyFor, parameterTable, checkPolicy,
-  categoriesOf, versionsOf, todayInChina, parseDate, fmt, bilingual, violationLine, YibaoError, duplicatesOption, type Book, type Scenario,
+  categoriesOf, versionsOf, todayInChina, parseDate, fmt, bilingual, violationLine, YibaoError, duplicatesOption, yearsOption, type Book, type Scenario,
 } from '../engine';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -9,6 +9,7 @@ import { readArgs, commandHelp, usageLine, usageError, text, texts, flag, type A
 import { readText } from './io';
 import { runSettle } from './settle';
 import { runBudget } from './budget';
+import { runBudgetYears } from './budget-years';
 import { runRosterApply } from './roster';
 
 const SCENARIO: OptionSpec = { type: 'string', arg: 's.json', help: '情景文件 a scenario file: {"overrides": {"contribution.individual": 420}} 为各年度 every year, "contribution.individual@2027": 420 仅该年度 that year only (README: Scenarios)' };
@@ -40,7 +41,8 @@ hifp_pay,certno) are recognised by their header (docs/nhsa.md). Rejected rows go
     name: 'budget', usage: '<roster.csv> --year Y [options]',
     summary: '资助参保预算 enrolment-subsidy budget by city, county, category and fund',
     options: {
-      year: { type: 'string', arg: 'YYYY', help: '预算年度（必需） budget year (required)' },
+      year: { type: 'string', arg: 'YYYY', help: '预算年度（或 --years） budget year (or --years)' },
+      years: { type: 'string', arg: 'YYYY-YYYY', help: '多年预算，如 2026-2030 a budget for each year, e.g. 2026-2030 (docs/budget.md)' },
       date: { type: 'string', arg: 'YYYY-MM-DD', help: '花名册的有效日期 the date the roster is read at' },
       scenario: { ...SCENARIO, multiple: true },
       json: JSON_OUT,
@@ -168,8 +170,14 @@ async function run(command: string, args: Args, book: Book, out: NodeJS.Writable
     case 'budget': {
       if (args.positional.length !== 1) throw usageError('请给出一个花名册文件', 'give one roster file');
       const yearIn = text(args, 'year');
-      if (!yearIn || !/^\d{4}$/.test(yearIn)) throw usageError('须给出 --year YYYY', '--year YYYY is required');
+      const yearsIn = text(args, 'years');
+      if (yearIn && yearsIn) throw usageError('--year 与 --years 只能给一个', 'give --year or --years, not both');
       const scenarios = texts(args, 'scenario').map((f) => parseScenario(book, readText(f), f.replace(/^.*[\\/]/, '').replace(/\.json$/i, '')));
+      if (yearsIn) {
+        const { from, to } = yearsOption(yearsIn);
+        return await runBudgetYears(book, { input: args.positional[0], from, to, date: text(args, 'date'), scenarios, json: flag(args, 'json'), out: text(args, 'out'), maxDuplicateReports: duplicatesOption(text(args, 'duplicates')) }, out, err);
+      }
+      if (!yearIn || !/^\d{4}$/.test(yearIn)) throw usageError('须给出 --year YYYY 或 --years YYYY-YYYY', '--year YYYY or --years YYYY-YYYY is required');
       return await runBudget(book, { input: args.positional[0], year: Number(yearIn), date: text(args, 'date'), scenarios, json: flag(args, 'json'), out: text(args, 'out'), maxDuplicateReports: duplicatesOption(text(args, 'duplicates')) }, out, err);
     }
     case 'roster': {

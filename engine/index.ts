@@ -60,6 +60,9 @@ export { applyChanges, rosterCsv, CHANGE_COLUMNS } from './roster-apply';
 export type { ApplyOutcome } from './roster-apply';
 export { budgetRecords, budgetRecordsAsync, budgetStream, budgetRoster, budgetJson, budgetScenariosJson, budgetTable, budgetCsv, budgetDocument, budgetHeaderBlock, duplicatesCut, duplicatesOption, DEFAULT_DUPLICATE_REPORTS } from './budget';
 export type { BudgetOptions, BudgetOutcome, BudgetRow, BudgetScenario, DuplicateReport, FundAmounts, Assumption } from './budget';
+export { budgetYears, yearsOption } from './budget/years';
+export type { YearsOptions, YearsOutcome, YearBudget, YearScenario } from './budget/years';
+export { yearsDocument, yearsCsv, yearsSvg, yearsTable, YEARS_COLUMNS } from './budget/years-output';
 
 let embedded: Book | undefined;
 

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
-  budgetCsv, budgetStream, budgetDocument, csvLine, rejectedTable, RESULT_COLUMNS, comparisonJson,
+  budgetCsv, budgetStream, budgetDocument, budgetYears, yearsCsv, yearsDocument, csvLine, rejectedTable, RESULT_COLUMNS, comparisonJson,
   comparisonTable, summaryJson, summaryTable, toCsv, readCsvStream, BulkUnsupported, runLedger,
   validateClaim, scenarioOfWire, type Book, type GroupKey, type PartStorage, type RunLimits, type ScenarioWire,
 } from '../engine';
@@ -26,7 +26,7 @@ import { pipeCsvRows } from './body';
 export type BodyJobSpec = { limits?: RunLimits } & (
   | { kind: 'compare'; scenarios: ScenarioWire[]; groups?: GroupKey[]; answer: 'json' | 'csv' }
   | { kind: 'summary'; scenario: ScenarioWire | null; groups: GroupKey[]; answer: 'json' | 'csv' }
-  | { kind: 'budget'; year: number; date?: string; scenarios: ScenarioWire[]; answer: 'json' | 'csv'; maxDuplicateReports?: number }
+  | { kind: 'budget'; year: number; date?: string; scenarios: ScenarioWire[]; answer: 'json' | 'csv'; maxDuplicateReports?: number; years?: { from: number; to: number } }
   | { kind: 'ledger' }
 );
 
@@ -174,7 +174,13 @@ export class BodyJob {
     const book = this.book;
     const scenarios = spec.scenarios.map((w) => scenarioOfWire(book, w));
     // Streamed from the spooled body: memory follows the persons, not the file (issue 14).
-    const o = await budgetStream(book, readCsvStream(fileChunks(this.file)), { year: spec.year, date: spec.date, scenarios, sizeHint: Math.ceil(this.bytes / 40), maxDuplicateReports: spec.maxDuplicateReports });
+    const common = { date: spec.date, scenarios, sizeHint: Math.ceil(this.bytes / 40), maxDuplicateReports: spec.maxDuplicateReports };
+    if (spec.years) {
+      const y = await budgetYears(book, readCsvStream(fileChunks(this.file)), { ...common, ...spec.years });
+      const headers = { 'x-yibao-read': String(y.read), 'x-yibao-persons': String(y.persons), 'x-yibao-rejected': String(y.rejections.length) };
+      return { t: 'answer', headers, text: spec.answer === 'csv' ? yearsCsv(y) : JSON.stringify(yearsDocument(y)) };
+    }
+    const o = await budgetStream(book, readCsvStream(fileChunks(this.file)), { ...common, year: spec.year });
     const headers = { 'x-yibao-read': String(o.read), 'x-yibao-persons': String(o.persons), 'x-yibao-rejected': String(o.rejections.length) };
     if (spec.answer === 'csv') return { t: 'answer', headers, text: budgetCsv(o) };
     return { t: 'answer', headers, text: JSON.stringify(budgetDocument(o)) };

@@ -55,7 +55,7 @@ export function budgetTable(o: BudgetOutcome): string[][] {
 }
 
 /** Said when the list of duplicate rows is cut, with how to get it whole; null when it is whole. */
-export function duplicatesCut(o: BudgetOutcome): (Message & { shown: number; total: number }) | null {
+export function duplicatesCut(o: { duplicates: unknown[]; duplicateRows: number }): (Message & { shown: number; total: number }) | null {
   if (o.duplicates.length >= o.duplicateRows) return null;
   const shown = o.duplicates.length, total = o.duplicateRows;
   return {
@@ -65,7 +65,7 @@ export function duplicatesCut(o: BudgetOutcome): (Message & { shown: number; tot
   };
 }
 
-function assumptionJson(a: Assumption) {
+export function assumptionJson(a: Assumption) {
   return { city: a.city, name: a.name, value: a.value, status: a.status, source: a.source, note: a.note ?? null, carried: a.carried ?? null, scenario: a.scenario ?? null };
 }
 
