@@ -1,13 +1,14 @@
 // yibao budget <roster.csv> --years 2026-2030 [--date YYYY-MM-DD] [--scenario s.json ...] [--json] [--out budget.csv]
-// --out writes budget.csv (header block and the long table), budget.json and budget.svg (funds by year).
+// [--claims last-year.csv]: --out writes budget.csv (header block and the long table), budget.json,
+// budget.svg (funds by year) and, with --claims, budget.fund.csv (the re-settled ledger by county).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { budgetYears, yearsDocument, yearsCsv, yearsSvg, readCsvStream, fmtGrouped, bilingual, violationLine, duplicatesCut, type Book, type Scenario, type YearsOutcome, type FundAmounts } from '../engine';
+import { budgetYears, yearsDocument, yearsCsv, yearsSvg, fundTable, toCsv, readCsvStream, fmtGrouped, bilingual, violationLine, duplicatesCut, type Book, type Scenario, type YearsOutcome, type FundAmounts } from '../engine';
 import { writeAtomic } from './io';
 import { fileChunks } from './bulk';
 import { contributionLine, table, signed } from './budget';
 
-export interface BudgetYearsCommand { input: string; from: number; to: number; date?: string; scenarios: Scenario[]; json: boolean; out?: string; maxDuplicateReports?: number }
+export interface BudgetYearsCommand { input: string; from: number; to: number; date?: string; scenarios: Scenario[]; json: boolean; out?: string; maxDuplicateReports?: number; claims?: string }
 
 /** The printed summary: per year the basis's funds and contribution, then each scenario's and its difference. */
 export function yearsText(o: YearsOutcome): string {
@@ -24,13 +25,20 @@ export function yearsText(o: YearsOutcome): string {
       text += c + (g.length ? `；增长 growth (${s.name}): ${g.join(', ')}` : '');
     }
     text += '\n';
+    if (y.fund) {
+      const need = (t: FundAmounts, f: typeof y.fund.basis) => t.assistance_fund.plus(f.assistance).plus(f.reassist);
+      const runs = [['基准 basis', y.totals, y.fund.basis] as const, ...y.fund.scenarios.map((f, i) => [y.scenarios[i].name, y.scenarios[i].totals, f] as const)];
+      for (const [name, t, f] of runs) {
+        text += `  ${y.year} ${name}: 资助参保 subsidies ${fmtGrouped(t.assistance_fund)} + 医疗救助 assistance ${fmtGrouped(f.assistance)} + 再救助 re-assistance ${fmtGrouped(f.reassist)} = 医疗救助基金 fund need ${fmtGrouped(need(t, f))}（台账 ledger: ${f.settled} 笔结算 settled, ${f.rejected} 笔拒绝 rejected, 金额系数 claims factor ${f.factor.toString()}）\n`;
+      }
+    }
   }
   return text;
 }
 
 export async function runBudgetYears(book: Book, cmd: BudgetYearsCommand, stdout: NodeJS.WritableStream, stderr: NodeJS.WritableStream): Promise<number> {
   const size = cmd.input === '-' ? 0 : (fs.statSync(cmd.input, { throwIfNoEntry: false })?.size ?? 0);
-  const o = await budgetYears(book, readCsvStream(fileChunks(cmd.input)), { from: cmd.from, to: cmd.to, date: cmd.date, scenarios: cmd.scenarios, sizeHint: size ? Math.ceil(size / 40) : undefined, maxDuplicateReports: cmd.maxDuplicateReports });
+  const o = await budgetYears(book, readCsvStream(fileChunks(cmd.input)), { from: cmd.from, to: cmd.to, date: cmd.date, scenarios: cmd.scenarios, sizeHint: size ? Math.ceil(size / 40) : undefined, maxDuplicateReports: cmd.maxDuplicateReports, claims: cmd.claims ? { source: () => fileChunks(cmd.claims!) } : undefined });
   const json = JSON.stringify(yearsDocument(o), null, 2) + '\n';
   stdout.write(cmd.json ? json : yearsText(o));
   if (cmd.out) {
@@ -38,6 +46,7 @@ export async function runBudgetYears(book: Book, cmd: BudgetYearsCommand, stdout
     writeAtomic(cmd.out, yearsCsv(o));
     writeAtomic(`${base}.json`, json);
     writeAtomic(`${base}.svg`, yearsSvg(o));
+    if (cmd.claims) writeAtomic(`${base}.fund.csv`, toCsv(fundTable(o)));
     stderr.write(`预算已写入 budget written to ${path.resolve(cmd.out)}、${path.resolve(`${base}.json`)} 和 and ${path.resolve(`${base}.svg`)}\n`);
   }
   stderr.write(`读取 ${o.read} 行 = 计入 ${o.persons} 人 + 重复 ${o.duplicateRows} 行 + 名单日期不在待遇期 ${o.notInForce} 行 + 拒绝 ${o.rejections.length} 行 (read ${o.read} = persons ${o.persons} + duplicate rows ${o.duplicateRows} + not in force on ${o.date} ${o.notInForce} + rejected ${o.rejections.length})\n`);

@@ -47,6 +47,7 @@ hifp_pay,certno) are recognised by their header (docs/nhsa.md). Rejected rows go
       scenario: { ...SCENARIO, multiple: true },
       json: JSON_OUT,
       out: { type: 'string', arg: 'budget.csv', help: '输出文件 output file' },
+      claims: { type: 'string', arg: 'last-year.csv', help: '上年结算台账，按预算年度规则重新结算 last year\'s claims, re-settled for each budget year (docs/budget.md)' },
       duplicates: { type: 'string', arg: 'N|all', help: '列出的重复行数（默认 1000） duplicate rows to list (default 1000)' },
     },
   },
@@ -173,9 +174,11 @@ async function run(command: string, args: Args, book: Book, out: NodeJS.Writable
       const yearsIn = text(args, 'years');
       if (yearIn && yearsIn) throw usageError('--year 与 --years 只能给一个', 'give --year or --years, not both');
       const scenarios = texts(args, 'scenario').map((f) => parseScenario(book, readText(f), f.replace(/^.*[\\/]/, '').replace(/\.json$/i, '')));
-      if (yearsIn) {
-        const { from, to } = yearsOption(yearsIn);
-        return await runBudgetYears(book, { input: args.positional[0], from, to, date: text(args, 'date'), scenarios, json: flag(args, 'json'), out: text(args, 'out'), maxDuplicateReports: duplicatesOption(text(args, 'duplicates')) }, out, err);
+      const claims = text(args, 'claims');
+      if (yearsIn || claims) {
+        // with --claims, one year is a range of one: the fund's figures come in the multi-year form
+        const { from, to } = yearsOption(yearsIn ?? yearIn ?? '');
+        return await runBudgetYears(book, { input: args.positional[0], from, to, date: text(args, 'date'), scenarios, json: flag(args, 'json'), out: text(args, 'out'), maxDuplicateReports: duplicatesOption(text(args, 'duplicates')), claims }, out, err);
       }
       if (!yearIn || !/^\d{4}$/.test(yearIn)) throw usageError('须给出 --year YYYY 或 --years YYYY-YYYY', '--year YYYY or --years YYYY-YYYY is required');
       return await runBudget(book, { input: args.positional[0], year: Number(yearIn), date: text(args, 'date'), scenarios, json: flag(args, 'json'), out: text(args, 'out'), maxDuplicateReports: duplicatesOption(text(args, 'duplicates')) }, out, err);

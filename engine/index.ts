@@ -62,7 +62,8 @@ export { budgetRecords, budgetRecordsAsync, budgetStream, budgetRoster, budgetJs
 export type { BudgetOptions, BudgetOutcome, BudgetRow, BudgetScenario, DuplicateReport, FundAmounts, Assumption } from './budget';
 export { budgetYears, yearsOption } from './budget/years';
 export type { YearsOptions, YearsOutcome, YearBudget, YearScenario } from './budget/years';
-export { yearsDocument, yearsCsv, yearsSvg, yearsTable, YEARS_COLUMNS } from './budget/years-output';
+export { yearsDocument, yearsCsv, yearsSvg, yearsTable, fundTable, YEARS_COLUMNS } from './budget/years-output';
+export { movedLedger, moveDate, claimsFactor } from './budget/fund';
 
 let embedded: Book | undefined;
 

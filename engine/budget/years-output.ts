@@ -1,11 +1,48 @@
 // A multi-year budget's outputs: JSON, CSV (a header block of `#` rows, then one long table: a row
 // per year, scenario and group, a total per year and scenario) and a small self-contained SVG chart
-// of the funds by year.
+// of the funds by year. With a claims ledger: `#fund` rows in the header block (year, scenario, read,
+// settled, rejected, claims factor, assistance, re-assistance, fund need = subsidies + assistance +
+// re-assistance) and fundTable, written beside the CSV.
 import { fmt } from '../money';
 import { csvLine } from '../csv';
 import { duplicatesCut, assumptionJson } from './output';
 import type { Assumption, FundAmounts } from '../budget';
-import type { YearsOutcome } from './years';
+import type { YearsOutcome, YearBudget } from './years';
+import type { FundRun } from './fund';
+
+function fundJson(f: FundRun, subsidyFund: FundAmounts['assistance_fund'], base?: FundRun) {
+  return {
+    factor: f.factor.toString(), read: f.read, settled: f.settled, rejected: f.rejected,
+    assistance: fmt(f.assistance), reassist: fmt(f.reassist),
+    // what the medical-assistance fund pays in the year: enrolment subsidies, assistance, re-assistance
+    fund_need: fmt(subsidyFund.plus(f.assistance).plus(f.reassist)),
+    ...(base ? { assistance_diff: fmt(f.assistance.minus(base.assistance)), reassist_diff: fmt(f.reassist.minus(base.reassist)) } : {}),
+    rows: f.rows.map((r) => ({ city: r.city, county: r.county, claims: r.claims, assistance: fmt(r.assistance), reassist: fmt(r.reassist) })),
+  };
+}
+
+/** The year's re-settled ledger as JSON (null without --claims). */
+function yearFund(y: YearBudget) {
+  if (!y.fund) return null;
+  return {
+    basis: fundJson(y.fund.basis, y.totals.assistance_fund),
+    scenarios: y.fund.scenarios.map((f, i) => ({ name: y.scenarios[i].name, ...fundJson(f, y.scenarios[i].totals.assistance_fund, y.fund!.basis) })),
+  };
+}
+
+/** The re-settled ledgers as a table: a row per year, scenario (empty: the basis), city and county. */
+export function fundTable(o: YearsOutcome): string[][] {
+  const out = [['year', 'scenario', 'city', 'county', 'claims', 'assistance', 'reassist', 'claims_factor']];
+  for (const y of o.years) {
+    if (!y.fund) continue;
+    const runs: [string, FundRun][] = [['', y.fund.basis], ...y.fund.scenarios.map((f, i): [string, FundRun] => [y.scenarios[i].name, f])];
+    for (const [name, f] of runs) {
+      for (const r of f.rows) out.push([String(y.year), name, r.city, r.county, String(r.claims), fmt(r.assistance), fmt(r.reassist), f.factor.toString()]);
+      out.push([String(y.year), name, '合计 total', '', String(f.settled), fmt(f.assistance), fmt(f.reassist), f.factor.toString()]);
+    }
+  }
+  return out;
+}
 
 const FUNDS = ['assistance_fund', 'county_finance', 'individual'] as const;
 
@@ -26,6 +63,7 @@ export function yearsDocument(o: YearsOutcome) {
       totals: amounts(y.totals),
       rows: y.rows.map((r) => ({ city: r.city, county: r.county, category: r.category, ...amounts(r) })),
       violations: y.violations,
+      fund: yearFund(y),
       scenarios: y.scenarios.map((s) => ({
         name: s.name, city: s.city ?? null, growth: s.growth, assumptions: s.assumptions.filter((a) => a.scenario).map(assumptionJson),
         totals: amounts(s.totals), totals_diff: amounts(s.totalsDiff),
@@ -86,6 +124,7 @@ export function yearsHeaderBlock(o: YearsOutcome): string[][] {
         ...(s.growth.contribution ? [['#growth', String(y.year), s.name, 'contribution', s.growth.contribution]] : []),
         ...Object.entries(s.growth.persons).map(([c, r]) => ['#growth', String(y.year), s.name, `persons.${c}`, r]),
       ]),
+      ...(y.fund ? [y.fund.basis, ...y.fund.scenarios].map((f, i) => ['#fund', String(y.year), i === 0 ? '' : y.scenarios[i - 1].name, String(f.read), String(f.settled), String(f.rejected), f.factor.toString(), fmt(f.assistance), fmt(f.reassist), fmt((i === 0 ? y.totals : y.scenarios[i - 1].totals).assistance_fund.plus(f.assistance).plus(f.reassist))]) : []),
       ...[...y.violations, ...y.scenarios.flatMap((s) => s.violations)].map((v) => ['#violation', String(y.year), v.city, v.category ?? '', v.rule, v.zh, v.en, v.check, v.left, v.right, v.scenario ?? '']),
     ]),
   ];

@@ -24,6 +24,8 @@ import type { Book } from '../policy/load';
 import type { Scenario } from '../scenario';
 import type { ParamValue } from '../types';
 import { RosterCounter, type Count, type Group } from './count';
+import { fundRun, claimsFactor, type FundRun } from './fund';
+import type { ChunkSource, RunRequest } from '../run';
 import {
   budgetBasis, priceGroups, totalOf, minus, assumptionsOf, checkYear, DEFAULT_DUPLICATE_REPORTS,
   type Assumption, type BudgetRow, type FundAmounts,
@@ -37,7 +39,12 @@ export interface YearsOptions {
   scenarios?: Scenario[];
   sizeHint?: number;
   maxDuplicateReports?: number;
+  /** Last year's claims ledger, re-settled for each year beside the subsidies (engine/budget/fund.ts). */
+  claims?: { source: ChunkSource; run?: Pick<RunRequest, 'storage' | 'limits' | 'bytes'> };
 }
+
+/** A year's re-settled ledger: under the basis and each scenario (in the order of `scenarios`). */
+export interface YearFund { basis: FundRun; scenarios: FundRun[] }
 
 export interface YearScenario {
   name: string;
@@ -61,6 +68,7 @@ export interface YearBudget {
   assumptions: Assumption[];
   violations: Violation[];
   scenarios: YearScenario[];
+  fund?: YearFund;
 }
 
 export interface YearsOutcome extends Omit<Count, 'groups'> {
@@ -129,6 +137,20 @@ function yearGrowth(s: Scenario, year: number): YearScenario['growth'] {
   return { ...(c ? { contribution: c.toString() } : {}), persons };
 }
 
+/** Each year's ledger re-settled under the basis and each scenario, with their growth.claims factors. */
+export async function addFunds(book: Book, o: YearsOutcome, opts: YearsOptions, bases: Map<number, Scenario | undefined>): Promise<YearsOutcome> {
+  const c = opts.claims;
+  if (!c) return o;
+  for (const y of o.years) {
+    const basis = bases.get(y.year);
+    const run = (s: Scenario | undefined, growthOf: Scenario | undefined) => fundRun(book, c.source, y.year, claimsFactor(growthOf, opts.from, y.year), s, c.run);
+    const scenarios: FundRun[] = [];
+    for (const s of (opts.scenarios ?? []).filter((x) => x !== basis)) scenarios.push(await run(grownScenario(book, s, opts.from, y.year), s));
+    y.fund = { basis: await run(basis, undefined), scenarios };
+  }
+  return o;
+}
+
 /** Each year of the range from the counted groups (the count of the first year's roster). */
 export function yearsOf(book: Book, count: Count, opts: YearsOptions, bases: Map<number, Scenario | undefined>): YearsOutcome {
   const scenarios = opts.scenarios ?? [];
@@ -179,5 +201,5 @@ export async function budgetYears(book: Book, records: AsyncIterable<CsvRecord>,
   const max = opts.maxDuplicateReports ?? DEFAULT_DUPLICATE_REPORTS;
   const counter = new RosterCounter(book, head.value.cells, date, opts.from, bases.get(opts.from), max, opts.sizeHint);
   for (let r = await it.next(); !r.done; r = await it.next()) counter.add(r.value);
-  return yearsOf(book, counter.finish(), opts, bases);
+  return addFunds(book, yearsOf(book, counter.finish(), opts, bases), opts, bases);
 }
