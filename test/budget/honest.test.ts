@@ -37,6 +37,24 @@ let dir: string;
 beforeAll(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yibao-honest-')); });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
+test('2027 across the three cities by hand: the 2026 standard of 400 carried forward, and said so', () => {
+  // Linyi dibao 2 × (150 fund + 250 county), extremely_poor 400; Lu'an dibao 2 × (320 + 80 individual);
+  // Xixiu alleviated 140 + 260 individual, extremely_poor 400.
+  const d = budgetDocument(budgetRoster(book, ROSTER, { year: 2027 }));
+  expect(d.totals).toEqual({ persons: 7, assistance_fund: '1880.00', county_finance: '500.00', individual: '420.00' });
+  expect(d.rows.map((r) => [r.city, r.category, r.persons, r.assistance_fund, r.county_finance, r.individual])).toEqual([
+    ['linyi', 'extremely_poor', 1, '400.00', '0.00', '0.00'],
+    ['linyi', 'dibao', 2, '300.00', '500.00', '0.00'],
+    ['luan', 'dibao', 2, '640.00', '0.00', '160.00'],
+    ['xixiu', 'extremely_poor', 1, '400.00', '0.00', '0.00'],
+    ['xixiu', 'alleviated', 1, '140.00', '0.00', '260.00'],
+  ]);
+  const std = d.assumptions.filter((a) => a.name === 'contribution.individual');
+  expect(std.map((a) => [a.city, a.value, a.status])).toEqual([['linyi', '400', 'assumed'], ['luan', '400', 'assumed'], ['xixiu', '400', 'assumed']]);
+  expect(std.every((a) => a.carried?.zh.includes('2027 年未设定，沿用 2026 年 400 元'))).toBe(true);
+  expect(budgetCsv(budgetRoster(book, ROSTER, { year: 2027 }))).toContain('沿用 2026 年 400 元');
+});
+
 describe('a scenario that sets contribution.individual is honoured by every budget', () => {
   test('engine: a year before any standard held is budgeted on the scenario, named as the basis', () => {
     const book2 = { ...book, yearly: new Map([...book.yearly, ['contribution.individual', new Map()]]) };
