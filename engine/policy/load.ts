@@ -37,6 +37,8 @@ export interface FloorRule {
   source: string;
   zh: string;
   en: string;
+  /** Categories of a city the rule does not cover, by city id (`unless_note` says why). */
+  unless?: Record<string, CategoryId[]>;
 }
 
 export interface Book {
@@ -231,7 +233,12 @@ export function loadBook(lib: LibraryInput): Book {
       if (!/^(national|province:[a-z]+|city:[a-z]+)$/.test(scope)) fail(file, `${id}.scope`, '须为 national、province:X 或 city:X', 'must be national, province:X or city:X');
       const on = o.on === undefined ? 'policy' : o.on;
       if (on !== 'policy' && on !== 'claim') fail(file, `${id}.on`, '须为 policy 或 claim', 'must be policy or claim');
-      floors.push({ id, scope, on, for: forCats as CategoryId[] | undefined, check: str(file, o, 'check'), source: str(file, o, 'source'), zh: str(file, o, 'zh'), en: str(file, o, 'en') });
+      const unless = o.unless === undefined ? undefined : (obj(o.unless) as Record<string, CategoryId[]> | undefined);
+      if (o.unless !== undefined) {
+        if (!unless || Object.values(unless).some((l) => !Array.isArray(l) || l.some((c) => !isCategory(c)))) fail(file, `${id}.unless`, '须为 {城市: [类别]} 对象', 'must be an object {city: [categories]}');
+        str(file, o, 'unless_note');
+      }
+      floors.push({ id, scope, on, for: forCats as CategoryId[] | undefined, check: str(file, o, 'check'), source: str(file, o, 'source'), zh: str(file, o, 'zh'), en: str(file, o, 'en'), unless });
     }
   }
 

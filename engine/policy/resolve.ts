@@ -25,7 +25,8 @@ export function versionsAt(book: Book, city: CityDef, date: string): Pack[] {
   return inForce;
 }
 
-const cache = new WeakMap<object, Map<string, Params>>();
+// Per book, then per scenario (two books of one process, as in tests of a changed pack, never share).
+const cache = new WeakMap<Book, WeakMap<object, Map<string, Params>>>();
 const NO_SCENARIO = {};
 
 /**
@@ -36,8 +37,10 @@ export function paramsAt(book: Book, city: CityDef, date: string, scenario?: Sce
   const versions = versionsAt(book, city, date);
   const year = Number(date.slice(0, 4));
   const key = `${city.id}@${versions.length}@${year}`;
-  const perScenario = cache.get(scenario ?? NO_SCENARIO) ?? new Map<string, Params>();
-  cache.set(scenario ?? NO_SCENARIO, perScenario);
+  let perBook = cache.get(book);
+  if (!perBook) cache.set(book, (perBook = new WeakMap()));
+  const perScenario = perBook.get(scenario ?? NO_SCENARIO) ?? new Map<string, Params>();
+  perBook.set(scenario ?? NO_SCENARIO, perScenario);
   const hit = perScenario.get(key);
   if (hit) return hit;
   const params: Params = new Map();
