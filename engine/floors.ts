@@ -7,6 +7,7 @@ import { Decimal } from './money';
 import type { Book, CityDef, FloorRule } from './policy/load';
 import { contributionFor, paramsAt, type Params } from './policy/resolve';
 import { splitYearKey } from './policy/yearly';
+import { lapsedIn } from './policy/transition';
 import { subsidyFor } from './subsidy';
 import type { Scenario } from './scenario';
 import type { CategoryId, ClaimResult } from './types';
@@ -85,6 +86,7 @@ function termOrThrow(t: string, ctx: Ctx): Operand {
     const cat = t.slice('subsidy:'.length) as CategoryId;
     if (!ctx.city.categories.includes(cat)) return undefined;
     const s = subsidyFor(ctx.book, ctx.city, cat, ctx.year, ctx.scenario);
+    if (s.lapsed) return undefined; // a transitional subsidy after the transition: its floor lapsed with it
     return s.note ? MISSING : s.subsidy;
   }
   if (ctx.claim) {
@@ -92,7 +94,7 @@ function termOrThrow(t: string, ctx: Ctx): Operand {
     if (v instanceof Decimal) return v;
   }
   const e = ctx.params.get(t);
-  if (!e) return MISSING;
+  if (!e) return lapsedIn(ctx.params).has(t) ? undefined : MISSING;
   return e.value as DecimalBase | null;
 }
 

@@ -94,6 +94,7 @@ function entry(file: string, name: string, raw: unknown, effective: string, isCa
   if (typeof source !== 'string' || source.trim() === '') fail(file, name, '缺少出处 source', 'has no source');
   const c = coerce(kind, o.value, isCategory);
   if ('problem' in c) fail(file, name, c.problem[0], c.problem[1]);
+  if (o.transitional !== undefined && typeof o.transitional !== 'boolean') fail(file, `${name}.transitional`, '须为 true 或 false', 'must be true or false');
   const publishedFor = o.publishedFor === undefined ? undefined : strList(file, o, 'publishedFor');
   if (publishedFor && (status !== 'assumed' || publishedFor.some((x) => !isCategory(x)))) fail(file, `${name}.publishedFor`, '须为类别编码列表，且 status 为 assumed', 'must list category ids, with status assumed');
   return {
@@ -104,6 +105,7 @@ function entry(file: string, name: string, raw: unknown, effective: string, isCa
     quote: typeof o.quote === 'string' ? o.quote : undefined,
     note: typeof o.note === 'string' ? o.note : undefined,
     publishedFor: publishedFor as CategoryId[] | undefined,
+    transitional: o.transitional === true ? true : undefined,
     effective,
     file,
   };
