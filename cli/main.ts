@@ -198,7 +198,7 @@ async function run(command: string, args: Args, book: Book, out: NodeJS.Writable
       const date = text(args, 'date');
       const s = subsidyFor(book, city, category, Number(yearIn), scenarioOf(book, args), date ? parseDate(date) : undefined);
       if (flag(args, 'json')) {
-        out.write(JSON.stringify({ city: s.city, category: s.category, year: s.year, policy_date: s.date, contribution: fmt(s.contribution), subsidy: fmt(s.subsidy), assistance_fund: fmt(s.assistance_fund), county_finance: fmt(s.county_finance), individual: fmt(s.individual), params: s.params.map((p) => ({ name: p.name, status: p.scenario ? 'scenario' : p.status, source: p.source })), note: s.note, carried: s.carried }, null, 2) + '\n');
+        out.write(JSON.stringify({ city: s.city, category: s.category, year: s.year, policy_date: s.date, contribution: fmt(s.contribution), subsidy: fmt(s.subsidy), assistance_fund: fmt(s.assistance_fund), county_finance: fmt(s.county_finance), individual: fmt(s.individual), params: s.params.map((p) => ({ name: p.name, status: p.scenario ? 'scenario' : p.status, source: p.source })), note: s.note, carried: s.carried, reading: s.reading }, null, 2) + '\n');
       } else {
         out.write(table([
           ['项目 item', '金额 yuan'],
@@ -212,6 +212,7 @@ async function run(command: string, args: Args, book: Book, out: NodeJS.Writable
         for (const p of s.params) out.write(`  ${p.name}: ${p.source} · ${p.scenario ? 'scenario' : p.status}\n`);
         if (s.note) out.write(`${bilingual(s.note)}\n`);
         for (const c of s.carried) out.write(`注意：${bilingual(c)}\n`);
+        if (s.reading) out.write(`注意：${bilingual(s.reading)}\n`);
       }
       return 0;
     }
@@ -228,6 +229,8 @@ async function run(command: string, args: Args, book: Book, out: NodeJS.Writable
         for (const v of c.versions) out.write(`  版本 version ${v.effective}: ${v.document}\n`);
         out.write(table([['参数 parameter', '值 value', '状态 status', '生效 effective', '出处 source'], ...c.parameters.map((p) => [p.name, p.value, p.scenario ? `情景 scenario (原 was ${p.was ?? '—'})` : p.status_text, p.effective, p.source])]));
         for (const p of c.parameters) if (p.carried) out.write(`  注意：${p.carried}\n`);
+        const lapsed = c.parameters.filter((p) => p.lapsed);
+        if (lapsed.length) out.write(`  已失效 lapsed: ${lapsed.map((p) => p.name).join(', ')} — ${lapsed[0].lapsed}\n`);
       }
       return 0;
     }

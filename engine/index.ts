@@ -12,6 +12,7 @@ import { KIND_CODES, planOf } from './chain/plan';
 import { parseKind, parseDate, checkAmounts, checkKind } from './claims';
 import { YibaoError, bilingual } from './errors';
 import { statusText } from './explain';
+import { lapsedIn, transitionEnded } from './policy/transition';
 import type { Scenario } from './scenario';
 import type { CategoryId, ClaimResult, ParamEntry } from './types';
 
@@ -33,7 +34,8 @@ export * from './run';
 export { BulkLedger, BulkUnsupported, settleBulk } from './ledger/bulk';
 export type { BulkOptions, BulkRoster, IdsExport, RecordBatch } from './ledger/bulk';
 export { NdjsonFeed, ndjsonRow } from './ledger/ndjson';
-export { RESULT_COLUMNS, REJECTED_COLUMNS, resultCells, resultsTable, rejectedTable, toCsv, summaryText, violationLine } from './output';
+export { RESULT_COLUMNS, REJECTED_COLUMNS, MONTHLY_COLUMNS, resultCells, resultsTable, rejectedTable, monthlyWarningsTable, toCsv, summaryText, violationLine } from './output';
+export type { MonthlyWarning } from './ledger/monthly';
 export type { LedgerOutcome, LedgerSummary, Totals } from './ledger';
 export type { LedgerRow } from './claims';
 export { subsidyFor } from './subsidy';
@@ -137,6 +139,8 @@ export interface ParamRow {
   status_text: string;
   /** "2027 年未设定，沿用 2026 年 400 元（假设） (…)": a per-year value carried forward (spec 10.3). */
   carried?: string;
+  /** "过渡期已结束（假设 2025-12-31） (…)": a transitional rule that no longer applies on the date (spec 10.2). */
+  lapsed?: string;
 }
 
 /** Every parameter of a city on a date (a scenario's overrides marked), for tables and Excel. */
@@ -145,6 +149,10 @@ export function parameterTable(cityIn: unknown, date?: string, scenario?: Scenar
   const d = parseDate(date ?? todayInChina());
   const params = paramsAt(book, city, d, scenario);
   const entries = [...params.values()];
+  // rules of the transition period after its end are shown, as lapsed (spec 10.2)
+  const ended = lapsedIn(params).size ? transitionEnded(params.get('transition.end')!) : undefined;
+  const lapsed = new Set(lapsedIn(params).values());
+  entries.push(...lapsed);
   // the contribution standard is national and by year (policy/contribution.json): the date's year
   try {
     entries.push(contributionFor(book, Number(d.slice(0, 4)), scenario, city.id));
@@ -166,6 +174,7 @@ export function parameterTable(cityIn: unknown, date?: string, scenario?: Scenar
       scenario: e.scenario,
       was: e.overrides ? `${valueText(e.overrides.value)} (${e.overrides.status})` : undefined,
       carried: e.carried ? bilingual(e.carried) : undefined,
+      lapsed: lapsed.has(e) && ended ? bilingual(ended) : undefined,
     }));
 }
 

@@ -15,7 +15,8 @@ export type Status = 'published' | 'derived' | 'assumed';
 
 /** A critical-illness band of `critical.segments`: from the deductible or an amount, at a rate. */
 export interface Segment { from: 'deductible' | Decimal; rate: Decimal }
-export type ParamValue = Decimal | null | CategoryId[] | Segment[] | boolean;
+/** A string is a date (YYYY-MM-DD: `transition.end`). */
+export type ParamValue = Decimal | null | CategoryId[] | Segment[] | boolean | string;
 
 /** One dated parameter value with its citation. */
 export interface ParamEntry {
@@ -30,6 +31,8 @@ export interface ParamEntry {
   /** Set when a scenario replaced the pack's value: what the pack said. */
   overrides?: ParamEntry;
   scenario?: string;
+  /** A rule a document limits to the transition period 过渡期: it lapses after `transition.end` (spec 10.2). */
+  transitional?: boolean;
   /** Categories for which an otherwise assumed value is published (spec 10.4: Linyi's special drugs). */
   publishedFor?: CategoryId[];
   /** Set when the value is a per-year value carried forward from an earlier year (spec 10.3). */

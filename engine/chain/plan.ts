@@ -74,7 +74,7 @@ export interface Plan {
 
 // The fields of CategoryRules this compiler reads. A field it does not know would be a rule both
 // executors silently ignore: refuse it until it is compiled here (and so run by both).
-const KNOWN_RULE_FIELDS = ['category', 'basic', 'critical', 'specialDrug', 'assistance', 'assistancePending', 'reassist', 'warning'];
+const KNOWN_RULE_FIELDS = ['category', 'basic', 'critical', 'specialDrug', 'assistance', 'assistancePending', 'reassist', 'lapsed', 'warning'];
 const KNOWN_LINEAR_FIELDS = ['deductible', 'rate', 'cap', 'params'];
 const KNOWN_BANDED_FIELDS = ['deductible', 'bands', 'cap', 'params', 'tilt'];
 
@@ -129,6 +129,9 @@ export function compilePlan(rules: CategoryRules, params: Params): Plan {
   if (rules.assistance) {
     const r = rules.assistance;
     steps.push({ kind: 'linear', tier: 'assistance', account: ACCOUNT_ASSISTANCE, track: 'ordinary', kinds: ORDINARY_KINDS, cite: r.params, params: cite(params, r.params, rules.category), rule: r });
+  } else if (rules.lapsed.assistance) {
+    // a transitional rule after transition.end (spec 10.2): the tier pays 0, and the claim says why
+    steps.push(none('assistance', ACCOUNT_ASSISTANCE, 'ordinary', ORDINARY_KINDS, rules.lapsed.assistance, cite(params, ['transition.end'], rules.category), true));
   } else if (rules.assistancePending) {
     steps.push(none('assistance', ACCOUNT_ASSISTANCE, 'ordinary', ORDINARY_KINDS, pendingNote(rules.assistancePending.source), [rules.assistancePending], true));
   } else {
@@ -138,6 +141,8 @@ export function compilePlan(rules: CategoryRules, params: Params): Plan {
   if (rules.reassist) {
     const r = rules.reassist;
     steps.push({ kind: 'linear', tier: 'reassist', account: ACCOUNT_REASSIST, track: 'ordinary', kinds: ORDINARY_KINDS, cite: r.params, params: cite(params, r.params, rules.category), rule: r });
+  } else if (rules.lapsed.reassist) {
+    steps.push(none('reassist', ACCOUNT_REASSIST, 'ordinary', ORDINARY_KINDS, rules.lapsed.reassist, cite(params, ['transition.end'], rules.category), !rules.lapsed.assistance));
   } else {
     steps.push(none('reassist', ACCOUNT_REASSIST, 'ordinary', ORDINARY_KINDS, NO_REASSIST));
   }

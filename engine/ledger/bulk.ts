@@ -28,6 +28,7 @@ import { Intake } from './intake';
 import { RuleSets, Settler, type RuleSet } from './settle';
 import { ClaimFindings } from './findings';
 import { GroupSums, sumTotals } from './aggregate';
+import { monthlyOfTable, type MonthlyWarning } from './monthly';
 import { writeRows } from './write';
 import { BulkUnsupported } from './unsupported';
 import { specHeader, specRecord } from './records';
@@ -110,6 +111,7 @@ export class BulkLedger {
   private totals: Totals = emptyTotals();
   private warnings = 0;
   private slotSums: GroupSum[] | null = null;
+  private monthly: MonthlyWarning[] = [];
 
   constructor(private readonly book: Book, private readonly opts: BulkOptions = {}) {
     const role = (this.role = opts.role ?? 'both');
@@ -321,6 +323,7 @@ export class BulkLedger {
     this.settled = true;
     this.settler.settle();
     ({ totals: this.totals, warnings: this.warnings } = sumTotals(this.table));
+    this.monthly = monthlyOfTable(this.table, this.names.ruleSets);
     if (this.groups) this.slotSums = this.groups.sum(this.table);
   }
 
@@ -373,6 +376,7 @@ export class BulkLedger {
       policyViolations,
       claimFindings,
       findingClaims: this.findings.claims,
+      monthlyWarnings: this.monthly,
     };
   }
 
@@ -391,6 +395,7 @@ export class BulkLedger {
       decimalGroups: this.settler.decimalGroups,
       findingClaims: this.findings.claims,
       groups: this.opts.groups ? this.groupSums() : undefined,
+      monthly: this.monthly,
     };
   }
 

@@ -37,6 +37,8 @@ export interface FloorRule {
   source: string;
   zh: string;
   en: string;
+  /** Categories of a city the rule does not cover, by city id (`unless_note` says why). */
+  unless?: Record<string, CategoryId[]>;
 }
 
 export interface Book {
@@ -92,6 +94,7 @@ function entry(file: string, name: string, raw: unknown, effective: string, isCa
   if (typeof source !== 'string' || source.trim() === '') fail(file, name, '缺少出处 source', 'has no source');
   const c = coerce(kind, o.value, isCategory);
   if ('problem' in c) fail(file, name, c.problem[0], c.problem[1]);
+  if (o.transitional !== undefined && typeof o.transitional !== 'boolean') fail(file, `${name}.transitional`, '须为 true 或 false', 'must be true or false');
   const publishedFor = o.publishedFor === undefined ? undefined : strList(file, o, 'publishedFor');
   if (publishedFor && (status !== 'assumed' || publishedFor.some((x) => !isCategory(x)))) fail(file, `${name}.publishedFor`, '须为类别编码列表，且 status 为 assumed', 'must list category ids, with status assumed');
   return {
@@ -102,6 +105,7 @@ function entry(file: string, name: string, raw: unknown, effective: string, isCa
     quote: typeof o.quote === 'string' ? o.quote : undefined,
     note: typeof o.note === 'string' ? o.note : undefined,
     publishedFor: publishedFor as CategoryId[] | undefined,
+    transitional: o.transitional === true ? true : undefined,
     effective,
     file,
   };
@@ -231,7 +235,12 @@ export function loadBook(lib: LibraryInput): Book {
       if (!/^(national|province:[a-z]+|city:[a-z]+)$/.test(scope)) fail(file, `${id}.scope`, '须为 national、province:X 或 city:X', 'must be national, province:X or city:X');
       const on = o.on === undefined ? 'policy' : o.on;
       if (on !== 'policy' && on !== 'claim') fail(file, `${id}.on`, '须为 policy 或 claim', 'must be policy or claim');
-      floors.push({ id, scope, on, for: forCats as CategoryId[] | undefined, check: str(file, o, 'check'), source: str(file, o, 'source'), zh: str(file, o, 'zh'), en: str(file, o, 'en') });
+      const unless = o.unless === undefined ? undefined : (obj(o.unless) as Record<string, CategoryId[]> | undefined);
+      if (o.unless !== undefined) {
+        if (!unless || Object.values(unless).some((l) => !Array.isArray(l) || l.some((c) => !isCategory(c)))) fail(file, `${id}.unless`, '须为 {城市: [类别]} 对象', 'must be an object {city: [categories]}');
+        str(file, o, 'unless_note');
+      }
+      floors.push({ id, scope, on, for: forCats as CategoryId[] | undefined, check: str(file, o, 'check'), source: str(file, o, 'source'), zh: str(file, o, 'zh'), en: str(file, o, 'en'), unless });
     }
   }
 

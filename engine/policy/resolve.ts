@@ -1,6 +1,6 @@
 // Which value a parameter has on a date, under a scenario, and the compiled rules a claim needs.
 // As in OpenFisca, a parameter keeps its latest dated value until a newer one is dated.
-import { YibaoError } from '../errors';
+import { YibaoError, type Message } from '../errors';
 import { Decimal } from '../money';
 import type DecimalBase from 'decimal.js';
 import type { CategoryId } from '../types';
@@ -8,6 +8,7 @@ import type { Book, CityDef, Pack } from './load';
 import type { ParamEntry, ParamValue, Segment } from '../types';
 import type { Scenario } from '../scenario';
 import { overrideFor, overriddenIn, valueForYear } from './yearly';
+import { onDate, lapsedNote } from './transition';
 
 export type Params = Map<string, ParamEntry>;
 
@@ -25,7 +26,8 @@ export function versionsAt(book: Book, city: CityDef, date: string): Pack[] {
   return inForce;
 }
 
-const cache = new WeakMap<object, Map<string, Params>>();
+// Per book, then per scenario (two books of one process, as in tests of a changed pack, never share).
+const cache = new WeakMap<Book, WeakMap<object, Map<string, Params>>>();
 const NO_SCENARIO = {};
 
 /**
@@ -36,10 +38,12 @@ export function paramsAt(book: Book, city: CityDef, date: string, scenario?: Sce
   const versions = versionsAt(book, city, date);
   const year = Number(date.slice(0, 4));
   const key = `${city.id}@${versions.length}@${year}`;
-  const perScenario = cache.get(scenario ?? NO_SCENARIO) ?? new Map<string, Params>();
-  cache.set(scenario ?? NO_SCENARIO, perScenario);
+  let perBook = cache.get(book);
+  if (!perBook) cache.set(book, (perBook = new WeakMap()));
+  const perScenario = perBook.get(scenario ?? NO_SCENARIO) ?? new Map<string, Params>();
+  perBook.set(scenario ?? NO_SCENARIO, perScenario);
   const hit = perScenario.get(key);
-  if (hit) return hit;
+  if (hit) return onDate(hit, date);
   const params: Params = new Map();
   for (const v of versions) {
     for (const [name, e] of v.params) params.set(name, e);
@@ -56,7 +60,7 @@ export function paramsAt(book: Book, city: CityDef, date: string, scenario?: Sce
     }
   }
   perScenario.set(key, params);
-  return params;
+  return onDate(params, date);
 }
 
 function overridden(base: ParamEntry | undefined, name: string, value: ParamValue, scenario: Scenario, effective: string): ParamEntry {
@@ -105,6 +109,8 @@ export interface CategoryRules {
   /** The documents say this category's assistance is "to be formulated separately" (另行制定). */
   assistancePending: ParamEntry | null;
   reassist: LinearRule | null;
+  /** Tiers whose transitional rule for this category lapsed with the transition period (spec 10.2). */
+  lapsed: { assistance: Message | null; reassist: Message | null };
   warning: { threshold: DecimalBase; param: string } | null;
 }
 
@@ -184,6 +190,7 @@ export function rulesFor(city: CityDef, params: Params, category: CategoryId): C
     assistance: linear(params, `assistance.${category}`, 'deductible', city),
     assistancePending: pending && pending.value === true ? pending : null,
     reassist: linear(params, `reassistance.${category}`, 'threshold', city),
+    lapsed: { assistance: lapsedNote(params, `assistance.${category}`), reassist: lapsedNote(params, `reassistance.${category}`) },
     warning: warningRule(params, category),
   };
   perCat.set(category, rules);

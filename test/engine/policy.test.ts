@@ -55,7 +55,7 @@ describe('effective dating', () => {
   test('every parameter shown carries status and source', () => {
     for (const city of ['luan', 'linyi', 'xixiu']) {
       for (const p of parameterTable(city, '2024-06-30')) {
-        expect(['published', 'assumed']).toContain(p.status);
+        expect(['published', 'derived', 'assumed']).toContain(p.status);
         expect(p.source.length).toBeGreaterThan(3);
       }
     }
