@@ -3,7 +3,7 @@
 // budget.svg (funds by year) and, with --claims, budget.fund.csv (the re-settled ledger by county).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { budgetYears, yearsDocument, yearsCsv, yearsSvg, fundTable, toCsv, readCsvStream, fmtGrouped, bilingual, violationLine, duplicatesCut, type Book, type Scenario, type YearsOutcome, type FundAmounts } from '../engine';
+import { budgetYears, yearsDocument, yearsCsv, yearsSvg, fundTable, toCsv, notesOf, readCsvStream, fmtGrouped, bilingual, violationLine, duplicatesCut, type Book, type Scenario, type YearsOutcome, type FundAmounts } from '../engine';
 import { writeAtomic } from './io';
 import { fileChunks } from './bulk';
 import { contributionLine, table, signed } from './budget';
@@ -25,6 +25,7 @@ export function yearsText(o: YearsOutcome): string {
       text += c + (g.length ? `；增长 growth (${s.name}): ${g.join(', ')}` : '');
     }
     text += '\n';
+    for (const n of notesOf(y.rows)) text += `  ${n.city} ${n.category}: ${n.zh}\n`;
     if (y.fund) {
       const need = (t: FundAmounts, f: typeof y.fund.basis) => t.assistance_fund.plus(f.assistance).plus(f.reassist);
       const runs = [['基准 basis', y.totals, y.fund.basis] as const, ...y.fund.scenarios.map((f, i) => [y.scenarios[i].name, y.scenarios[i].totals, f] as const)];

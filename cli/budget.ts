@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
-  budgetStream, budgetDocument, budgetCsv, duplicatesCut, readCsvStream, toCsv, fmtGrouped, violationLine, bilingual,
+  budgetStream, budgetDocument, budgetCsv, duplicatesCut, notesOf, readCsvStream, toCsv, fmtGrouped, violationLine, bilingual,
   type Book, type BudgetOutcome, type Scenario, type Decimal, type Assumption,
 } from '../engine';
 import { writeAtomic } from './io';
@@ -50,6 +50,7 @@ export function budgetText(o: BudgetOutcome): string {
   const total = ['合计 total', '', '', String(o.totals.persons), fmtGrouped(o.totals.assistance_fund), fmtGrouped(o.totals.county_finance), fmtGrouped(o.totals.individual)];
   let text = `资助参保预算 enrolment-subsidy budget · ${o.year} 年 · 名单日期 roster date ${o.date} · 政策日期 rules date ${o.rulesDate ?? '—'}${o.basis ? ` · 基准为情景 basis: scenario “${o.basis}”` : ''}\n`;
   text += `个人缴费标准 contribution: ${contributionLine(o.assumptions)}\n`;
+  for (const n of notesOf(o.rows)) text += `  ${n.city} ${n.category}: ${n.zh} (${n.en})\n`;
   text += table([head, ...rows, total]);
   for (const s of o.scenarios) {
     text += `\n情景 scenario “${s.name}”${s.city ? ` (${s.city})` : ''} 与基准之差 against the ${o.basis ? 'basis' : 'baseline'} · 个人缴费标准 contribution: ${contributionLine(s.assumptions)}\n`;

@@ -47,7 +47,7 @@ export interface BudgetRow extends FundAmounts {
   county: string;
   category: CategoryId;
   /** Per person: the contribution standard and its split, the rules' date and the parameters used. */
-  per_person: { contribution: DecimalBase; subsidy: DecimalBase; assistance_fund: DecimalBase; county_finance: DecimalBase; individual: DecimalBase; note?: Message; date: string; params: ParamEntry[] };
+  per_person: { contribution: DecimalBase; subsidy: DecimalBase; assistance_fund: DecimalBase; county_finance: DecimalBase; individual: DecimalBase; note?: Message; reading?: Message; date: string; params: ParamEntry[] };
 }
 
 /**
@@ -138,7 +138,7 @@ export function priceGroups(book: Book, year: number, groups: Group[], scenario?
     return {
       city: g.city, county: g.county, category: g.category, persons: g.persons,
       assistance_fund: split.assistance_fund.times(n), county_finance: split.county_finance.times(n), individual: split.individual.times(n),
-      per_person: { contribution: split.contribution, subsidy: split.subsidy, assistance_fund: split.assistance_fund, county_finance: split.county_finance, individual: split.individual, note: split.note, date: split.date, params: split.params },
+      per_person: { contribution: split.contribution, subsidy: split.subsidy, assistance_fund: split.assistance_fund, county_finance: split.county_finance, individual: split.individual, note: split.note, reading: split.reading, date: split.date, params: split.params },
     };
   });
 }
@@ -154,6 +154,22 @@ export function assumptionsOf(rows: BudgetRow[]): Assumption[] {
     }
   }
   return [...seen.values()].sort((a, b) => (a.city !== b.city ? (a.city < b.city ? -1 : 1) : a.name === 'contribution.individual' ? -1 : b.name === 'contribution.individual' ? 1 : 0));
+}
+
+/** What a city's rules say of a category's subsidy: no subsidy, lapsed with the transition, read later than 1 January. */
+export interface BudgetNote { city: CityId; category: CategoryId; zh: string; en: string }
+
+/** The rows' notes, once per city, category and text. */
+export function notesOf(rows: BudgetRow[]): BudgetNote[] {
+  const seen = new Map<string, BudgetNote>();
+  for (const r of rows) {
+    for (const m of [r.per_person.note, r.per_person.reading]) {
+      if (!m) continue;
+      const key = `${r.city}\u0000${r.category}\u0000${m.zh}`;
+      if (!seen.has(key)) seen.set(key, { city: r.city, category: r.category, zh: m.zh, en: m.en });
+    }
+  }
+  return [...seen.values()];
 }
 
 /** The budget of counted groups: the basis's rows and each other scenario's rows and differences. */

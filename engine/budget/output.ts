@@ -3,7 +3,7 @@
 import { fmt } from '../money';
 import { csvLine } from '../csv';
 import type { Message } from '../errors';
-import type { BudgetOutcome, FundAmounts, Assumption } from '../budget';
+import { notesOf, type BudgetOutcome, type FundAmounts, type Assumption } from '../budget';
 
 /** Exactly {"year", "totals": {persons, assistance_fund, county_finance, individual}, "rows": [...]}, amounts as two-decimal strings. */
 export function budgetJson(o: BudgetOutcome) {
@@ -81,6 +81,7 @@ export function budgetDocument(o: BudgetOutcome) {
     rules_date: o.rulesDate ?? null,
     basis: o.basis ?? null,
     assumptions: o.assumptions.map(assumptionJson),
+    notes: notesOf(o.rows),
     totals: s.totals,
     rows: s.rows,
     ...(s.scenarios ? { scenarios: s.scenarios.map((x, i) => ({ ...(x as object), assumptions: o.scenarios[i].assumptions.map(assumptionJson) })) } : {}),
@@ -99,7 +100,8 @@ export function budgetDocument(o: BudgetOutcome) {
  * The header block of the CSV: one `#` row per fact, so that the CSV alone says what the JSON says
  * (readers that skip `#` lines, as pandas' comment='#', see only the table):
  *   #year · #roster_date · #rules_date · #basis · #assumption (city, name, value, status, source,
- *   note, carried forward zh and en, scenario) · #read · #persons · #duplicate_rows · #not_in_force · #rejected (count) ·
+ *   note, carried forward zh and en, scenario) · #note (city, category, zh, en: no subsidy, lapsed
+ *   with the transition, rules read later than 1 January) · #read · #persons · #duplicate_rows · #not_in_force · #rejected (count) ·
  *   #rejected_line (line, reason_zh, reason_en) · #duplicate (kept_line, dropped_line, kept city and
  *   category, dropped city and category) · #duplicates_cut (zh, en) · #violation (city, category,
  *   rule, zh, en, check, left, right, scenario).
@@ -114,6 +116,7 @@ export function budgetHeaderBlock(o: BudgetOutcome): string[][] {
     ['#basis', o.basis ?? ''],
     ...o.assumptions.map((x) => a(x)),
     ...o.scenarios.flatMap((s) => s.assumptions.filter((x) => x.scenario).map((x) => a(x))),
+    ...notesOf(o.rows).map((n) => ['#note', n.city, n.category, n.zh, n.en]),
     ['#read', String(o.read)],
     ['#persons', String(o.persons)],
     ['#duplicate_rows', String(o.duplicateRows)],

@@ -6,7 +6,7 @@
 import { fmt } from '../money';
 import { csvLine } from '../csv';
 import { duplicatesCut, assumptionJson } from './output';
-import type { Assumption, FundAmounts } from '../budget';
+import { notesOf, type Assumption, type FundAmounts } from '../budget';
 import type { YearsOutcome, YearBudget } from './years';
 import type { FundRun } from './fund';
 
@@ -60,6 +60,7 @@ export function yearsDocument(o: YearsOutcome) {
       rules_date: y.rulesDate ?? null,
       basis: y.basis ?? null,
       assumptions: y.assumptions.map(assumptionJson),
+      notes: notesOf(y.rows),
       totals: amounts(y.totals),
       rows: y.rows.map((r) => ({ city: r.city, county: r.county, category: r.category, ...amounts(r) })),
       violations: y.violations,
@@ -119,6 +120,7 @@ export function yearsHeaderBlock(o: YearsOutcome): string[][] {
       ['#rules_date', String(y.year), y.rulesDate ?? ''],
       ['#basis', String(y.year), y.basis ?? ''],
       ...y.assumptions.map((x) => a(y.year, x)),
+      ...notesOf(y.rows).map((n) => ['#note', String(y.year), n.city, n.category, n.zh, n.en]),
       ...y.scenarios.flatMap((s) => [
         ...s.assumptions.filter((x) => x.scenario).map((x) => a(y.year, x)),
         ...(s.growth.contribution ? [['#growth', String(y.year), s.name, 'contribution', s.growth.contribution]] : []),

@@ -20,7 +20,7 @@ test('budget --json on samples/roster.csv for 2024: the exact object, totals by 
   expect(r.code).toBe(3); // one bad ID number
   const j = JSON.parse(r.stdout);
   // The whole account (issue 14): what it assumed, the figures, every row read accounted for.
-  expect(Object.keys(j)).toEqual(['year', 'date', 'rules_date', 'basis', 'assumptions', 'totals', 'rows', 'read', 'persons', 'duplicate_rows', 'not_in_force', 'rejected', 'duplicates', 'duplicates_cut', 'violations']);
+  expect(Object.keys(j)).toEqual(['year', 'date', 'rules_date', 'basis', 'assumptions', 'notes', 'totals', 'rows', 'read', 'persons', 'duplicate_rows', 'not_in_force', 'rejected', 'duplicates', 'duplicates_cut', 'violations']);
   expect(j.assumptions.filter((a: { name: string }) => a.name === 'contribution.individual').map((a: { city: string; value: string; status: string }) => [a.city, a.value, a.status]))
     .toEqual([['linyi', '380', 'assumed'], ['luan', '380', 'assumed'], ['xixiu', '380', 'assumed']]);
   expect([j.read, j.persons, j.duplicate_rows, j.not_in_force, j.rejected.length, j.duplicates_cut]).toEqual([33, 29, 1, 2, 1, null]);

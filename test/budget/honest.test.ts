@@ -100,7 +100,7 @@ describe('honest outputs', () => {
     expect(d.duplicates_cut!.en).toContain('--duplicates all');
     const lines = budgetCsv(o).split('\n');
     const block = lines.filter((l) => l.startsWith('#'));
-    expect(block).toEqual(expect.arrayContaining(['#year,2024', '#roster_date,2024-01-01', '#rules_date,2024-12-31', '#basis,', '#read,5', '#persons,1', '#duplicate_rows,2', '#not_in_force,1', '#rejected,1']));
+    expect(block).toEqual(expect.arrayContaining(['#year,2024', '#roster_date,2024-01-01', '#rules_date,2024-01-01', '#basis,', '#read,5', '#persons,1', '#duplicate_rows,2', '#not_in_force,1', '#rejected,1']));
     expect(block.find((l) => l.startsWith('#assumption,linyi,contribution.individual,380,assumed,'))).toBeDefined();
     expect(block.filter((l) => l.startsWith('#rejected_line,5,'))).toHaveLength(1);
     expect(block.filter((l) => l.startsWith('#duplicate,'))).toHaveLength(1);
@@ -128,4 +128,19 @@ describe('honest outputs', () => {
     expect(res.status).toBe(422);
     expect(await res.text()).toContain('claims ledger');
   });
+});
+
+test('a subsidy that lapsed with the transition period says so in the budget (JSON and CSV)', () => {
+  // Lu'an monitored: 50% inside the transition period (2025), nothing after it (2027): the person pays 400.
+  const R = `${H}\nM1,,luan,金安区,monitored,,\n`;
+  const inside = budgetDocument(budgetRoster(book, R, { year: 2025 }));
+  expect([inside.totals.assistance_fund, inside.totals.individual]).toEqual(['200.00', '200.00']);
+  expect(inside.notes).toEqual([]);
+  const o = budgetRoster(book, R, { year: 2027 });
+  const after = budgetDocument(o);
+  expect([after.totals.assistance_fund, after.totals.individual]).toEqual(['0.00', '400.00']);
+  expect(after.notes.map((n) => [n.city, n.category])).toEqual([['luan', 'monitored']]);
+  expect(after.notes[0].zh).toContain('过渡期已结束');
+  expect(after.assumptions.map((a) => a.name)).toContain('transition.end');
+  expect(budgetCsv(o)).toMatch(/^#note,luan,monitored,过渡期已结束/m);
 });
