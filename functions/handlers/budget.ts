@@ -1,8 +1,8 @@
-// POST /api/budget?year=2024 (or years=2026-2030)[&date=YYYY-MM-DD][&scenario=…][&duplicates=all|N]: a roster (CSV) in,
-// the enrolment-subsidy budget by city, county, category and fund out (JSON as `yibao budget --json`,
-// or CSV by Accept with the same account in its header block), every row read accounted for. The
-// roster's budget (engine/budget.ts) runs on a worker thread of the pool (functions/body-job.ts),
-// streamed from the spooled body, so that this thread keeps answering other requests.
+// POST /api/budget?year=2024 (or years=2026-2030)[&date=YYYY-MM-DD][&scenario=…][&duplicates=all|N]:
+// a roster (CSV) in, the enrolment-subsidy budget by city, county, category and fund out (JSON as
+// `yibao budget --json`, or CSV by Accept with the same account in its header block), every row
+// read accounted for. The roster's budget (engine/budget.ts) runs on a worker thread of the pool
+// (functions/body-job.ts), streamed from the spooled body, so that this thread keeps answering.
 import { HttpResponse, type HttpRequest, type InvocationContext } from '@azure/functions';
 import { defaultBook, scenarioWire, duplicatesOption, yearsOption, YibaoError } from '../../engine';
 import { ledgerFormat, bodyChunks, utf8Checked } from '../body';
