@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import { isUtf8 } from 'node:buffer';
 import { MessageChannel, Worker, receiveMessageOnPort } from 'node:worker_threads';
 import {
-  defaultBook, rejectedTable, toCsv, summaryText, bilingual, readCsv, tableLedgerRows, YibaoError, BulkLedger,
+  defaultBook, rejectedTable, toCsv, summaryText, monthlyWarningsTable, type LedgerOutcome, bilingual, readCsv, tableLedgerRows, YibaoError, BulkLedger,
   BulkUnsupported, PartWriter, runLedger, DEFAULT_LIMITS, type Book, type Scenario, type BulkRoster, type IdsExport,
   type RecordBatch, type BatchReader, type LedgerInput, type RunOutcome, type GroupKey,
 } from '../engine';
@@ -318,6 +318,7 @@ export async function runSettleBulk(book: Book, cmd: BulkSettleCommand, stdout: 
   } else {
     for (const r of outcome.rejections) stderr.write(`第 ${r.line} 行被拒绝 (line ${r.line} rejected): ${bilingual(r.reason)}\n`);
   }
+  writeMonthlyWarnings(cmd.out, outcome, stderr);
   if (cmd.scenario) stderr.write(`情景 scenario: ${cmd.scenario.name}\n`);
   stderr.write(summaryText(outcome));
   if (budget) {
@@ -329,4 +330,20 @@ export async function runSettleBulk(book: Book, cmd: BulkSettleCommand, stdout: 
     }, stdout, stderr);
   }
   return outcome.rejections.length ? 3 : 0;
+}
+
+/**
+ * The monthly warning list (spec 10.6), beside the results: `<out>.monthly-warnings.csv` with --out,
+ * else on standard error. Nothing when the list is empty.
+ */
+export function writeMonthlyWarnings(out: string | undefined, outcome: LedgerOutcome, stderr: NodeJS.WritableStream): void {
+  const list = outcome.monthlyWarnings ?? [];
+  if (!list.length) return;
+  if (out) {
+    const file = `${out}.monthly-warnings.csv`;
+    writeAtomic(file, toCsv(monthlyWarningsTable(outcome)));
+    stderr.write(`按月预警名单 monthly warning list: ${path.resolve(file)}\n`);
+  } else {
+    for (const w of list) stderr.write(`按月预警 monthly warning: ${w.city} ${w.person_id} ${w.month} 个人负担 oop_total ${w.oop_total} > 预警线 line ${w.line}（${w.claims} 笔 claims）\n`);
+  }
 }

@@ -1,7 +1,7 @@
 // The `yibao` command line: the same engine as the Excel add-in and the Functions app.
 import {
   defaultBook, parseScenario, resolveCity, resolveCategory, subsidyFor, parameterTable, checkPolicy,
-  categoriesOf, versionsOf, todayInChina, parseDate, fmt, bilingual, violationLine, YibaoError, type Book, type Scenario,
+  categoriesOf, versionsOf, todayInChina, parseDate, fmt, bilingual, violationLine, YibaoError, duplicatesOption, yearsOption, type Book, type Scenario,
 } from '../engine';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -9,9 +9,10 @@ import { readArgs, commandHelp, usageLine, usageError, text, texts, flag, type A
 import { readText } from './io';
 import { runSettle } from './settle';
 import { runBudget } from './budget';
+import { runBudgetYears } from './budget-years';
 import { runRosterApply } from './roster';
 
-const SCENARIO: OptionSpec = { type: 'string', arg: 's.json', help: '情景文件 a scenario file (README: Scenarios)' };
+const SCENARIO: OptionSpec = { type: 'string', arg: 's.json', help: '情景文件 a scenario file: {"overrides": {"contribution.individual": 420}} 为各年度 every year, "contribution.individual@2027": 420 仅该年度 that year only (README: Scenarios)' };
 const JSON_OUT: OptionSpec = { type: 'boolean', help: '以 JSON 输出 print JSON' };
 const DATE: OptionSpec = { type: 'string', arg: 'YYYY-MM-DD', help: '政策日期（默认今天，中国时间） policy date (default: today, China time)' };
 
@@ -40,11 +41,14 @@ hifp_pay,certno) are recognised by their header (docs/nhsa.md). Rejected rows go
     name: 'budget', usage: '<roster.csv> --year Y [options]',
     summary: '资助参保预算 enrolment-subsidy budget by city, county, category and fund',
     options: {
-      year: { type: 'string', arg: 'YYYY', help: '预算年度（必需） budget year (required)' },
+      year: { type: 'string', arg: 'YYYY', help: '预算年度（或 --years） budget year (or --years)' },
+      years: { type: 'string', arg: 'YYYY-YYYY', help: '多年预算，如 2026-2030 a budget for each year, e.g. 2026-2030 (docs/budget.md)' },
       date: { type: 'string', arg: 'YYYY-MM-DD', help: '花名册的有效日期 the date the roster is read at' },
       scenario: { ...SCENARIO, multiple: true },
       json: JSON_OUT,
       out: { type: 'string', arg: 'budget.csv', help: '输出文件 output file' },
+      claims: { type: 'string', arg: 'last-year.csv', help: '上年结算台账，按预算年度规则重新结算 last year\'s claims, re-settled for each budget year (docs/budget.md)' },
+      duplicates: { type: 'string', arg: 'N|all', help: '列出的重复行数（默认 1000） duplicate rows to list (default 1000)' },
     },
   },
   {
@@ -167,9 +171,17 @@ async function run(command: string, args: Args, book: Book, out: NodeJS.Writable
     case 'budget': {
       if (args.positional.length !== 1) throw usageError('请给出一个花名册文件', 'give one roster file');
       const yearIn = text(args, 'year');
-      if (!yearIn || !/^\d{4}$/.test(yearIn)) throw usageError('须给出 --year YYYY', '--year YYYY is required');
+      const yearsIn = text(args, 'years');
+      if (yearIn && yearsIn) throw usageError('--year 与 --years 只能给一个', 'give --year or --years, not both');
       const scenarios = texts(args, 'scenario').map((f) => parseScenario(book, readText(f), f.replace(/^.*[\\/]/, '').replace(/\.json$/i, '')));
-      return runBudget(book, { input: args.positional[0], year: Number(yearIn), date: text(args, 'date'), scenarios, json: flag(args, 'json'), out: text(args, 'out') }, out, err);
+      const claims = text(args, 'claims');
+      if (yearsIn || claims) {
+        // with --claims, one year is a range of one: the fund's figures come in the multi-year form
+        const { from, to } = yearsOption(yearsIn ?? yearIn ?? '');
+        return await runBudgetYears(book, { input: args.positional[0], from, to, date: text(args, 'date'), scenarios, json: flag(args, 'json'), out: text(args, 'out'), maxDuplicateReports: duplicatesOption(text(args, 'duplicates')), claims }, out, err);
+      }
+      if (!yearIn || !/^\d{4}$/.test(yearIn)) throw usageError('须给出 --year YYYY 或 --years YYYY-YYYY', '--year YYYY or --years YYYY-YYYY is required');
+      return await runBudget(book, { input: args.positional[0], year: Number(yearIn), date: text(args, 'date'), scenarios, json: flag(args, 'json'), out: text(args, 'out'), maxDuplicateReports: duplicatesOption(text(args, 'duplicates')) }, out, err);
     }
     case 'roster': {
       if (args.positional[0] !== 'apply' || args.positional.length !== 3) throw usageError('用法：yibao roster apply <current.csv> <changes.csv>', 'usage: yibao roster apply <current.csv> <changes.csv>');
@@ -186,7 +198,7 @@ async function run(command: string, args: Args, book: Book, out: NodeJS.Writable
       const date = text(args, 'date');
       const s = subsidyFor(book, city, category, Number(yearIn), scenarioOf(book, args), date ? parseDate(date) : undefined);
       if (flag(args, 'json')) {
-        out.write(JSON.stringify({ city: s.city, category: s.category, year: s.year, policy_date: s.date, contribution: fmt(s.contribution), subsidy: fmt(s.subsidy), assistance_fund: fmt(s.assistance_fund), county_finance: fmt(s.county_finance), individual: fmt(s.individual), params: s.params.map((p) => ({ name: p.name, status: p.scenario ? 'scenario' : p.status, source: p.source })), note: s.note }, null, 2) + '\n');
+        out.write(JSON.stringify({ city: s.city, category: s.category, year: s.year, policy_date: s.date, contribution: fmt(s.contribution), subsidy: fmt(s.subsidy), assistance_fund: fmt(s.assistance_fund), county_finance: fmt(s.county_finance), individual: fmt(s.individual), params: s.params.map((p) => ({ name: p.name, status: p.scenario ? 'scenario' : p.status, source: p.source })), note: s.note, carried: s.carried, reading: s.reading }, null, 2) + '\n');
       } else {
         out.write(table([
           ['项目 item', '金额 yuan'],
@@ -199,6 +211,8 @@ async function run(command: string, args: Args, book: Book, out: NodeJS.Writable
         out.write(`${city.zh} ${s.year} 年 · ${category} · 政策日期 policy date ${s.date}\n`);
         for (const p of s.params) out.write(`  ${p.name}: ${p.source} · ${p.scenario ? 'scenario' : p.status}\n`);
         if (s.note) out.write(`${bilingual(s.note)}\n`);
+        for (const c of s.carried) out.write(`注意：${bilingual(c)}\n`);
+        if (s.reading) out.write(`注意：${bilingual(s.reading)}\n`);
       }
       return 0;
     }
@@ -213,7 +227,10 @@ async function run(command: string, args: Args, book: Book, out: NodeJS.Writable
       for (const c of all) {
         out.write(`\n${c.name} (${c.city}, ${c.code}) · 政策日期 policy date ${date}\n`);
         for (const v of c.versions) out.write(`  版本 version ${v.effective}: ${v.document}\n`);
-        out.write(table([['参数 parameter', '值 value', '状态 status', '生效 effective', '出处 source'], ...c.parameters.map((p) => [p.name, p.value, p.status === 'published' ? '已公布 published' : p.status === 'assumed' ? '假设 assumed' : `情景 scenario (原 was ${p.was ?? '—'})`, p.effective, p.source])]));
+        out.write(table([['参数 parameter', '值 value', '状态 status', '生效 effective', '出处 source'], ...c.parameters.map((p) => [p.name, p.value, p.scenario ? `情景 scenario (原 was ${p.was ?? '—'})` : p.status_text, p.effective, p.source])]));
+        for (const p of c.parameters) if (p.carried) out.write(`  注意：${p.carried}\n`);
+        const lapsed = c.parameters.filter((p) => p.lapsed);
+        if (lapsed.length) out.write(`  已失效 lapsed: ${lapsed.map((p) => p.name).join(', ')} — ${lapsed[0].lapsed}\n`);
       }
       return 0;
     }

@@ -8,7 +8,7 @@ import {
 import { readText, writeAtomic, runTempDir } from './io';
 import { writeAll } from '../node/part-files';
 import { progressBar } from './progress';
-import { runSettleBulk, readChunks } from './bulk';
+import { runSettleBulk, readChunks, writeMonthlyWarnings } from './bulk';
 import { prepareBudgetOptions, finishBudgetOptions } from './settle-budget';
 
 export interface SettleCommand {
@@ -49,6 +49,7 @@ export async function runSettle(book: Book, cmd: SettleCommand, stdout: NodeJS.W
     stdout.write(results);
     for (const r of outcome.rejections) stderr.write(`第 ${r.line} 行被拒绝 (line ${r.line} rejected): ${bilingual(r.reason)}\n`);
   }
+  writeMonthlyWarnings(cmd.out, outcome, stderr);
   if (cmd.scenario) stderr.write(`情景 scenario: ${cmd.scenario.name}\n`);
   stderr.write(summaryText(outcome));
   finishBudgetOptions(book, cmd, budget, outcome, stdout, stderr);

@@ -1,31 +1,31 @@
-// The enrolment-subsidy budget (资助参保预算, issue 7): persons of a roster and what the
+// The enrolment-subsidy budget (资助参保预算, issues 7 and 14): persons of a roster and what the
 // medical-assistance fund, county finance and the persons themselves pay of a year's individual
-// contribution, by city, county, category and fund, under the baseline and any what-if scenarios.
+// contribution, by city, county, category and fund, under the basis and any what-if scenarios,
+// with the contribution standard, dates and parameter statuses it used.
 //
-// Streamed: rows are checked and counted one at a time into (city, county, category) groups and a
-// compact table of person ids (typed arrays, no object per person), so ten million persons fit in a
-// few seconds. Amounts are persons × the per-person split of engine/subsidy.ts, exact decimals.
+// Counting (engine/budget/count.ts) is streamed; pricing multiplies each group's persons by the
+// per-person split of engine/subsidy.ts, exact decimals.
 //
-// Who is counted: the roster's entries whose benefits are in force on the budget date (default
-// 1 January of the year; see engine/roster.ts benefitWindow). A person with several entries in force
-// (listed twice, or in two categories or cities) is counted once, in the most favourable one: the
-// largest subsidy under the baseline policy of that year, ties broken by CATEGORY_ORDER, then by the
-// earlier line. Every other row of theirs is reported as a duplicate. Rows read = persons counted +
-// duplicate rows + rows not in force on the date + rejected rows.
+// The basis: the policy as published (a year past the last standard held carries it forward, said in
+// the assumptions), or, for a year before any standard held, the first scenario that sets
+// contribution.individual (or contribution.individual@YYYY) (named in the output as the basis;
+// the other scenarios are compared against it). Without either the budget stops before reading.
 import type DecimalBase from 'decimal.js';
-import { YibaoError } from './errors';
-import { Decimal, ZERO, fmt } from './money';
-import { readCsv, csvLine, type CsvRecord } from './csv';
+import { YibaoError, echo } from './errors';
+import { Decimal, ZERO } from './money';
+import { readCsv, type CsvRecord } from './csv';
 import { parseDate } from './claims';
 import { subsidyFor } from './subsidy';
 import { checkPolicy, type Violation } from './floors';
 import { contributionFor } from './policy/resolve';
-import { RosterReader, rosterHeader, inForce, Favour, CATEGORY_ORDER } from './roster';
-import { UNKNOWN_KEY } from './summary';
+import { overrideFor } from './policy/yearly';
 import type { Book } from './policy/load';
 import type { Scenario } from './scenario';
 import type { Message } from './errors';
-import type { CategoryId, CityId, Rejection } from './types';
+import type { CategoryId, CityId, ParamEntry, Rejection, Status } from './types';
+import { RosterCounter, type Count, type DuplicateReport, type Group } from './budget/count';
+
+export type { DuplicateReport, Group, Count } from './budget/count';
 
 export interface BudgetOptions {
   year: number;
@@ -34,9 +34,11 @@ export interface BudgetOptions {
   scenarios?: Scenario[];
   /** The number of rows expected, to size the table of persons (it grows if the guess is low). */
   sizeHint?: number;
-  /** How many duplicate rows to describe one by one (all are counted); default 1000. */
+  /** How many duplicate rows to describe one by one (all are counted); default 1000, Infinity: all. */
   maxDuplicateReports?: number;
 }
+
+export const DEFAULT_DUPLICATE_REPORTS = 1000;
 
 export interface FundAmounts { persons: number; assistance_fund: DecimalBase; county_finance: DecimalBase; individual: DecimalBase }
 
@@ -44,251 +46,186 @@ export interface BudgetRow extends FundAmounts {
   city: CityId;
   county: string;
   category: CategoryId;
-  /** Per person: the contribution standard and its split. */
-  per_person: { contribution: DecimalBase; subsidy: DecimalBase; assistance_fund: DecimalBase; county_finance: DecimalBase; individual: DecimalBase; note?: Message };
+  /** Per person: the contribution standard and its split, the rules' date and the parameters used. */
+  per_person: { contribution: DecimalBase; subsidy: DecimalBase; assistance_fund: DecimalBase; county_finance: DecimalBase; individual: DecimalBase; note?: Message; reading?: Message; date: string; params: ParamEntry[] };
 }
 
-export interface DuplicateReport {
-  /** The row counted and the row not counted (line numbers of the roster file; no person id). */
-  kept_line: number;
-  dropped_line: number;
-  kept: { city: CityId; category: CategoryId };
-  dropped: { city: CityId; category: CategoryId };
-}
+/**
+ * A value a budget used: the contribution standard or a subsidy parameter of a city, with its status;
+ * `carried` when it is an earlier year's value carried forward (spec 10.3), `scenario` when set by one.
+ */
+export interface Assumption { city: CityId; name: string; value: string; status: Status; source: string; note?: string; carried?: Message; scenario?: string }
 
 export interface BudgetScenario {
   name: string;
   city?: string;
   rows: BudgetRow[];
   totals: FundAmounts;
-  /** scenario − baseline, row by row (same order as the baseline rows) and in total. */
+  /** scenario − basis, row by row (same order as the basis rows) and in total. */
   diff: FundAmounts[];
   totalsDiff: FundAmounts;
   violations: Violation[];
+  assumptions: Assumption[];
 }
 
 export interface BudgetOutcome {
   year: number;
+  /** The roster date: entries in force on it are counted. */
   date: string;
+  /** The date the subsidy rules were read on (undefined when nobody was counted). */
+  rulesDate?: string;
+  /** The scenario the budget's own figures are computed under (see the top of this file). */
+  basis?: string;
   read: number;
   persons: number;
   duplicateRows: number;
   notInForce: number;
   rejections: Rejection[];
   duplicates: DuplicateReport[];
+  /** How many duplicate rows are described at most (duplicates.length < duplicateRows: the list is cut). */
+  maxDuplicateReports: number;
   rows: BudgetRow[];
   totals: FundAmounts;
-  /** Floors and ceilings the baseline policy breaks for the cities budgeted. */
+  /** The contribution standard and subsidy parameters of the basis, by city, with their statuses. */
+  assumptions: Assumption[];
+  /** Floors and ceilings the basis breaks for the cities budgeted. */
   violations: Violation[];
   scenarios: BudgetScenario[];
 }
 
 // ---------------------------------------------------------------------------------------------
-// A set of person ids with a value per person, on typed arrays: the ids' characters in one arena,
-// open addressing on two 32-bit hashes, exact comparison of the characters on a hash match.
 
-class PersonTable {
-  private slots: Int32Array;
-  /** The second hash beside each slot, so that a probe rarely leaves the slot array. */
-  private slotHash: Int32Array;
-  private mask: number;
-  private arena: Uint16Array;
-  private used = 0;
-  private off: Int32Array;
-  private len: Int32Array;
-  private ha: Int32Array;
-  private hb: Int32Array;
-  group: Int32Array;
-  line: Int32Array;
-  size = 0;
+export function emptyAmounts(): FundAmounts {
+  return { persons: 0, assistance_fund: ZERO, county_finance: ZERO, individual: ZERO };
+}
 
-  /** sizeHint: the number of persons expected (a guess is fine: the table grows). */
-  constructor(sizeHint = 16384) {
-    const n = Math.max(1024, Math.min(sizeHint, 1 << 27));
-    let cap = 1 << 11;
-    while (cap < n * 2) cap *= 2;
-    this.slots = new Int32Array(cap).fill(-1);
-    this.slotHash = new Int32Array(cap);
-    this.mask = cap - 1;
-    this.arena = new Uint16Array(n * 12);
-    this.off = new Int32Array(n);
-    this.len = new Int32Array(n);
-    this.ha = new Int32Array(n);
-    this.hb = new Int32Array(n);
-    this.group = new Int32Array(n);
-    this.line = new Int32Array(n);
-  }
+export function totalOf(rows: FundAmounts[]): FundAmounts {
+  return rows.reduce((t, r) => ({
+    persons: t.persons + r.persons, assistance_fund: t.assistance_fund.plus(r.assistance_fund), county_finance: t.county_finance.plus(r.county_finance), individual: t.individual.plus(r.individual),
+  }), emptyAmounts());
+}
 
-  /** The entry of an id, or -1 after inserting it (its group and line must then be set by the caller). */
-  findOrInsert(id: string): number {
-    const L = id.length;
-    let a = 0x811c9dc5 | 0, b = 5381;
-    for (let j = 0; j < L; j++) {
-      const c = id.charCodeAt(j);
-      a = Math.imul(a ^ c, 16777619);
-      b = (Math.imul(b, 33) + c) | 0;
-    }
-    let p = a & this.mask;
-    for (;;) {
-      const s = this.slots[p];
-      if (s < 0) break;
-      if (this.slotHash[p] === b && this.len[s] === L) {
-        const o = this.off[s];
-        let eq = true;
-        for (let j = 0; j < L; j++) if (this.arena[o + j] !== id.charCodeAt(j)) { eq = false; break; }
-        if (eq) return s;
-      }
-      p = (p + 1) & this.mask;
-    }
-    const n = this.size++;
-    if (n >= this.off.length) this.growEntries();
-    if (this.used + L > this.arena.length) {
-      let cap = this.arena.length * 2;
-      while (cap < this.used + L) cap *= 2;
-      const na = new Uint16Array(cap);
-      na.set(this.arena);
-      this.arena = na;
-    }
-    for (let j = 0; j < L; j++) this.arena[this.used + j] = id.charCodeAt(j);
-    this.off[n] = this.used;
-    this.len[n] = L;
-    this.used += L;
-    this.ha[n] = a;
-    this.hb[n] = b;
-    this.slots[p] = n;
-    this.slotHash[p] = b;
-    if (this.size * 2 > this.slots.length) this.rehash();
-    return -1;
-  }
+export function minus(a: FundAmounts, b: FundAmounts): FundAmounts {
+  return { persons: a.persons - b.persons, assistance_fund: a.assistance_fund.minus(b.assistance_fund), county_finance: a.county_finance.minus(b.county_finance), individual: a.individual.minus(b.individual) };
+}
 
-  /** The entry just inserted. */
-  get last(): number {
-    return this.size - 1;
-  }
+export function checkYear(year: number): void {
+  if (!Number.isInteger(year) || year < 2000 || year > 2100) throw new YibaoError(`年度 ${year} 无效`, `year ${year} is invalid`, 'usage');
+}
 
-  private growEntries() {
-    const cap = this.off.length * 2;
-    const g = <T extends Int32Array>(x: T) => { const y = new Int32Array(cap); y.set(x); return y; };
-    this.off = g(this.off); this.len = g(this.len); this.ha = g(this.ha); this.hb = g(this.hb); this.group = g(this.group); this.line = g(this.line);
-  }
-
-  private rehash() {
-    const cap = this.slots.length * 2;
-    this.slots = new Int32Array(cap).fill(-1);
-    this.slotHash = new Int32Array(cap);
-    this.mask = cap - 1;
-    for (let n = 0; n < this.size; n++) {
-      let p = this.ha[n] & this.mask;
-      while (this.slots[p] >= 0) p = (p + 1) & this.mask;
-      this.slots[p] = n;
-      this.slotHash[p] = this.hb[n];
-    }
+/**
+ * The scenario a year's budget is computed under: undefined when the policy holds the year's
+ * contribution standard; else the first scenario that sets contribution.individual; else the
+ * policy's own message (no standard for the year: set one in a scenario).
+ */
+export function budgetBasis(book: Book, year: number, scenarios: Scenario[]): Scenario | undefined {
+  try {
+    contributionFor(book, year);
+    return undefined;
+  } catch (e) {
+    if (!(e instanceof YibaoError) || e.code !== 'year') throw e;
+    const s = scenarios.find((x) => overrideFor(x.overrides, 'contribution.individual', year) !== undefined);
+    if (!s) throw e;
+    return s;
   }
 }
 
-// ---------------------------------------------------------------------------------------------
+/** Each group's persons priced by the per-person split of the year under a scenario (or the policy). */
+export function priceGroups(book: Book, year: number, groups: Group[], scenario?: Scenario): BudgetRow[] {
+  return groups.map((g) => {
+    const split = subsidyFor(book, book.cities.get(g.city)!, g.category, year, scenario);
+    const n = new Decimal(g.persons);
+    return {
+      city: g.city, county: g.county, category: g.category, persons: g.persons,
+      assistance_fund: split.assistance_fund.times(n), county_finance: split.county_finance.times(n), individual: split.individual.times(n),
+      per_person: { contribution: split.contribution, subsidy: split.subsidy, assistance_fund: split.assistance_fund, county_finance: split.county_finance, individual: split.individual, note: split.note, reading: split.reading, date: split.date, params: split.params },
+    };
+  });
+}
 
-function emptyAmounts(): FundAmounts {
-  return { persons: 0, assistance_fund: ZERO, county_finance: ZERO, individual: ZERO };
+/** The values the rows used, one per city and parameter name, contribution first, in the rows' order. */
+export function assumptionsOf(rows: BudgetRow[]): Assumption[] {
+  const seen = new Map<string, Assumption>();
+  for (const r of rows) {
+    for (const p of r.per_person.params) {
+      const key = `${r.city}\u0000${p.name}`;
+      if (seen.has(key)) continue;
+      seen.set(key, { city: r.city, name: p.name, value: String(p.value), status: p.status, source: p.source, ...(p.note ? { note: p.note } : {}), ...(p.carried ? { carried: p.carried } : {}), ...(p.scenario ? { scenario: p.scenario } : {}) });
+    }
+  }
+  return [...seen.values()].sort((a, b) => (a.city !== b.city ? (a.city < b.city ? -1 : 1) : a.name === 'contribution.individual' ? -1 : b.name === 'contribution.individual' ? 1 : 0));
+}
+
+/** What a city's rules say of a category's subsidy: no subsidy, lapsed with the transition, read later than 1 January. */
+export interface BudgetNote { city: CityId; category: CategoryId; zh: string; en: string }
+
+/** The rows' notes, once per city, category and text. */
+export function notesOf(rows: BudgetRow[]): BudgetNote[] {
+  const seen = new Map<string, BudgetNote>();
+  for (const r of rows) {
+    for (const m of [r.per_person.note, r.per_person.reading]) {
+      if (!m) continue;
+      const key = `${r.city}\u0000${r.category}\u0000${m.zh}`;
+      if (!seen.has(key)) seen.set(key, { city: r.city, category: r.category, zh: m.zh, en: m.en });
+    }
+  }
+  return [...seen.values()];
+}
+
+/** The budget of counted groups: the basis's rows and each other scenario's rows and differences. */
+export function budgetOf(book: Book, year: number, count: Count, scenarios: Scenario[], basis: Scenario | undefined, maxDuplicateReports: number): BudgetOutcome {
+  const rows = priceGroups(book, year, count.groups, basis);
+  const totals = totalOf(rows);
+  const cities = [...new Set(count.groups.map((g) => g.city))].map((c) => book.cities.get(c)!);
+  const checks = (scenario?: Scenario) => cities.flatMap((c) => checkPolicy(book, c, `${year}-12-31`, scenario));
+  const compared = scenarios.filter((s) => s !== basis).map((s): BudgetScenario => {
+    const srows = priceGroups(book, year, count.groups, s);
+    const stotals = totalOf(srows);
+    return { name: s.name, city: s.city, rows: srows, totals: stotals, diff: srows.map((r, i) => minus(r, rows[i])), totalsDiff: minus(stotals, totals), violations: checks(s), assumptions: assumptionsOf(srows) };
+  });
+  return {
+    year, date: count.date, rulesDate: rows[0]?.per_person.date, basis: basis?.name, read: count.read, persons: totals.persons, duplicateRows: count.duplicateRows,
+    notInForce: count.notInForce, rejections: count.rejections, duplicates: count.duplicates, maxDuplicateReports, rows, totals,
+    assumptions: assumptionsOf(rows), violations: checks(basis), scenarios: compared,
+  };
+}
+
+interface Prepared { counter: RosterCounter; finish: (c: Count) => BudgetOutcome }
+
+/** Checks before reading (the year, the date, a contribution standard for the basis and each scenario) and the counter. */
+function prepare(book: Book, header: string[], opts: BudgetOptions): Prepared {
+  const year = opts.year;
+  checkYear(year);
+  const date = opts.date ? parseDate(opts.date) : `${year}-01-01`;
+  const scenarios = opts.scenarios ?? [];
+  // No contribution standard for the year stops the budget before reading (nothing could be computed).
+  const basis = budgetBasis(book, year, scenarios);
+  for (const s of scenarios) contributionFor(book, year, s);
+  const max = opts.maxDuplicateReports ?? DEFAULT_DUPLICATE_REPORTS;
+  const counter = new RosterCounter(book, header, date, year, basis, max, opts.sizeHint);
+  return { counter, finish: (c) => budgetOf(book, year, c, scenarios, basis, max) };
 }
 
 /** Budget from a roster's header and records (CSV records or any source of cells), streamed. */
 export function budgetRecords(book: Book, header: string[], records: Iterable<CsvRecord>, opts: BudgetOptions): BudgetOutcome {
-  const year = opts.year;
-  if (!Number.isInteger(year) || year < 2000 || year > 2100) throw new YibaoError(`年度 ${year} 无效`, `year ${year} is invalid`, 'usage');
-  const date = opts.date ? parseDate(opts.date) : `${year}-01-01`;
-  // No contribution standard for the year stops the budget before reading (nothing could be computed).
-  contributionFor(book, year);
-  for (const s of opts.scenarios ?? []) contributionFor(book, year, s);
-  const reader = new RosterReader(book, rosterHeader(header));
-  const favour = new Favour(book, year);
-  const maxReports = opts.maxDuplicateReports ?? 1000;
+  const p = prepare(book, header, opts);
+  for (const rec of records) p.counter.add(rec);
+  return p.finish(p.counter.finish());
+}
 
-  const groupIx = new Map<CityId, Map<string, Map<CategoryId, number>>>();
-  const gCity: CityId[] = [], gCounty: string[] = [], gCat: CategoryId[] = [];
-  const counts: number[] = [];
-  const people = new PersonTable(opts.sizeHint);
-  const rejections: Rejection[] = [];
-  const duplicates: DuplicateReport[] = [];
-  let read = 0, notInForce = 0, duplicateRows = 0;
+/** budgetRecords over records that arrive asynchronously (a file or a request body, read in chunks). */
+export async function budgetRecordsAsync(book: Book, header: string[], records: AsyncIterable<CsvRecord>, opts: BudgetOptions): Promise<BudgetOutcome> {
+  const p = prepare(book, header, opts);
+  for await (const rec of records) p.counter.add(rec);
+  return p.finish(p.counter.finish());
+}
 
-  for (const rec of records) {
-    read++;
-    let e;
-    try {
-      e = reader.entry(rec);
-    } catch (err) {
-      if (!(err instanceof YibaoError)) throw err;
-      rejections.push({ line: rec.line, reason: err.reason });
-      continue;
-    }
-    if (!inForce(e, date)) { notInForce++; continue; }
-    const county = e.county || UNKNOWN_KEY;
-    let byCounty = groupIx.get(e.city);
-    if (!byCounty) groupIx.set(e.city, (byCounty = new Map()));
-    let byCat = byCounty.get(county);
-    if (!byCat) byCounty.set(county, (byCat = new Map()));
-    let g = byCat.get(e.category);
-    if (g === undefined) {
-      g = counts.length;
-      byCat.set(e.category, g);
-      gCity.push(e.city); gCounty.push(county); gCat.push(e.category); counts.push(0);
-    }
-    const s = people.findOrInsert(e.person_id);
-    if (s < 0) {
-      const n = people.last;
-      people.group[n] = g;
-      people.line[n] = e.line;
-      counts[g]++;
-      continue;
-    }
-    duplicateRows++;
-    const old = people.group[s];
-    const oldLine = people.line[s];
-    const takeNew = favour.better({ city: e.city, category: e.category }, { city: gCity[old], category: gCat[old] });
-    if (takeNew) {
-      counts[old]--;
-      counts[g]++;
-      people.group[s] = g;
-      people.line[s] = e.line;
-    }
-    if (duplicates.length < maxReports) {
-      const newer = { city: e.city, category: e.category }, older = { city: gCity[old], category: gCat[old] };
-      duplicates.push(takeNew
-        ? { kept_line: e.line, dropped_line: oldLine, kept: newer, dropped: older }
-        : { kept_line: oldLine, dropped_line: e.line, kept: older, dropped: newer });
-    }
-  }
-
-  const order = counts.map((_, i) => i).filter((i) => counts[i] > 0).sort((x, y) =>
-    gCity[x] !== gCity[y] ? (gCity[x] < gCity[y] ? -1 : 1)
-      : gCounty[x] !== gCounty[y] ? (gCounty[x] < gCounty[y] ? -1 : 1)
-        : CATEGORY_ORDER.indexOf(gCat[x]) - CATEGORY_ORDER.indexOf(gCat[y]));
-
-  const rowsUnder = (scenario?: Scenario): BudgetRow[] => order.map((i) => {
-    const split = subsidyFor(book, book.cities.get(gCity[i])!, gCat[i], year, scenario);
-    const n = new Decimal(counts[i]);
-    return {
-      city: gCity[i], county: gCounty[i], category: gCat[i], persons: counts[i],
-      assistance_fund: split.assistance_fund.times(n), county_finance: split.county_finance.times(n), individual: split.individual.times(n),
-      per_person: { contribution: split.contribution, subsidy: split.subsidy, assistance_fund: split.assistance_fund, county_finance: split.county_finance, individual: split.individual, note: split.note },
-    };
-  });
-  const total = (rows: FundAmounts[]): FundAmounts => rows.reduce((t, r) => ({
-    persons: t.persons + r.persons, assistance_fund: t.assistance_fund.plus(r.assistance_fund), county_finance: t.county_finance.plus(r.county_finance), individual: t.individual.plus(r.individual),
-  }), emptyAmounts());
-  const minus = (a: FundAmounts, b: FundAmounts): FundAmounts => ({ persons: a.persons - b.persons, assistance_fund: a.assistance_fund.minus(b.assistance_fund), county_finance: a.county_finance.minus(b.county_finance), individual: a.individual.minus(b.individual) });
-  const cities = [...new Set(order.map((i) => gCity[i]))].map((c) => book.cities.get(c)!);
-  const checks = (scenario?: Scenario) => cities.flatMap((c) => checkPolicy(book, c, `${year}-12-31`, scenario));
-
-  const rows = rowsUnder();
-  const totals = total(rows);
-  const scenarios = (opts.scenarios ?? []).map((s): BudgetScenario => {
-    const srows = rowsUnder(s);
-    const stotals = total(srows);
-    return { name: s.name, city: s.city, rows: srows, totals: stotals, diff: srows.map((r, i) => minus(r, rows[i])), totalsDiff: minus(stotals, totals), violations: checks(s) };
-  });
-  return { year, date, read, persons: totals.persons, duplicateRows, notInForce, rejections, duplicates, rows, totals, violations: checks(), scenarios };
+/** Budget from a roster's records, the header first (readCsvStream over a file, a body, a blob): bounded memory. */
+export async function budgetStream(book: Book, records: AsyncIterable<CsvRecord>, opts: BudgetOptions): Promise<BudgetOutcome> {
+  const it = records[Symbol.asyncIterator]();
+  const head = await it.next();
+  if (head.done) throw new YibaoError('花名册为空', 'the roster is empty', 'fatal');
+  return budgetRecordsAsync(book, head.value.cells, { [Symbol.asyncIterator]: () => it }, opts);
 }
 
 /** Budget from roster CSV text. */
@@ -299,58 +236,13 @@ export function budgetRoster(book: Book, text: string, opts: BudgetOptions): Bud
   return budgetRecords(book, first.value.cells, { [Symbol.iterator]: () => records }, { sizeHint: Math.ceil(text.length / 40), ...opts });
 }
 
-// ---------------------------------------------------------------------------------------------
-// Outputs
+export { budgetJson, budgetScenariosJson, budgetTable, budgetCsv, budgetDocument, budgetHeaderBlock, duplicatesCut } from './budget/output';
 
-/** Exactly {"year", "totals": {persons, assistance_fund, county_finance, individual}, "rows": [...]}, amounts as two-decimal strings. */
-export function budgetJson(o: BudgetOutcome) {
-  return {
-    year: o.year,
-    totals: { persons: o.totals.persons, assistance_fund: fmt(o.totals.assistance_fund), county_finance: fmt(o.totals.county_finance), individual: fmt(o.totals.individual) },
-    rows: o.rows.map((r) => ({ city: r.city, county: r.county, category: r.category, persons: r.persons, assistance_fund: fmt(r.assistance_fund), county_finance: fmt(r.county_finance), individual: fmt(r.individual) })),
-  };
-}
-
-function amountsJson(a: FundAmounts) {
-  return { persons: a.persons, assistance_fund: fmt(a.assistance_fund), county_finance: fmt(a.county_finance), individual: fmt(a.individual) };
-}
-
-/** budgetJson plus, when there are scenarios, "scenarios": each one's totals, rows, differences and flags. */
-export function budgetScenariosJson(o: BudgetOutcome) {
-  const base = budgetJson(o);
-  if (o.scenarios.length === 0) return base;
-  return {
-    ...base,
-    scenarios: o.scenarios.map((s) => ({
-      name: s.name,
-      city: s.city ?? null,
-      totals: amountsJson(s.totals),
-      totals_diff: amountsJson(s.totalsDiff),
-      rows: s.rows.map((r, i) => ({ city: r.city, county: r.county, category: r.category, ...amountsJson(r), diff: amountsJson(s.diff[i]) })),
-      violations: s.violations,
-    })),
-  };
-}
-
-const FUNDS = ['assistance_fund', 'county_finance', 'individual'] as const;
-
-/**
- * The budget as a table (header first, grand total last): the baseline's persons and funds, then for
- * each scenario its three funds and their differences from the baseline — a what-if sheet.
- */
-export function budgetTable(o: BudgetOutcome): string[][] {
-  const header = ['city', 'county', 'category', 'persons', ...FUNDS, ...o.scenarios.flatMap((s) => FUNDS.flatMap((f) => [`${s.name}: ${f}`, `${s.name}: ${f} diff`]))];
-  const cells = (r: FundAmounts, i: number | null) => [
-    String(r.persons), ...FUNDS.map((f) => fmt(r[f])),
-    ...o.scenarios.flatMap((s) => FUNDS.flatMap((f) => {
-      const sr = i === null ? s.totals : s.rows[i];
-      const d = i === null ? s.totalsDiff : s.diff[i];
-      return [fmt(sr[f]), fmt(d[f])];
-    })),
-  ];
-  return [header, ...o.rows.map((r, i) => [r.city, r.county, r.category, ...cells(r, i)]), ['合计 total', '', '', ...cells(o.totals, null)]];
-}
-
-export function budgetCsv(o: BudgetOutcome): string {
-  return budgetTable(o).map(csvLine).join('');
+/** The `--duplicates` / `?duplicates=` option: `all` or a whole number of duplicate rows to list. */
+export function duplicatesOption(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const t = text.trim().toLowerCase();
+  if (t === 'all' || t === '全部') return Infinity;
+  if (/^\d{1,9}$/.test(t)) return Number(t);
+  throw new YibaoError(`duplicates 须为 all 或非负整数，而不是“${echo(text)}”`, `duplicates must be all or a whole number, not "${echo(text)}"`, 'usage');
 }

@@ -1,7 +1,7 @@
 // Every result explains itself: for each tier the base, deductible, bands or rate, cap, the amount
 // paid, and the clauses cited with their status, so an officer can check the number by hand.
 import { fmtGrouped as g } from './money';
-import type { ParamEntry } from './types';
+import type { ParamEntry, Status } from './types';
 import type { ClaimResult, TierStep } from './types';
 
 const TIER_ZH: Record<TierStep['tier'], string> = { basic: '基本医保', critical: '大病保险', assistance: '医疗救助', reassist: '倾斜救助/再救助' };
@@ -9,9 +9,18 @@ const TIER_EN: Record<TierStep['tier'], string> = { basic: 'basic insurance', cr
 
 const pct = (r: { times(n: number): { toFixed(): string } }) => `${r.times(100).toFixed()}%`;
 
+/** Each status in words, Chinese first (spec 10.4: 推算 derived beside 已公布 and 假设). */
+export const STATUS_TEXT: Record<Status, string> = { published: '已公布 published', derived: '推算 derived', assumed: '假设值 assumed' };
+
 export function statusZh(e: ParamEntry): string {
   if (e.scenario) return `情景值 scenario“${e.scenario}”`;
-  return e.status === 'published' ? '已公布 published' : '假设值 assumed';
+  return STATUS_TEXT[e.status];
+}
+
+/** A parameter's status as a listing shows it, with the categories it is published for, if any. */
+export function statusText(e: ParamEntry): string {
+  const forSome = e.publishedFor && !e.scenario && !e.carried ? `；${STATUS_TEXT.published}: ${e.publishedFor.join(', ')}` : '';
+  return `${statusZh(e)}${forSome}`;
 }
 
 /** The clauses behind a step, each once: 〔临医保发〔2022〕13号 四 · 已公布 published〕 */

@@ -6,6 +6,8 @@ import { YibaoError } from './errors';
 import { Decimal } from './money';
 import type { Book, CityDef, FloorRule } from './policy/load';
 import { contributionFor, paramsAt, type Params } from './policy/resolve';
+import { splitYearKey } from './policy/yearly';
+import { lapsedIn } from './policy/transition';
 import { subsidyFor } from './subsidy';
 import type { Scenario } from './scenario';
 import type { CategoryId, ClaimResult } from './types';
@@ -25,7 +27,9 @@ export interface Violation {
   scenario?: string;
 }
 
-type Operand = DecimalBase | null | undefined; // undefined: not applicable here
+/** A parameter (or a subsidy) the city does not give the category at all. */
+const MISSING = Symbol('missing');
+type Operand = DecimalBase | null | undefined | typeof MISSING; // undefined: not applicable here
 
 function appliesTo(rule: FloorRule, city: CityDef): boolean {
   if (rule.scope === 'national') return true;
@@ -82,14 +86,15 @@ function termOrThrow(t: string, ctx: Ctx): Operand {
     const cat = t.slice('subsidy:'.length) as CategoryId;
     if (!ctx.city.categories.includes(cat)) return undefined;
     const s = subsidyFor(ctx.book, ctx.city, cat, ctx.year, ctx.scenario);
-    return s.note ? undefined : s.subsidy;
+    if (s.lapsed) return undefined; // a transitional subsidy after the transition: its floor lapsed with it
+    return s.note ? MISSING : s.subsidy;
   }
   if (ctx.claim) {
     const v = (ctx.claim as unknown as Record<string, unknown>)[t];
     if (v instanceof Decimal) return v;
   }
   const e = ctx.params.get(t);
-  if (!e) return undefined;
+  if (!e) return lapsedIn(ctx.params).has(t) ? undefined : MISSING;
   return e.value as DecimalBase | null;
 }
 
@@ -97,7 +102,7 @@ function evaluate(expr: string, ctx: Ctx): Operand {
   let acc: Operand = new Decimal(1);
   for (const part of expr.split('*').map((s) => s.trim())) {
     const v = term(part, ctx);
-    if (v === undefined) return undefined;
+    if (v === undefined || v === MISSING) return v;
     if (v === null) return expr.includes('*') ? undefined : null;
     acc = (acc as DecimalBase).times(v);
   }
@@ -106,7 +111,7 @@ function evaluate(expr: string, ctx: Ctx): Operand {
 
 function touches(expr: string, scenario?: Scenario): boolean {
   if (!scenario) return false;
-  return [...scenario.overrides.keys()].some((k) => expr.includes(k) || (expr.includes('subsidy:') && k.startsWith('subsidy.')) || (expr.includes('contribution') && k === 'contribution.individual'));
+  return [...scenario.overrides.keys()].map((k) => splitYearKey(k).name).some((k) => expr.includes(k) || (expr.includes('subsidy:') && k.startsWith('subsidy.')) || (expr.includes('contribution') && k === 'contribution.individual'));
 }
 
 function run(rule: FloorRule, ctx: Ctx): Violation[] {
@@ -114,20 +119,26 @@ function run(rule: FloorRule, ctx: Ctx): Violation[] {
   const cats: (CategoryId | undefined)[] = rule.for ?? [undefined];
   for (const c of cats) {
     if (c && !ctx.city.categories.includes(c)) continue;
+    if (c && rule.unless?.[ctx.city.id]?.includes(c)) continue; // the pack's rule for it stands (unless_note)
     const check = c ? rule.check.replace(/\{c\}/g, c) : rule.check;
     const [le, op, re] = splitCheck(check);
     const l = evaluate(le, ctx);
     const r = evaluate(re, ctx);
     if (l === undefined || r === undefined) continue; // not applicable to this city or category
-    if (!compare(l, op, r)) {
+    // A floor for a category the city accepts but gives nothing at all is broken, not "not
+    // applicable" (spec 10.1); a ceiling is met by nothing, and a rule naming no category by a
+    // parameter the city does not have is not applicable.
+    const broken = l === MISSING ? c !== undefined && (op === '>=' || op === '>') && r !== MISSING : r !== MISSING && !compare(l, op, r);
+    if (r === MISSING && l !== MISSING) continue;
+    if (broken) {
       out.push({
         rule: rule.id,
         source: rule.source,
         zh: rule.zh,
         en: rule.en,
         check,
-        left: l === null ? 'none' : l.toFixed(),
-        right: r === null ? 'none' : r.toFixed(),
+        left: l === MISSING ? 'missing 未设定' : l === null ? 'none' : l.toFixed(),
+        right: r === null ? 'none' : (r as DecimalBase).toFixed(),
         city: ctx.city.id,
         category: c,
         scenario: touches(check, ctx.scenario) ? ctx.scenario!.name : undefined,

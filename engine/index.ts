@@ -11,6 +11,8 @@ import { runStep, settleClaim, newYearState } from './chain/decimal';
 import { KIND_CODES, planOf } from './chain/plan';
 import { parseKind, parseDate, checkAmounts, checkKind } from './claims';
 import { YibaoError, bilingual } from './errors';
+import { statusText } from './explain';
+import { lapsedIn, transitionEnded } from './policy/transition';
 import type { Scenario } from './scenario';
 import type { CategoryId, ClaimResult, ParamEntry } from './types';
 
@@ -32,14 +34,15 @@ export * from './run';
 export { BulkLedger, BulkUnsupported, settleBulk } from './ledger/bulk';
 export type { BulkOptions, BulkRoster, IdsExport, RecordBatch } from './ledger/bulk';
 export { ndjsonRow, TextLines } from './ledger/ndjson';
-export { RESULT_COLUMNS, REJECTED_COLUMNS, resultCells, resultsTable, rejectedTable, toCsv, summaryText, violationLine } from './output';
+export { RESULT_COLUMNS, REJECTED_COLUMNS, MONTHLY_COLUMNS, resultCells, resultsTable, rejectedTable, monthlyWarningsTable, toCsv, summaryText, violationLine } from './output';
+export type { MonthlyWarning } from './ledger/monthly';
 export type { LedgerOutcome, LedgerSummary, Totals } from './ledger';
 export type { LedgerRow } from './claims';
 export { subsidyFor } from './subsidy';
 export type { SubsidySplit } from './subsidy';
 export { checkPolicy, checkClaim } from './floors';
 export type { Violation } from './floors';
-export { explainLines, explainText, citations, statusZh } from './explain';
+export { explainLines, explainText, citations, statusZh, statusText, STATUS_TEXT } from './explain';
 export { readCsv, readCsvStream, csvLine, csvCell } from './csv';
 export type { CsvRecord } from './csv';
 export { CLAIM_COLUMNS, REQUIRED_COLUMNS, parseKind, parseDate } from './claims';
@@ -51,10 +54,18 @@ export { totalsJson, summarize, parseGroups, keepColumns, claimTotals, summaryTa
 export type { GroupKey, SummaryMeta, SummaryRow, LedgerGroups, ClaimColumns, CountySource } from './summary';
 export { compareLedger, comparisonTable, comparisonGroupTable, comparisonJson, signed } from './compare';
 export type { LedgerComparison, ScenarioResult, GroupDiff, CompareOptions } from './compare';
-export { readRoster, RosterReader, RosterIndex, rosterHeader, checkIdNumber, idCheckDigit, maskIdNumber, benefitWindow, startsNextMonth, inForce, rosterCategories, applyChanges, rosterCsv, lastDayOfMonth, firstOfNextMonth, Favour, CATEGORY_ORDER, ROSTER_COLUMNS, ROSTER_OUT_COLUMNS, CHANGE_COLUMNS } from './roster';
-export type { RosterEntry, RosterRead, CategoryDifference, ApplyOutcome } from './roster';
-export { budgetRecords, budgetRoster, budgetJson, budgetScenariosJson, budgetTable, budgetCsv } from './budget';
-export type { BudgetOptions, BudgetOutcome, BudgetRow, BudgetScenario, DuplicateReport, FundAmounts } from './budget';
+export { readRoster, RosterReader, RosterIndex, rosterHeader, checkIdNumber, idCheckDigit, maskIdNumber, benefitWindow, startsNextMonth, inForce, lastDayOfMonth, firstOfNextMonth, Favour, CATEGORY_ORDER, ROSTER_COLUMNS, ROSTER_OUT_COLUMNS } from './roster';
+export type { RosterEntry, RosterRead } from './roster';
+export { rosterCategories } from './roster-claims';
+export type { CategoryDifference } from './roster-claims';
+export { applyChanges, rosterCsv, CHANGE_COLUMNS } from './roster-apply';
+export type { ApplyOutcome } from './roster-apply';
+export { budgetRecords, budgetRecordsAsync, budgetStream, budgetRoster, budgetJson, budgetScenariosJson, budgetTable, budgetCsv, budgetDocument, budgetHeaderBlock, duplicatesCut, duplicatesOption, notesOf, DEFAULT_DUPLICATE_REPORTS } from './budget';
+export type { BudgetOptions, BudgetOutcome, BudgetRow, BudgetScenario, DuplicateReport, FundAmounts, Assumption, BudgetNote } from './budget';
+export { budgetYears, yearsOption } from './budget/years';
+export type { YearsOptions, YearsOutcome, YearBudget, YearScenario } from './budget/years';
+export { yearsDocument, yearsCsv, yearsSvg, yearsTable, fundTable, YEARS_COLUMNS } from './budget/years-output';
+export { movedLedger, moveDate, claimsFactor } from './budget/fund';
 
 let embedded: Book | undefined;
 
@@ -123,7 +134,17 @@ export function warningFor(oop: number | string, categoryIn: unknown, cityIn: un
 }
 
 export interface ParamLabel { zh: string; en: string }
-export interface ParamRow { name: string; value: string; status: string; source: string; effective: string; quote?: string; note?: string; file: string; scenario?: string; was?: string; label?: ParamLabel }
+export interface ParamRow {
+  name: string; value: string; status: string; source: string; effective: string; quote?: string; note?: string; file: string; scenario?: string; was?: string;
+  /** The status in words: 已公布 published, 推算 derived, 假设值 assumed, 情景值 scenario (spec 10.4). */
+  status_text: string;
+  /** "2027 年未设定，沿用 2026 年 400 元（假设） (…)": a per-year value carried forward (spec 10.3). */
+  carried?: string;
+  /** "过渡期已结束（假设 2025-12-31） (…)": a transitional rule that no longer applies on the date (spec 10.2). */
+  lapsed?: string;
+  /** The parameter's Chinese and English label (policy/labels.json), when asked for. */
+  label?: ParamLabel;
+}
 
 const LABELS = library.labels.data as Record<string, ParamLabel | string>;
 
@@ -137,6 +158,10 @@ export function parameterTable(cityIn: unknown, date?: string, scenario?: Scenar
   const d = parseDate(date ?? todayInChina());
   const params = paramsAt(book, city, d, scenario);
   const entries = [...params.values()];
+  // rules of the transition period after its end are shown, as lapsed (spec 10.2)
+  const ended = lapsedIn(params).size ? transitionEnded(params.get('transition.end')!) : undefined;
+  const lapsed = new Set(lapsedIn(params).values());
+  entries.push(...lapsed);
   // the contribution standard is national and by year (policy/contribution.json): the date's year
   try {
     entries.push(contributionFor(book, Number(d.slice(0, 4)), scenario, city.id));
@@ -149,6 +174,7 @@ export function parameterTable(cityIn: unknown, date?: string, scenario?: Scenar
       name: e.name,
       value: valueText(e.value),
       status: e.scenario ? 'scenario' : e.status,
+      status_text: statusText(e),
       source: e.source,
       effective: e.effective,
       quote: e.quote,
@@ -157,6 +183,8 @@ export function parameterTable(cityIn: unknown, date?: string, scenario?: Scenar
       scenario: e.scenario,
       was: e.overrides ? `${valueText(e.overrides.value)} (${e.overrides.status})` : undefined,
       label: opts.labels ? labelOf(e.name) : undefined,
+      carried: e.carried ? bilingual(e.carried) : undefined,
+      lapsed: lapsed.has(e) && ended ? bilingual(ended) : undefined,
     }));
 }
 

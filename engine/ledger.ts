@@ -13,6 +13,7 @@ import { checkClaim, checkPolicy, type Violation } from './floors';
 import type { Book } from './policy/load';
 import type { Scenario } from './scenario';
 import type { ClaimResult, Rejection } from './types';
+import { MonthlyWarnings, type MonthlyWarning } from './ledger/monthly';
 
 export interface Totals { total: DecimalBase; compliant: DecimalBase; basic: DecimalBase; critical: DecimalBase; assistance: DecimalBase; reassist: DecimalBase; oop_compliant: DecimalBase; oop_total: DecimalBase }
 
@@ -33,6 +34,8 @@ export interface LedgerOutcome {
    * then holds them under one key); without this, summaryText counts findings.
    */
   findingClaims?: number;
+  /** Person-months whose out-of-pocket passed the city's warning line (spec 10.6); absent where not computed. */
+  monthlyWarnings?: MonthlyWarning[];
 }
 
 export interface LedgerOptions { scenario?: Scenario; onProgress?: (done: number, total: number) => void }
@@ -150,8 +153,11 @@ export function settleLedger(book: Book, rows: Iterable<LedgerRow>, opts: Ledger
   const results = valid.map((v) => bySeq.get(v.claim.seq)!);
   const totals = emptyTotals();
   let warnings = 0;
+  const monthly = new MonthlyWarnings();
   valid.forEach((v, i) => {
     const r = results[i];
+    const line = planOf(v.rules, v.params).warning;
+    if (line) monthly.add(v.claim.city, v.claim.person_id, v.claim.date, r.oop_total.times(100).toNumber(), line.threshold.times(100).toNumber());
     totals.total = totals.total.plus(v.claim.total);
     totals.compliant = totals.compliant.plus(v.claim.compliant);
     totals.basic = totals.basic.plus(r.basic);
@@ -172,6 +178,7 @@ export function settleLedger(book: Book, rows: Iterable<LedgerRow>, opts: Ledger
     policyViolations,
     claimFindings,
     findingClaims: claimFindings.size,
+    monthlyWarnings: monthly.list(),
   };
 }
 

@@ -35,6 +35,12 @@ export function rejectedTable(outcome: LedgerOutcome, format: Convention = 'spec
   return [header, ...outcome.rejections.map((r) => [String(r.line), r.claim_id ?? '', r.reason.zh, r.reason.en])];
 }
 
+/** The monthly warning list (spec 10.6) as a table, for the sidecar file `<out>.monthly-warnings.csv`. */
+export function monthlyWarningsTable(outcome: LedgerOutcome): string[][] {
+  return [MONTHLY_COLUMNS.slice(), ...(outcome.monthlyWarnings ?? []).map((w) => [w.city, w.person_id, w.month, w.oop_total, w.line, String(w.claims)])];
+}
+export const MONTHLY_COLUMNS = ['city', 'person_id', 'month', 'oop_total', 'line', 'claims'] as const;
+
 export function toCsv(table: string[][]): string {
   return table.map(csvLine).join('');
 }
@@ -42,7 +48,8 @@ export function toCsv(table: string[][]): string {
 export function violationLine(v: Violation): string {
   const who = v.category ? `${v.city}/${v.category}` : v.city;
   const origin = v.scenario ? `情景“${v.scenario}”` : '政策包本身 (the pack itself)';
-  return `✗ ${who}: ${v.zh}〔${v.source}〕 ${v.check}: ${v.left} vs ${v.right} — ${origin}; ${v.en}`;
+  // A floor's words are a paraphrase of its clause, never a quotation (spec 10.4): said so, no quotation marks.
+  return `✗ ${who}: ${v.zh}（大意 paraphrase）〔${v.source}〕 ${v.check}: ${v.left} vs ${v.right} — ${origin}; ${v.en}`;
 }
 
 /** The run's summary in words: rows accounted for, totals per tier, warnings, broken floors. */
@@ -56,6 +63,8 @@ export function summaryText(outcome: LedgerOutcome): string {
     `  政策范围内个人自付 oop_compliant ${fmtGrouped(t.oop_compliant)} · 个人负担总额 oop_total ${fmtGrouped(t.oop_total)}`,
   ];
   if (s.warnings) lines.push(`预警 ${s.warnings} 笔 (early warnings: ${s.warnings})`);
+  const monthly = outcome.monthlyWarnings?.length ?? 0;
+  if (monthly) lines.push(`按月预警 ${monthly} 人次：某人某月个人负担合计超过预警线 (monthly warnings: ${monthly} person-months over the line)`);
   const findings = [...outcome.claimFindings.values()].flat();
   const claims = outcome.findingClaims ?? findings.length;
   if (findings.length === claims && claims) lines.push(`提示：${claims} 笔结算违反“${findings[0].zh}”〔${findings[0].source}〕 (${claims} claims: ${findings[0].en})`);

@@ -1,19 +1,19 @@
 // The roster of persons in the subsidised categories (issue 7): reading and checking it, resident ID
 // numbers (GB 11643 check digit; never written out unmasked), the dates benefits start and end
-// (Linyi's MAMS rule, spec section 5: eligibility.startsNextMonth), a month's additions, removals and
-// category changes, and the category in force on a date.
+// (Linyi's MAMS rule, spec section 5: eligibility.startsNextMonth), the most favourable category and
+// the category in force on a date. A month's changes: engine/roster-apply.ts; settle --roster:
+// engine/roster-claims.ts.
 //
 // Roster CSV: person_id, id_number (optional), city, county (optional), category, included_on
 // (optional), exited_on (optional). Other columns (benefits_from, benefits_to written by `roster
 // apply`) are read past: benefit dates are always recomputed from included_on / exited_on.
 import { YibaoError, echo } from './errors';
-import { readCsv, csvLine, type CsvRecord } from './csv';
+import { readCsv, type CsvRecord } from './csv';
 import { normalizeName, resolveCategory, resolveCity } from './catalog';
 import { isIsoDate, type Book, type CityDef } from './policy/load';
 import { paramsAt } from './policy/resolve';
 import { subsidyFor } from './subsidy';
 import type { Scenario } from './scenario';
-import type { Message } from './errors';
 import type { CategoryId, CityId, Rejection } from './types';
 
 export const ROSTER_COLUMNS = ['person_id', 'id_number', 'city', 'county', 'category', 'included_on', 'exited_on'] as const;
@@ -148,8 +148,25 @@ export function inForce(e: { benefits_from?: string; benefits_to?: string }, dat
 /** Column positions of a roster header; throws if a required column is missing. */
 export interface RosterHeader { index: Record<(typeof ROSTER_COLUMNS)[number], number>; width: number }
 
+/**
+ * Columns only a claims ledger has (engine/claims.ts, and the national platform's settlement id): a
+ * ledger's header also has person_id, city and category, and would otherwise be read as a roster
+ * with one "person" per claim.
+ */
+const LEDGER_ONLY = ['claim_id', 'setl_id'];
+const LEDGER_PAIR = ['total', 'compliant'];
+
 export function rosterHeader(cells: string[]): RosterHeader {
   const cols = cells.map((c) => normalizeName(c).toLowerCase());
+  const ledger = cols.filter((c) => LEDGER_ONLY.includes(c));
+  if (ledger.length || LEDGER_PAIR.every((c) => cols.includes(c))) {
+    const named = ledger.length ? ledger : LEDGER_PAIR;
+    throw new YibaoError(
+      `这是结算台账（表头含 ${named.join(', ')}），不是花名册：花名册表头须为 person_id,city,category（可选 id_number,county,included_on,exited_on）；台账请用 yibao settle 或 --claims`,
+      `this is a claims ledger (its header has ${named.join(', ')}), not a roster: a roster's header is person_id,city,category (optional id_number,county,included_on,exited_on); settle a ledger with yibao settle, or give it to a budget with --claims`,
+      'fatal',
+    );
+  }
   const missing = ROSTER_REQUIRED.filter((c) => !cols.includes(c));
   if (missing.length) {
     throw new YibaoError(`花名册缺少必需的列：${missing.join(', ')}（表头须含 person_id,city,category，可选 id_number,county,included_on,exited_on）`, `the roster lacks required columns: ${missing.join(', ')} (the header needs person_id,city,category; optional id_number,county,included_on,exited_on)`, 'fatal');
@@ -342,176 +359,3 @@ export class RosterIndex {
   }
 }
 
-// ---------------------------------------------------------------------------------------------
-// settle --roster: the category in force on each claim's date
-
-export interface CategoryDifference { line: number; claim_id: string; ledger: string; roster: CategoryId; reason: Message }
-
-/**
- * The roster's word on one ledger row (its city resolved, its date a valid YYYY-MM-DD, its person id
- * trimmed and not empty): undefined when the person is not on the roster (the row keeps its
- * category); else the category in force on the date (the most favourable entry), `ordinary` when no
- * entry is in force then.
- */
-export function rosterVerdict(roster: RosterIndex, person: string, city: CityId, date: string): { category: CategoryId; entry?: RosterEntry } | undefined {
-  return rosterVerdictIn(roster, roster.entriesOf(person), city, date);
-}
-
-/** rosterVerdict with the person's entries already looked up (undefined: not on the roster). */
-export function rosterVerdictIn(roster: RosterIndex, entries: RosterEntry[] | undefined, city: CityId, date: string): { category: CategoryId; entry?: RosterEntry } | undefined {
-  if (!entries) return undefined;
-  const entry = roster.atIn(entries, city, date);
-  return { category: entry ? entry.category : 'ordinary', entry };
-}
-
-/** A row settled under another category than the ledger's: `ledger` is the ledger's cell as typed (trimmed). */
-export function categoryDifference(line: number, claimId: string, ledger: string, verdict: { category: CategoryId; entry?: RosterEntry }, date: string): CategoryDifference {
-  const e = verdict.entry;
-  const cat = verdict.category;
-  return {
-    line,
-    claim_id: claimId,
-    ledger,
-    roster: cat,
-    reason: e
-      ? { zh: `花名册第 ${e.line} 行：${date} 时类别为 ${cat}`, en: `roster line ${e.line}: category ${cat} on ${date}` }
-      : { zh: `花名册中该人员 ${date} 无有效待遇期，按普通居民结算`, en: `no roster entry in force on ${date}: settled as ordinary` },
-  };
-}
-
-/**
- * Ledger rows with the category replaced by the one in force on the claim's date: the roster's
- * (most favourable if several are in force); `ordinary` for a person on the roster with no entry in
- * force then (added later, benefits not yet started, or exited). A person not on the roster keeps the
- * ledger's category and is counted in notOnRoster. Rows the ledger will reject anyway pass unchanged.
- * (The columnar ledger, engine/ledger/overlay.ts, does the same row by row on bytes.)
- */
-export function rosterCategories<R extends { line: number; fields?: Record<string, string>; error?: unknown }>(book: Book, rows: Iterable<R>, roster: RosterIndex): { rows: Iterable<R>; differences: CategoryDifference[]; notOnRoster: { count: number } } {
-  const differences: CategoryDifference[] = [];
-  const notOnRoster = { count: 0 };
-  function* pass(): Generator<R> {
-    for (const row of rows) {
-      const f = row.fields;
-      if (row.error || !f) { yield row; continue; }
-      let city: CityDef;
-      try { city = resolveCity(book, f.city ?? ''); } catch { yield row; continue; }
-      const date = (f.date ?? '').trim();
-      const person = (f.person_id ?? '').trim();
-      if (!isIsoDate(date) || person === '') { yield row; continue; }
-      const verdict = rosterVerdict(roster, person, city.id, date);
-      if (!verdict) { notOnRoster.count++; yield row; continue; }
-      const cat = verdict.category;
-      let own: CategoryId | undefined;
-      try { own = resolveCategory(book, city, f.category ?? ''); } catch { own = undefined; }
-      if (own !== cat) differences.push(categoryDifference(row.line, (f.claim_id ?? '').trim(), (f.category ?? '').trim(), verdict, date));
-      const fields = { ...f, category: cat };
-      yield { ...row, fields };
-    }
-  }
-  return { rows: pass(), differences, notOnRoster };
-}
-
-// ---------------------------------------------------------------------------------------------
-// roster apply: a month's changes
-
-export const CHANGE_COLUMNS = ['person_id', 'action', 'date', 'city', 'county', 'category', 'id_number'] as const;
-const ACTIONS: Record<string, 'add' | 'remove' | 'change'> = {
-  add: 'add', 新增: 'add', 纳入: 'add',
-  remove: 'remove', 退出: 'remove', 移除: 'remove',
-  change: 'change', 变更: 'change', 类别变更: 'change',
-};
-
-export interface ApplyOutcome {
-  entries: RosterEntry[];
-  /** Rejections of the current roster (line numbers of that file) and of the changes file. */
-  rosterRejections: Rejection[];
-  changeRejections: Rejection[];
-  read: { roster: number; changes: number };
-  applied: { add: number; remove: number; change: number };
-}
-
-function isActive(e: RosterEntry, date: string): boolean {
-  // On the roster on that date (inclusion dates, not benefit dates): included by then and not exited before.
-  return (e.included_on === undefined || e.included_on <= date) && (e.exited_on === undefined || e.exited_on >= date);
-}
-
-/**
- * Apply a month's changes to a roster. add: a new entry from the date; remove: the active entries of
- * the person in that city end on the date; change: the active entry ends on the date and a new one
- * with the new category starts on it. Benefit windows follow benefitWindow. With `month`, a change
- * dated in another month is rejected. Changes are applied in date order (ties in file order).
- */
-export function applyChanges(book: Book, current: RosterRead, changesText: string, month?: string): ApplyOutcome {
-  const entries = current.entries.map((e) => ({ ...e }));
-  const rejections: Rejection[] = [];
-  const records = readCsv(changesText);
-  const first = records.next();
-  if (first.done) throw new YibaoError('变动文件为空', 'the changes file is empty', 'fatal');
-  const cols = first.value.cells.map((c) => normalizeName(c).toLowerCase());
-  const missing = ['person_id', 'action', 'date', 'city'].filter((c) => !cols.includes(c));
-  if (missing.length) throw new YibaoError(`变动文件缺少必需的列：${missing.join(', ')}（表头：${CHANGE_COLUMNS.join(',')}）`, `the changes file lacks required columns: ${missing.join(', ')} (header: ${CHANGE_COLUMNS.join(',')})`, 'fatal');
-  const at = (cells: string[], c: string) => (cols.indexOf(c) < 0 ? '' : cells[cols.indexOf(c)] ?? '').trim();
-  const reader = new RosterReader(book, rosterHeader(['person_id', 'id_number', 'city', 'county', 'category', 'included_on', 'exited_on']));
-  type Change = { line: number; action: 'add' | 'remove' | 'change'; date: string; person: string; cells: string[] };
-  const changes: Change[] = [];
-  let read = 0;
-  for (const rec of records) {
-    read++;
-    try {
-      if (rec.error) throw new YibaoError('引号未闭合，该行及其后内容无法读取', 'unterminated quote: the row cannot be read', 'csv');
-      if (rec.cells.length !== cols.length) throw new YibaoError(`该行有 ${rec.cells.length} 个字段，表头有 ${cols.length} 个`, `the row has ${rec.cells.length} cells, the header ${cols.length}`, 'csv');
-      const action = ACTIONS[normalizeName(at(rec.cells, 'action')).toLowerCase()];
-      if (!action) throw new YibaoError(`变动类型“${echo(at(rec.cells, 'action'))}”无效；可选：add 新增、remove 退出、change 变更`, `action "${echo(at(rec.cells, 'action'))}" is invalid; valid: add, remove, change`, 'action');
-      const date = at(rec.cells, 'date');
-      if (!isIsoDate(date)) throw new YibaoError(`变动日期“${echo(date)}”无效，须为 YYYY-MM-DD`, `change date "${echo(date)}" is not a valid YYYY-MM-DD date`, 'date');
-      if (month && date.slice(0, 7) !== month) throw new YibaoError(`变动日期 ${date} 不在 ${month} 月`, `change date ${date} is not in ${month}`, 'date');
-      const person = at(rec.cells, 'person_id');
-      if (person === '') throw new YibaoError('person_id 为空', 'person_id is empty', 'person_id');
-      changes.push({ line: rec.line, action, date, person, cells: rec.cells });
-    } catch (e) {
-      if (!(e instanceof YibaoError)) throw e;
-      rejections.push({ line: rec.line, reason: e.reason });
-    }
-  }
-  changes.sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : a.line - b.line));
-  const applied = { add: 0, remove: 0, change: 0 };
-  for (const c of changes) {
-    try {
-      const city = resolveCity(book, at(c.cells, 'city'));
-      const active = entries.filter((e) => e.person_id === c.person && e.city === city.id && isActive(e, c.date));
-      const newEntry = (category: string, county: string, id: string): RosterEntry =>
-        reader.entry({ line: c.line, cells: [c.person, id, at(c.cells, 'city'), county, category, c.date, ''] });
-      if (c.action === 'add') {
-        if (active.length) throw new YibaoError(`该人员已在花名册中（第 ${active[0].line} 行），不能重复新增`, `the person is already on the roster (line ${active[0].line})`, 'action');
-        entries.push(newEntry(at(c.cells, 'category'), at(c.cells, 'county'), at(c.cells, 'id_number')));
-      } else {
-        if (!active.length) throw new YibaoError(`花名册中没有该人员在 ${c.date} 的有效记录`, `no entry of the person is active on ${c.date}`, 'action');
-        if (c.action === 'change') {
-          const next = newEntry(at(c.cells, 'category'), at(c.cells, 'county') || active[0].county, active[0].id_masked);
-          if (next.category === active[0].category) throw new YibaoError(`类别未变（${next.category}）`, `the category is unchanged (${next.category})`, 'action');
-          for (const e of active) close(book, e, c.date);
-          entries.push(next);
-        } else {
-          for (const e of active) close(book, e, c.date);
-        }
-      }
-      applied[c.action]++;
-    } catch (e) {
-      if (!(e instanceof YibaoError)) throw e;
-      rejections.push({ line: c.line, reason: e.reason });
-    }
-  }
-  rejections.sort((a, b) => a.line - b.line);
-  return { entries, rosterRejections: current.rejections, changeRejections: rejections, read: { roster: current.read, changes: read }, applied };
-}
-
-function close(book: Book, e: RosterEntry, date: string) {
-  e.exited_on = date;
-  const w = benefitWindow(book, book.cities.get(e.city)!, e.included_on, date);
-  e.benefits_to = w.to;
-}
-
-/** The roster as CSV with ROSTER_OUT_COLUMNS; ID numbers masked. */
-export function rosterCsv(entries: RosterEntry[]): string {
-  return csvLine([...ROSTER_OUT_COLUMNS]) + entries.map((e) => csvLine([e.person_id, e.id_masked, e.city, e.county, e.category, e.included_on ?? '', e.exited_on ?? '', e.benefits_from ?? '', e.benefits_to ?? ''])).join('');
-}

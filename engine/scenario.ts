@@ -1,17 +1,23 @@
 // What-if scenarios: {"name": "...", "city": "linyi", "overrides": {"assistance.dibao.rate": 0.75}}.
+// A name set for one benefit year reads `contribution.individual@2027`: 420.
 // A scenario is data only: names are checked against the parameter grammar, values against their
 // kind, and keys that could reach an object's prototype are refused.
 import { YibaoError } from './errors';
 import { resolveCity, resolveCategory } from './catalog';
 import type { Book } from './policy/load';
 import { coerce, kindOf, categoryOf } from './policy/schema';
+import { splitYearKey } from './policy/yearly';
 import type { ParamValue } from './types';
+import { growthFrom, type Growth } from './growth';
 
 export interface Scenario {
   name: string;
   /** City id the overrides apply to; undefined: every city. */
   city?: string;
+  /** By parameter name (every year) or `name@YYYY` (that benefit year only, taking precedence). */
   overrides: Map<string, ParamValue>;
+  /** Year-on-year growth for the years of a multi-year budget past the roster's (engine/growth.ts). */
+  growth?: Growth;
 }
 
 const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype']);
@@ -41,8 +47,8 @@ export function scenarioFrom(book: Book, data: unknown, fallbackName = 'scenario
   }
   const o = data as Record<string, unknown>;
   for (const k of Object.keys(o)) {
-    if (!['name', 'city', 'overrides', 'description'].includes(k)) {
-      throw new YibaoError(`情景中有未知字段 ${k}（可用：name, city, overrides, description）`, `unknown scenario field ${k} (allowed: name, city, overrides, description)`, 'scenario');
+    if (!['name', 'city', 'overrides', 'growth', 'description'].includes(k)) {
+      throw new YibaoError(`情景中有未知字段 ${k}（可用：name, city, overrides, growth, description）`, `unknown scenario field ${k} (allowed: name, city, overrides, growth, description)`, 'scenario');
     }
   }
   const name = o.name === undefined ? fallbackName : o.name;
@@ -50,13 +56,20 @@ export function scenarioFrom(book: Book, data: unknown, fallbackName = 'scenario
     throw new YibaoError('情景 name 须为 1–100 字的文本', 'scenario name must be text of 1–100 characters', 'scenario');
   }
   const city = o.city === undefined || o.city === null ? undefined : resolveCity(book, o.city);
-  const raw = o.overrides;
+  const growth = growthFrom(book, o.growth);
+  // a scenario of growth settings alone needs no overrides
+  const raw = o.overrides === undefined && growth ? {} : o.overrides;
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new YibaoError('情景须有 overrides 对象', 'a scenario needs an overrides object', 'scenario');
   }
   const overrides = new Map<string, ParamValue>();
   const isCategory = (c: string) => book.categories.has(c as never);
-  for (const [pname, value] of Object.entries(raw as Record<string, unknown>)) {
+  for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
+    // `name@YYYY` sets a value for one benefit year only, `name` for every year (spec 10.3).
+    const { name: pname, year } = splitYearKey(key);
+    if (year !== undefined && (year < 2000 || year > 2100)) {
+      throw new YibaoError(`情景参数 ${key} 的年度须在 2000–2100 之间`, `scenario parameter ${key}: the year must be from 2000 to 2100`, 'scenario');
+    }
     const kind = kindOf(pname);
     if (!kind) {
       throw new YibaoError(`情景参数 ${pname} 不是已知参数名（如 assistance.dibao.rate、critical.deductible）`, `scenario parameter ${pname} is not a known name (e.g. assistance.dibao.rate, critical.deductible)`, 'scenario');
@@ -69,10 +82,17 @@ export function scenarioFrom(book: Book, data: unknown, fallbackName = 'scenario
       }
     }
     const c = coerce(kind, value, isCategory);
-    if ('problem' in c) throw new YibaoError(`情景参数 ${pname} ${c.problem[0]}`, `scenario parameter ${pname} ${c.problem[1]}`, 'scenario');
-    overrides.set(pname, c.value);
+    if ('problem' in c) throw new YibaoError(`情景参数 ${key} ${c.problem[0]}`, `scenario parameter ${key} ${c.problem[1]}`, 'scenario');
+    overrides.set(key, c.value);
   }
-  const scenario = { name: name.trim(), city: city?.id, overrides };
+  if (growth) {
+    for (const y of growth.contribution.keys()) {
+      if (overrides.has(`contribution.individual@${y}`)) {
+        throw new YibaoError(`情景同时设定了 contribution.individual@${y} 和 growth.contribution.${y}：请只留一个`, `the scenario sets both contribution.individual@${y} and growth.contribution.${y}: keep one`, 'scenario');
+      }
+    }
+  }
+  const scenario: Scenario = { name: name.trim(), city: city?.id, overrides, ...(growth ? { growth } : {}) };
   sources.set(scenario, data);
   return scenario;
 }

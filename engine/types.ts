@@ -10,11 +10,13 @@ export type CategoryId =
   | 'marginal_at_risk' | 'sudden_hardship' | 'relapsed' | 'monitored' | 'alleviated' | 'on_application'
   | 'ordinary';
 
-export type Status = 'published' | 'assumed';
+/** 已公布 published, 推算 derived (computed by a stated rule from published values), 假设 assumed. */
+export type Status = 'published' | 'derived' | 'assumed';
 
 /** A critical-illness band of `critical.segments`: from the deductible or an amount, at a rate. */
 export interface Segment { from: 'deductible' | Decimal; rate: Decimal }
-export type ParamValue = Decimal | null | CategoryId[] | Segment[] | boolean;
+/** A string is a date (YYYY-MM-DD: `transition.end`). */
+export type ParamValue = Decimal | null | CategoryId[] | Segment[] | boolean | string;
 
 /** One dated parameter value with its citation. */
 export interface ParamEntry {
@@ -29,6 +31,12 @@ export interface ParamEntry {
   /** Set when a scenario replaced the pack's value: what the pack said. */
   overrides?: ParamEntry;
   scenario?: string;
+  /** A rule a document limits to the transition period 过渡期: it lapses after `transition.end` (spec 10.2). */
+  transitional?: boolean;
+  /** Categories for which an otherwise assumed value is published (spec 10.4: Linyi's special drugs). */
+  publishedFor?: CategoryId[];
+  /** Set when the value is a per-year value carried forward from an earlier year (spec 10.3). */
+  carried?: Message;
 }
 
 export type ClaimKind = 'inpatient' | 'chronic_outpatient' | 'special_drug';

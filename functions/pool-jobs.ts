@@ -1,6 +1,6 @@
 // The engine jobs the worker pool runs on a body (functions/settle-pool.ts, settle-worker.ts) besides
 // the streamed settle answer (settle-answer.ts): a comparison of scenarios, totals per group, a
-// roster's budget (engine/budget.ts, which holds the roster's records itself). The ledger's body
+// roster's budget (engine/budget, streamed from the spooled body). The ledger's body
 // is spooled to a temporary file as it arrives (the engine's run reads a ledger once per scenario, and
 // its exact size chooses memory or partitions), then settled by the engine's run (engine/run), and
 // answered as one text. Used in the worker thread, or on the request's thread when no worker can be
@@ -9,9 +9,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
-  budgetCsv, budgetRecords, budgetScenariosJson, csvLine, rejectedTable, RESULT_COLUMNS, comparisonJson,
+  budgetCsv, budgetStream, budgetDocument, budgetYears, yearsCsv, yearsDocument, csvLine, rejectedTable, RESULT_COLUMNS, comparisonJson,
   comparisonTable, summaryJson, summaryTable, toCsv, readCsvStream, BulkUnsupported, runLedger,
-  validateClaim, scenarioOfWire, type Book, type CsvRecord, type GroupKey, type LedgerInput, type PartStorage, type RunLimits, type ScenarioWire,
+  validateClaim, scenarioOfWire, type Book, type GroupKey, type LedgerInput, type PartStorage, type RunLimits, type ScenarioWire,
 } from '../engine';
 import { FileParts, writeAll } from '../node/part-files';
 import { rejectionsJson } from './settle-answer';
@@ -26,7 +26,7 @@ import { pipeCsvRows } from './body';
 export type BodyJobSpec = { limits?: RunLimits; input?: LedgerInput } & (
   | { kind: 'compare'; scenarios: ScenarioWire[]; groups?: GroupKey[]; answer: 'json' | 'csv' }
   | { kind: 'summary'; scenario: ScenarioWire | null; groups: GroupKey[]; answer: 'json' | 'csv' }
-  | { kind: 'budget'; year: number; date?: string; scenarios: ScenarioWire[]; answer: 'json' | 'csv' }
+  | { kind: 'budget'; year: number; date?: string; scenarios: ScenarioWire[]; answer: 'json' | 'csv'; maxDuplicateReports?: number; years?: { from: number; to: number } }
   | { kind: 'ledger' }
 );
 
@@ -172,29 +172,18 @@ export class BodyJob {
   /** The roster's enrolment-subsidy budget (engine/budget.ts; the body has a header: the request's thread saw it). */
   private async budget(spec: Extract<BodyJobSpec, { kind: 'budget' }>): Promise<BodyJobAnswer> {
     const book = this.book;
-    const it = readCsvStream(fileChunks(this.file))[Symbol.asyncIterator]();
-    const head = await it.next();
-    const records: CsvRecord[] = [];
-    for (let r = await it.next(); !r.done; r = await it.next()) records.push(r.value);
     const scenarios = spec.scenarios.map((w) => scenarioOfWire(book, w));
-    const o = budgetRecords(book, head.done ? [] : head.value.cells, records, { year: spec.year, date: spec.date, scenarios, sizeHint: records.length });
+    // Streamed from the spooled body: memory follows the persons, not the file (issue 14).
+    const common = { date: spec.date, scenarios, sizeHint: Math.ceil(this.bytes / 40), maxDuplicateReports: spec.maxDuplicateReports };
+    if (spec.years) {
+      const y = await budgetYears(book, readCsvStream(fileChunks(this.file)), { ...common, ...spec.years });
+      const headers = { 'x-yibao-read': String(y.read), 'x-yibao-persons': String(y.persons), 'x-yibao-rejected': String(y.rejections.length) };
+      return { t: 'answer', headers, text: spec.answer === 'csv' ? yearsCsv(y) : JSON.stringify(yearsDocument(y)) };
+    }
+    const o = await budgetStream(book, readCsvStream(fileChunks(this.file)), { ...common, year: spec.year });
     const headers = { 'x-yibao-read': String(o.read), 'x-yibao-persons': String(o.persons), 'x-yibao-rejected': String(o.rejections.length) };
     if (spec.answer === 'csv') return { t: 'answer', headers, text: budgetCsv(o) };
-    return {
-      t: 'answer',
-      headers,
-      text: JSON.stringify({
-        ...budgetScenariosJson(o),
-        date: o.date,
-        read: o.read,
-        persons: o.persons,
-        duplicate_rows: o.duplicateRows,
-        not_in_force: o.notInForce,
-        rejected: o.rejections.map((r) => ({ line: r.line, reason_zh: r.reason.zh, reason_en: r.reason.en })),
-        duplicates: o.duplicates,
-        violations: o.violations,
-      }),
-    };
+    return { t: 'answer', headers, text: JSON.stringify(budgetDocument(o)) };
   }
 }
 

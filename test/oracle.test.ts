@@ -258,7 +258,7 @@ describe('generated ledger', () => {
       const city = r.city as City;
       expect(CITY_CATEGORIES[city]).toContain(r.category);
       expect(r.date >= CITY_START[city]).toBe(true);
-      expect(r.date <= '2024-12-31').toBe(true);
+      expect(r.date <= '2027-12-31').toBe(true);
       expect(['inpatient', 'chronic_outpatient', ...(city === 'linyi' ? ['special_drug'] : [])]).toContain(r.kind);
       expect(r.total).toMatch(money);
       expect(r.compliant).toMatch(money);
@@ -279,7 +279,11 @@ describe('generated ledger', () => {
     const cities = new Set(rows.map((r) => r.city));
     expect([...cities].sort()).toEqual(['linyi', 'luan', 'xixiu']);
     const years = new Set(rows.map((r) => r.date.slice(0, 4)));
-    for (const y of ['2022', '2023', '2024']) expect(years).toContain(y);
+    // inside the transition, after its end (spec 10.2) and past the last held yearly values (10.3)
+    for (const y of ['2022', '2023', '2024', '2025', '2026', '2027']) expect(years).toContain(y);
+    const lapsed = rows.filter((r) => r.city === 'linyi' && r.date > '2025-12-31' && ['dibao_marginal', 'unstable_alleviated', 'marginal_at_risk'].includes(r.category));
+    expect(lapsed.length).toBeGreaterThan(20);
+    expect(rows.filter((r) => r.city === 'xixiu' && ['unstable_alleviated', 'relapsed'].includes(r.category)).length).toBeGreaterThan(20);
     const share = rows.filter((r) => r.basic_paid !== '').length / rows.length;
     expect(share).toBeGreaterThan(0.3);
     expect(share).toBeLessThan(0.5);

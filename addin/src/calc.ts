@@ -5,7 +5,7 @@
 import type DecimalBase from 'decimal.js';
 import {
   defaultBook, settleOne, tierOn, warningFor, parameterTable, categoriesOf, subsidyFor, resolveCity, resolveCategory,
-  explainLines, statusZh, YibaoError, normalizeName, type Scenario,
+  explainLines, statusZh, STATUS_TEXT, YibaoError, normalizeName, type Scenario,
 } from '../../engine';
 import { settleRange, rangeHeader, type RangeRecord } from './ledger';
 import { amountArg, optionalAmountArg, nameArg, dateArg, yearArg, cellText, isEmpty } from './args';
@@ -171,8 +171,7 @@ export function warn(oop: unknown, category: unknown, city: unknown, date: unkno
   return w;
 }
 
-/** The statuses a pack gives a value (spec: published, derived, assumed), and a scenario's. */
-export const STATUS_LABEL: Record<string, string> = { published: '已公布 published', derived: '推算 derived', assumed: '假设值 assumed', scenario: '情景值 scenario' };
+export const STATUS_LABEL: Record<string, string> = { ...STATUS_TEXT, scenario: '情景值 scenario' };
 
 /** One parameter as a row: value (a number where it is one), status, source, effective date. */
 export function param(city: unknown, name: unknown, date: unknown, scenario?: Scenario): Spill {
@@ -186,7 +185,7 @@ export function param(city: unknown, name: unknown, date: unknown, scenario?: Sc
     throw new YibaoError(`${c.zh}没有参数“${wanted}”；可用：${names.join('、')}`, `${c.en} has no parameter "${wanted}"; available: ${names.join(', ')}`, 'parameter');
   }
   const value: string | number = /^\d+(\.\d+)?$/.test(row.value) ? Number(row.value) : row.value === 'none' ? '不封顶 none' : row.value;
-  const status = row.scenario ? `情景值 scenario“${row.scenario}”` : STATUS_LABEL[row.status] ?? row.status;
+  const status = row.status_text;
   return [[value, status, row.source, row.effective]];
 }
 

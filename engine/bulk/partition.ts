@@ -15,6 +15,7 @@
 //
 // The merged output is byte for byte what one BulkLedger over the whole file writes (tested). Pure:
 // the shells (cli/partition.ts, the Functions app's jobs) own the files or blobs.
+import { mergeMonthly, type MonthlyWarning } from '../ledger/monthly';
 import { Decimal } from '../money';
 import { csvLine } from '../csv';
 import { RESULT_COLUMNS } from '../output';
@@ -46,6 +47,8 @@ export interface PartSummary {
   findingClaims?: number;
   /** Sums per group when the partition was asked for them (BulkOptions.groups): see mergeGroups. */
   groups?: GroupSum[];
+  /** The partition's monthly warning list (spec 10.6; each person is in one partition). */
+  monthly?: MonthlyWarning[];
   /** The same partition settled under each what-if scenario of the run (yibao settle --compare), in order. */
   whatIf?: PartSummary[];
 }
@@ -326,6 +329,7 @@ export function mergeOutcomes(book: Book, scenario: Scenario | undefined, read: 
     claimFindings,
     // known when every partition counted them (a summary from elsewhere may not)
     findingClaims: parts.every((p) => p.findingClaims !== undefined) ? mergeFindingClaims(parts) : undefined,
+    monthlyWarnings: parts.every((p) => p.monthly !== undefined) ? mergeMonthly(parts.map((p) => p.monthly!)) : undefined,
   };
 }
 

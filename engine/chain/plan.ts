@@ -5,7 +5,8 @@
 // Every rule of the chain and every note text lives here once; the executors only do arithmetic.
 import { YibaoError, type Message } from '../errors';
 import type { CategoryRules, LinearRule, BandedRule, Params } from '../policy/resolve';
-import type { ClaimKind, ParamEntry, Tier } from '../types';
+import type { CategoryId, ClaimKind, ParamEntry, Tier } from '../types';
+import { forCategory } from '../policy/yearly';
 
 /** Claim kinds by code, the code the integer executor and the columnar ledger store. */
 export const KIND_CODES: readonly ClaimKind[] = ['inpatient', 'special_drug', 'chronic_outpatient'];
@@ -73,7 +74,7 @@ export interface Plan {
 
 // The fields of CategoryRules this compiler reads. A field it does not know would be a rule both
 // executors silently ignore: refuse it until it is compiled here (and so run by both).
-const KNOWN_RULE_FIELDS = ['category', 'basic', 'critical', 'specialDrug', 'assistance', 'assistancePending', 'reassist', 'warning'];
+const KNOWN_RULE_FIELDS = ['category', 'basic', 'critical', 'specialDrug', 'assistance', 'assistancePending', 'reassist', 'lapsed', 'warning'];
 const KNOWN_LINEAR_FIELDS = ['deductible', 'rate', 'cap', 'params'];
 const KNOWN_BANDED_FIELDS = ['deductible', 'bands', 'cap', 'params', 'tilt'];
 
@@ -85,8 +86,8 @@ function knownFields(o: object, known: string[], where: string): void {
   }
 }
 
-function cite(params: Params, names: string[]): ParamEntry[] {
-  return names.map((n) => params.get(n)).filter((e): e is ParamEntry => e !== undefined);
+function cite(params: Params, names: string[], category: CategoryId): ParamEntry[] {
+  return names.map((n) => params.get(n)).filter((e): e is ParamEntry => e !== undefined).map((e) => forCategory(e, category));
 }
 
 /** Compile a category's rules (with the parameters they came from, for citations) into its Plan. */
@@ -112,22 +113,25 @@ export function compilePlan(rules: CategoryRules, params: Params): Plan {
     }
   });
   byLevel.forEach((r, i) => linear(`basic(${LEVEL_CODES[i] ?? ''})`, r));
-  steps.push({ kind: 'basic', tier: 'basic', account: ACCOUNT_BASIC, track: 'ordinary', kinds: KIND_CODES, cite: [], params: [], byLevel, citeByLevel: byLevel.map((r) => (r ? cite(params, r.params) : [])) });
+  steps.push({ kind: 'basic', tier: 'basic', account: ACCOUNT_BASIC, track: 'ordinary', kinds: KIND_CODES, cite: [], params: [], byLevel, citeByLevel: byLevel.map((r) => (r ? cite(params, r.params, rules.category) : [])) });
 
   // Critical-illness insurance 大病保险: bands for stays and chronic outpatient (tilted for the tilt
   // group), the special-drug track for special drugs.
   const crit = rules.critical;
-  steps.push({ kind: 'banded', tier: 'critical', account: ACCOUNT_CRITICAL, track: 'ordinary', kinds: ORDINARY_KINDS, cite: crit.params, params: cite(params, crit.params), rule: crit, note: crit.tilt ? TILT : undefined });
+  steps.push({ kind: 'banded', tier: 'critical', account: ACCOUNT_CRITICAL, track: 'ordinary', kinds: ORDINARY_KINDS, cite: crit.params, params: cite(params, crit.params, rules.category), rule: crit, note: crit.tilt ? TILT : undefined });
   if (rules.specialDrug) {
     const r = rules.specialDrug;
-    steps.push({ kind: 'linear', tier: 'critical', account: ACCOUNT_DRUG, track: 'special_drug', kinds: DRUG_KINDS, cite: r.params, params: cite(params, r.params), rule: r });
+    steps.push({ kind: 'linear', tier: 'critical', account: ACCOUNT_DRUG, track: 'special_drug', kinds: DRUG_KINDS, cite: r.params, params: cite(params, r.params, rules.category), rule: r });
   }
 
   // Medical assistance 医疗救助 and re-assistance 倾斜救助/再救助: stays and chronic outpatient only;
   // a special drug's out-of-pocket is not in their bases (spec section 2, Interpretation).
   if (rules.assistance) {
     const r = rules.assistance;
-    steps.push({ kind: 'linear', tier: 'assistance', account: ACCOUNT_ASSISTANCE, track: 'ordinary', kinds: ORDINARY_KINDS, cite: r.params, params: cite(params, r.params), rule: r });
+    steps.push({ kind: 'linear', tier: 'assistance', account: ACCOUNT_ASSISTANCE, track: 'ordinary', kinds: ORDINARY_KINDS, cite: r.params, params: cite(params, r.params, rules.category), rule: r });
+  } else if (rules.lapsed.assistance) {
+    // a transitional rule after transition.end (spec 10.2): the tier pays 0, and the claim says why
+    steps.push(none('assistance', ACCOUNT_ASSISTANCE, 'ordinary', ORDINARY_KINDS, rules.lapsed.assistance, cite(params, ['transition.end'], rules.category), true));
   } else if (rules.assistancePending) {
     steps.push(none('assistance', ACCOUNT_ASSISTANCE, 'ordinary', ORDINARY_KINDS, pendingNote(rules.assistancePending.source), [rules.assistancePending], true));
   } else {
@@ -136,7 +140,9 @@ export function compilePlan(rules: CategoryRules, params: Params): Plan {
   steps.push(none('assistance', ACCOUNT_ASSISTANCE, 'special_drug', DRUG_KINDS, DRUG_ONLY));
   if (rules.reassist) {
     const r = rules.reassist;
-    steps.push({ kind: 'linear', tier: 'reassist', account: ACCOUNT_REASSIST, track: 'ordinary', kinds: ORDINARY_KINDS, cite: r.params, params: cite(params, r.params), rule: r });
+    steps.push({ kind: 'linear', tier: 'reassist', account: ACCOUNT_REASSIST, track: 'ordinary', kinds: ORDINARY_KINDS, cite: r.params, params: cite(params, r.params, rules.category), rule: r });
+  } else if (rules.lapsed.reassist) {
+    steps.push(none('reassist', ACCOUNT_REASSIST, 'ordinary', ORDINARY_KINDS, rules.lapsed.reassist, cite(params, ['transition.end'], rules.category), !rules.lapsed.assistance));
   } else {
     steps.push(none('reassist', ACCOUNT_REASSIST, 'ordinary', ORDINARY_KINDS, NO_REASSIST));
   }
@@ -153,7 +159,10 @@ function chainOf(steps: Step[], kind: ClaimKind): Chain | null {
     return null;
   }
   const notes = mine.filter((s): s is NoneStep => s.kind === 'none' && s.claimNote).map((s) => s.note);
-  return { kind, steps: mine, notes };
+  // A value carried forward from an earlier year (spec 10.3) is said on every claim that uses it.
+  const carried = new Map<string, Message>();
+  for (const s of mine) for (const e of [...s.params, ...(s.kind === 'basic' ? s.citeByLevel.flat() : [])]) if (e.carried) carried.set(e.carried.zh, e.carried);
+  return { kind, steps: mine, notes: [...notes, ...carried.values()] };
 }
 
 const plans = new WeakMap<CategoryRules, Plan>();

@@ -28,6 +28,7 @@ import { Intake } from './intake';
 import { RuleSets, Settler, type RuleSet } from './settle';
 import { ClaimFindings } from './findings';
 import { GroupSums, sumTotals } from './aggregate';
+import { monthlyOfTable, type MonthlyWarning } from './monthly';
 import { writeRows } from './write';
 import { BulkUnsupported } from './unsupported';
 import { specHeader, specRecord } from './records';
@@ -118,6 +119,7 @@ export class BulkLedger {
   private warnings = 0;
   private slotSums: GroupSum[] | null = null;
   private readonly ndjson: NdjsonFeed | null;
+  private monthly: MonthlyWarning[] = [];
 
   constructor(private readonly book: Book, private readonly opts: BulkOptions = {}) {
     const role = (this.role = opts.role ?? 'both');
@@ -337,6 +339,7 @@ export class BulkLedger {
     this.settled = true;
     this.settler.settle();
     ({ totals: this.totals, warnings: this.warnings } = sumTotals(this.table));
+    this.monthly = monthlyOfTable(this.table, this.names.ruleSets);
     if (this.groups) this.slotSums = this.groups.sum(this.table);
   }
 
@@ -389,6 +392,7 @@ export class BulkLedger {
       policyViolations,
       claimFindings,
       findingClaims: this.findings.claims,
+      monthlyWarnings: this.monthly,
     };
   }
 
@@ -407,6 +411,7 @@ export class BulkLedger {
       decimalGroups: this.settler.decimalGroups,
       findingClaims: this.findings.claims,
       groups: this.opts.groups ? this.groupSums() : undefined,
+      monthly: this.monthly,
     };
   }
 

@@ -4,7 +4,8 @@
 import { resolveCategory, resolveCity } from '../catalog';
 import { isIsoDate } from '../policy/load';
 import { UNKNOWN_KEY } from '../summary';
-import { rosterVerdictIn, categoryDifference, type RosterIndex, type RosterEntry, type CategoryDifference } from '../roster';
+import { rosterVerdictIn, categoryDifference, type CategoryDifference } from '../roster-claims';
+import type { RosterIndex, RosterEntry } from '../roster';
 import type { Book } from '../policy/load';
 import type { CategoryId } from '../types';
 import { ByteCache, hashBytes } from './columns';

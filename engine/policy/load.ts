@@ -3,6 +3,7 @@
 import { YibaoError, type Message } from '../errors';
 import type { CategoryId, ParamEntry } from '../types';
 import { coerce, kindOf, categoryOf } from './schema';
+import type { Yearly } from './yearly';
 
 export interface CategoryDef { id: CategoryId; zh: string; en: string; names: string[]; mams?: string }
 
@@ -20,7 +21,12 @@ export interface CityDef {
   hints: Record<string, Message>;
 }
 
-export interface Pack { city: string; effective: string; document: string; file: string; params: Map<string, ParamEntry> }
+export interface Pack {
+  city: string; effective: string; document: string; file: string;
+  params: Map<string, ParamEntry>;
+  /** Per-year values (`{"byYear": {"2022": {value, status, source}}}`), by name (spec 10.3). */
+  yearly: Map<string, Yearly>;
+}
 
 export interface FloorRule {
   id: string;
@@ -31,6 +37,8 @@ export interface FloorRule {
   source: string;
   zh: string;
   en: string;
+  /** Categories of a city the rule does not cover, by city id (`unless_note` says why). */
+  unless?: Record<string, CategoryId[]>;
 }
 
 export interface Book {
@@ -38,7 +46,8 @@ export interface Book {
   cities: Map<string, CityDef>;
   /** Versions of each city's pack, oldest first. */
   packs: Map<string, Pack[]>;
-  contribution: Map<number, ParamEntry>;
+  /** National per-year values (policy/contribution.json: contribution.individual), by name. */
+  yearly: Map<string, Yearly>;
   floors: FloorRule[];
 }
 
@@ -80,11 +89,14 @@ function entry(file: string, name: string, raw: unknown, effective: string, isCa
   if (cat !== undefined && !isCategory(cat)) fail(file, name, `中的类别 ${cat} 未定义`, `names an unknown category ${cat}`);
   if (!('value' in o)) fail(file, name, '缺少 value', 'has no value');
   const status = o.status;
-  if (status !== 'published' && status !== 'assumed') fail(file, name, 'status 须为 published 或 assumed', 'status must be published or assumed');
+  if (status !== 'published' && status !== 'derived' && status !== 'assumed') fail(file, name, 'status 须为 published、derived 或 assumed', 'status must be published, derived or assumed');
   const source = o.source;
   if (typeof source !== 'string' || source.trim() === '') fail(file, name, '缺少出处 source', 'has no source');
   const c = coerce(kind, o.value, isCategory);
   if ('problem' in c) fail(file, name, c.problem[0], c.problem[1]);
+  if (o.transitional !== undefined && typeof o.transitional !== 'boolean') fail(file, `${name}.transitional`, '须为 true 或 false', 'must be true or false');
+  const publishedFor = o.publishedFor === undefined ? undefined : strList(file, o, 'publishedFor');
+  if (publishedFor && (status !== 'assumed' || publishedFor.some((x) => !isCategory(x)))) fail(file, `${name}.publishedFor`, '须为类别编码列表，且 status 为 assumed', 'must list category ids, with status assumed');
   return {
     name,
     value: c.value,
@@ -92,9 +104,23 @@ function entry(file: string, name: string, raw: unknown, effective: string, isCa
     source,
     quote: typeof o.quote === 'string' ? o.quote : undefined,
     note: typeof o.note === 'string' ? o.note : undefined,
+    publishedFor: publishedFor as CategoryId[] | undefined,
+    transitional: o.transitional === true ? true : undefined,
     effective,
     file,
   };
+}
+
+/** A per-year value's years; each year's value takes effect on 1 January of it (or the pack's date, if later). */
+function years(file: string, name: string, byYear: Record<string, unknown>, effective: string, isCategory: (c: string) => boolean): Yearly {
+  const out: Yearly = new Map();
+  for (const [year, raw] of Object.entries(byYear)) {
+    if (!/^\d{4}$/.test(year)) fail(file, `${name}.${year}`, '年份无效', 'is not a year');
+    const from = `${year}-01-01`;
+    out.set(Number(year), entry(file, name, raw, from > effective ? from : effective, isCategory));
+  }
+  if (out.size === 0) fail(file, `${name}.byYear`, '须至少给出一个年度', 'must hold at least one year');
+  return out;
 }
 
 export interface LibraryInput {
@@ -167,10 +193,15 @@ export function loadBook(lib: LibraryInput): Book {
     const params = new Map<string, ParamEntry>();
     const rawParams = obj(o.parameters);
     if (!rawParams) fail(file, 'parameters', '缺少', 'is missing');
-    for (const [name, raw] of Object.entries(rawParams)) params.set(name, entry(file, name, raw, effective, isCategory));
+    const yearly = new Map<string, Yearly>();
+    for (const [name, raw] of Object.entries(rawParams)) {
+      const byYear = obj(obj(raw)?.byYear);
+      if (byYear) yearly.set(name, years(file, name, byYear, effective, isCategory));
+      else params.set(name, entry(file, name, raw, effective, isCategory));
+    }
     const list = packs.get(cityId) ?? [];
     if (list.some((p) => p.effective === effective)) fail(file, 'effective', `${effective} 与另一版本重复`, `${effective} duplicates another version`);
-    list.push({ city: cityId, effective, document: str(file, o, 'document'), file, params });
+    list.push({ city: cityId, effective, document: str(file, o, 'document'), file, params, yearly });
     packs.set(cityId, list);
   }
   for (const [id] of cities) {
@@ -180,15 +211,12 @@ export function loadBook(lib: LibraryInput): Book {
   }
 
   // Contribution standards per benefit year
-  const contribution = new Map<number, ParamEntry>();
+  const yearly = new Map<string, Yearly>();
   {
     const { file, data } = lib.contribution;
-    const years = obj(obj(data)?.['contribution.individual']);
-    if (!years) fail(file, 'contribution.individual', '缺少', 'is missing');
-    for (const [year, raw] of Object.entries(years)) {
-      if (!/^\d{4}$/.test(year)) fail(file, `contribution.individual.${year}`, '年份无效', 'is not a year');
-      contribution.set(Number(year), entry(file, 'contribution.individual', raw, `${year}-01-01`, isCategory));
-    }
+    const byYear = obj(obj(data)?.['contribution.individual']);
+    if (!byYear) fail(file, 'contribution.individual', '缺少', 'is missing');
+    yearly.set('contribution.individual', years(file, 'contribution.individual', byYear, '0000-01-01', isCategory));
   }
 
   // Floors
@@ -207,9 +235,14 @@ export function loadBook(lib: LibraryInput): Book {
       if (!/^(national|province:[a-z]+|city:[a-z]+)$/.test(scope)) fail(file, `${id}.scope`, '须为 national、province:X 或 city:X', 'must be national, province:X or city:X');
       const on = o.on === undefined ? 'policy' : o.on;
       if (on !== 'policy' && on !== 'claim') fail(file, `${id}.on`, '须为 policy 或 claim', 'must be policy or claim');
-      floors.push({ id, scope, on, for: forCats as CategoryId[] | undefined, check: str(file, o, 'check'), source: str(file, o, 'source'), zh: str(file, o, 'zh'), en: str(file, o, 'en') });
+      const unless = o.unless === undefined ? undefined : (obj(o.unless) as Record<string, CategoryId[]> | undefined);
+      if (o.unless !== undefined) {
+        if (!unless || Object.values(unless).some((l) => !Array.isArray(l) || l.some((c) => !isCategory(c)))) fail(file, `${id}.unless`, '须为 {城市: [类别]} 对象', 'must be an object {city: [categories]}');
+        str(file, o, 'unless_note');
+      }
+      floors.push({ id, scope, on, for: forCats as CategoryId[] | undefined, check: str(file, o, 'check'), source: str(file, o, 'source'), zh: str(file, o, 'zh'), en: str(file, o, 'en'), unless });
     }
   }
 
-  return { categories, cities, packs, contribution, floors };
+  return { categories, cities, packs, yearly, floors };
 }

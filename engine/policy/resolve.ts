@@ -1,12 +1,14 @@
 // Which value a parameter has on a date, under a scenario, and the compiled rules a claim needs.
 // As in OpenFisca, a parameter keeps its latest dated value until a newer one is dated.
-import { YibaoError } from '../errors';
+import { YibaoError, type Message } from '../errors';
 import { Decimal } from '../money';
 import type DecimalBase from 'decimal.js';
 import type { CategoryId } from '../types';
 import type { Book, CityDef, Pack } from './load';
 import type { ParamEntry, ParamValue, Segment } from '../types';
 import type { Scenario } from '../scenario';
+import { overrideFor, overriddenIn, valueForYear } from './yearly';
+import { onDate, lapsedNote } from './transition';
 
 export type Params = Map<string, ParamEntry>;
 
@@ -24,55 +26,68 @@ export function versionsAt(book: Book, city: CityDef, date: string): Pack[] {
   return inForce;
 }
 
-const cache = new WeakMap<object, Map<string, Params>>();
+// Per book, then per scenario (two books of one process, as in tests of a changed pack, never share).
+const cache = new WeakMap<Book, WeakMap<object, Map<string, Params>>>();
 const NO_SCENARIO = {};
 
-/** Every parameter of a city on a date, with the scenario's overrides applied over the pack. */
+/**
+ * Every parameter of a city on a date, with the scenario's overrides applied over the pack. Per-year
+ * values (spec 10.3) take the date's year: its own value, or the latest earlier year's, marked.
+ */
 export function paramsAt(book: Book, city: CityDef, date: string, scenario?: Scenario): Params {
   const versions = versionsAt(book, city, date);
-  const key = `${city.id}@${versions.length}`;
-  const perScenario = cache.get(scenario ?? NO_SCENARIO) ?? new Map<string, Params>();
-  cache.set(scenario ?? NO_SCENARIO, perScenario);
+  const year = Number(date.slice(0, 4));
+  const key = `${city.id}@${versions.length}@${year}`;
+  let perBook = cache.get(book);
+  if (!perBook) cache.set(book, (perBook = new WeakMap()));
+  const perScenario = perBook.get(scenario ?? NO_SCENARIO) ?? new Map<string, Params>();
+  perBook.set(scenario ?? NO_SCENARIO, perScenario);
   const hit = perScenario.get(key);
-  if (hit) return hit;
+  if (hit) return onDate(hit, date);
   const params: Params = new Map();
-  for (const v of versions) for (const [name, e] of v.params) params.set(name, e);
+  for (const v of versions) {
+    for (const [name, e] of v.params) params.set(name, e);
+    for (const [name, years] of v.yearly) {
+      const e = valueForYear(years, year);
+      if (e) params.set(name, e);
+      else params.delete(name);
+    }
+  }
   if (scenario && (!scenario.city || scenario.city === city.id)) {
-    for (const [name, value] of scenario.overrides) {
-      if (name === 'contribution.individual') continue; // applied per year in contributionFor
-      const base = params.get(name);
-      params.set(name, {
-        name,
-        value,
-        status: base?.status ?? 'assumed',
-        source: `情景 ${scenario.name} (scenario)`,
-        effective: date,
-        file: scenario.name,
-        overrides: base,
-        scenario: scenario.name,
-      });
+    for (const name of overriddenIn(scenario.overrides, year)) {
+      if (book.yearly.has(name)) continue; // national per-year values: contributionFor
+      params.set(name, overridden(params.get(name), name, overrideFor(scenario.overrides, name, year)!, scenario, date));
     }
   }
   perScenario.set(key, params);
-  return params;
+  return onDate(params, date);
+}
+
+function overridden(base: ParamEntry | undefined, name: string, value: ParamValue, scenario: Scenario, effective: string): ParamEntry {
+  return { name, value, status: base?.status ?? 'assumed', source: `情景 ${scenario.name} (scenario)`, effective, file: scenario.name, overrides: base, scenario: scenario.name };
 }
 
 /**
- * The individual contribution standard for a benefit year, under a scenario. The standard is
- * national, but a scenario for one city overrides it for that city only (no city given: any).
+ * A national per-year value (the individual contribution standard) for a benefit year, under a
+ * scenario: the scenario's value for that year or all years, else the year's own, else the latest
+ * earlier year's, marked. A scenario for one city overrides it for that city only (no city given: any).
  */
-export function contributionFor(book: Book, year: number, scenario?: Scenario, city?: string): ParamEntry {
-  const base = book.contribution.get(year);
+export function yearlyFor(book: Book, name: string, year: number, scenario?: Scenario, city?: string): ParamEntry {
+  const years = book.yearly.get(name)!;
+  const base = valueForYear(years, year);
   const applies = scenario !== undefined && (scenario.city === undefined || city === undefined || scenario.city === city);
-  const override = applies ? scenario.overrides.get('contribution.individual') : undefined;
-  if (override !== undefined) {
-    return { name: 'contribution.individual', value: override, status: base?.status ?? 'assumed', source: `情景 ${scenario!.name} (scenario)`, effective: `${year}-01-01`, file: scenario!.name, overrides: base, scenario: scenario!.name };
-  }
+  const override = applies ? overrideFor(scenario.overrides, name, year) : undefined;
+  if (override !== undefined) return overridden(base, name, override, scenario!, `${year}-01-01`);
   if (!base) {
-    const years = [...book.contribution.keys()].join('、');
-    throw new YibaoError(`没有 ${year} 年的个人缴费标准（已有：${years}）；可在情景中设定 contribution.individual`, `no individual contribution standard for ${year} (have: ${years}); set contribution.individual in a scenario`, 'year');
+    const held = [...years.keys()].sort().join('、');
+    throw new YibaoError(`没有 ${year} 年或更早年度的 ${name}（已有：${held}）；可在情景中设定 ${name} 或 ${name}@${year}`, `no ${name} for ${year} or an earlier year (have: ${held}); set ${name} or ${name}@${year} in a scenario`, 'year');
   }
   return base;
+}
+
+/** The individual contribution standard 个人缴费标准 for a benefit year (spec sections 7 and 10.3). */
+export function contributionFor(book: Book, year: number, scenario?: Scenario, city?: string): ParamEntry {
+  return yearlyFor(book, 'contribution.individual', year, scenario, city);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -94,6 +109,8 @@ export interface CategoryRules {
   /** The documents say this category's assistance is "to be formulated separately" (另行制定). */
   assistancePending: ParamEntry | null;
   reassist: LinearRule | null;
+  /** Tiers whose transitional rule for this category lapsed with the transition period (spec 10.2). */
+  lapsed: { assistance: Message | null; reassist: Message | null };
   warning: { threshold: DecimalBase; param: string } | null;
 }
 
@@ -173,6 +190,7 @@ export function rulesFor(city: CityDef, params: Params, category: CategoryId): C
     assistance: linear(params, `assistance.${category}`, 'deductible', city),
     assistancePending: pending && pending.value === true ? pending : null,
     reassist: linear(params, `reassistance.${category}`, 'threshold', city),
+    lapsed: { assistance: lapsedNote(params, `assistance.${category}`), reassist: lapsedNote(params, `reassistance.${category}`) },
     warning: warningRule(params, category),
   };
   perCat.set(category, rules);

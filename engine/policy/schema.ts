@@ -4,7 +4,7 @@ import { Decimal } from '../money';
 import type DecimalBase from 'decimal.js';
 import type { CategoryId, ParamValue, Segment } from '../types';
 
-export type ParamKind = 'money' | 'moneyOrNone' | 'ratio' | 'categories' | 'segments' | 'flag';
+export type ParamKind = 'money' | 'moneyOrNone' | 'ratio' | 'categories' | 'segments' | 'flag' | 'date';
 
 const CAT = '([a-z_]+)';
 const LEVEL = '(township|county|city|province)';
@@ -37,6 +37,7 @@ const GRAMMAR: [RegExp, ParamKind][] = [
   [/^warning\.lowIncome\.categories$/, 'categories'],
   [/^eligibility\.startsNextMonth$/, 'flag'],
   [/^contribution\.individual$/, 'money'],
+  [/^transition\.end$/, 'date'],
 ];
 
 /** The kind of a parameter name, or undefined if the name is not in the grammar. */
@@ -81,6 +82,11 @@ export function coerce(
       if (!d || d.gt(1)) return { problem: ['须为 0 到 1 之间的小数（如 0.70 表示 70%）', 'must be a decimal from 0 to 1 (0.70 means 70%)'] };
       return { value: d };
     }
+    case 'date': {
+      const ok = typeof raw === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(raw) && !Number.isNaN(Date.parse(`${raw}T00:00:00Z`)) && new Date(`${raw}T00:00:00Z`).toISOString().startsWith(raw);
+      if (!ok) return { problem: ['须为 YYYY-MM-DD 日期', 'must be a YYYY-MM-DD date'] };
+      return { value: raw };
+    }
     case 'flag':
       if (typeof raw !== 'boolean') return { problem: ['须为 true 或 false', 'must be true or false'] };
       return { value: raw };
@@ -117,6 +123,7 @@ export function coerce(
 export function valueText(value: ParamValue): string {
   if (value === null) return 'none';
   if (typeof value === 'boolean') return value ? 'true' : 'false';
+  if (typeof value === 'string') return value;
   if (Array.isArray(value)) {
     if (value.length > 0 && typeof value[0] === 'object') {
       return (value as Segment[])

@@ -17,9 +17,8 @@ import * as fs from 'node:fs';
 import { HttpResponse, type HttpRequest, type InvocationContext, type Timer } from '@azure/functions';
 import type { ContainerClient } from '@azure/storage-blob';
 import {
-  defaultBook, settleLedger, resultCells, RESULT_COLUMNS, REJECTED_COLUMNS, csvLine, budgetRecords, budgetCsv,
-  budgetJson, fmt, todayInChina, YibaoError, readCsvStream, type Book, type LedgerRow, type ClaimResult,
-  type CsvRecord,
+  defaultBook, settleLedger, resultCells, RESULT_COLUMNS, REJECTED_COLUMNS, csvLine, budgetStream, budgetCsv,
+  budgetDocument, fmt, todayInChina, YibaoError, readCsvStream, type Book, type LedgerRow, type ClaimResult,
 } from '../../engine';
 import { pipeCsvRows, utf8Checked, utf8Text } from '../body';
 import { runBodyJob } from '../body-job';
@@ -107,17 +106,11 @@ async function ledgerItem(book: Book, c: ContainerClient, blob: string, base: st
   Object.assign(item, { ok: true, ...done.summary });
 }
 
-/** The roster in force on the 1st of the month (China time), for that year's contribution. */
+/** The roster in force on the 1st of the month (China time), for that year's contribution; streamed. */
 async function rosterItem(book: Book, c: ContainerClient, blob: string, base: string, year: number, date: string, item: MonthlyItem): Promise<void> {
-  const it = readCsvStream(utf8Text(blobChunks(c, blob), true, { zh: `blob ${blob} `, en: `blob ${blob}` }))[Symbol.asyncIterator]();
-  const head = await it.next();
-  if (head.done) throw new YibaoError('花名册为空', 'the roster is empty', 'fatal');
-  const records: CsvRecord[] = [];
-  for (let r = await it.next(); !r.done; r = await it.next()) records.push(r.value);
-  const o = budgetRecords(book, head.value.cells, records, { year, date, sizeHint: records.length });
+  const o = await budgetStream(book, readCsvStream(utf8Text(blobChunks(c, blob), true, { zh: `blob ${blob} `, en: `blob ${blob}` })), { year, date });
   await writeText(c, `${base}.budget.csv`, budgetCsv(o));
-  const json = { ...budgetJson(o), date: o.date, read: o.read, persons: o.persons, duplicate_rows: o.duplicateRows, not_in_force: o.notInForce, rejected: o.rejections.map((r) => ({ line: r.line, reason_zh: r.reason.zh, reason_en: r.reason.en })), violations: o.violations };
-  await writeText(c, `${base}.budget.json`, JSON.stringify(json, null, 2) + '\n', 'application/json; charset=utf-8');
+  await writeText(c, `${base}.budget.json`, JSON.stringify(budgetDocument(o), null, 2) + '\n', 'application/json; charset=utf-8');
   item.written.push(`${base}.budget.csv`, `${base}.budget.json`);
   Object.assign(item, { ok: true, read: o.read, persons: o.persons, rejected: o.rejections.length });
 }

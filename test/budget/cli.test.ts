@@ -19,7 +19,11 @@ test('budget --json on samples/roster.csv for 2024: the exact object, totals by 
   const r = yibao(['budget', 'samples/roster.csv', '--year', '2024', '--json']);
   expect(r.code).toBe(3); // one bad ID number
   const j = JSON.parse(r.stdout);
-  expect(Object.keys(j)).toEqual(['year', 'totals', 'rows']);
+  // The whole account (issue 14): what it assumed, the figures, every row read accounted for.
+  expect(Object.keys(j)).toEqual(['year', 'date', 'rules_date', 'basis', 'assumptions', 'notes', 'totals', 'rows', 'read', 'persons', 'duplicate_rows', 'not_in_force', 'rejected', 'duplicates', 'duplicates_cut', 'violations']);
+  expect(j.assumptions.filter((a: { name: string }) => a.name === 'contribution.individual').map((a: { city: string; value: string; status: string }) => [a.city, a.value, a.status]))
+    .toEqual([['linyi', '380', 'assumed'], ['luan', '380', 'assumed'], ['xixiu', '380', 'assumed']]);
+  expect([j.read, j.persons, j.duplicate_rows, j.not_in_force, j.rejected.length, j.duplicates_cut]).toEqual([33, 29, 1, 2, 1, null]);
   // Linyi 14 persons: 760 + 600 + 300 + 380 + 450 + 150 + 150 = 2,790 fund, 2,530 county;
   // Lu'an 9: 380 + 912 + 266 + 190 + 608 + 190 = 2,546 fund, 874 individual; Xixiu 6: 380 + 280 + 420 = 1,080 fund, 1,200 individual.
   expect(j.totals).toEqual({ persons: 29, assistance_fund: '6416.00', county_finance: '2530.00', individual: '2074.00' });

@@ -46,7 +46,8 @@ interface Case { rules: CategoryRules; plan: Plan; fen: FenPlan; city: string; c
 function cases(scenario?: Scenario): Case[] {
   const out: Case[] = [];
   for (const city of book.cities.values()) {
-    for (const date of ['2022-03-01', '2023-06-30', '2024-12-31']) {
+    // the last day of the transition period and the first after it (spec 10.2): both sides of the end
+    for (const date of ['2022-03-01', '2023-06-30', '2024-12-31', '2025-12-31', '2026-01-01']) {
       const params = paramsAt(book, city, date, scenario);
       for (const category of city.categories) {
         let rules: CategoryRules;
@@ -146,6 +147,8 @@ describe('the integer executor equals the decimal executor', () => {
           if (want.warning) warnings++;
           count(`${c.city}/${kind}`);
           count(`${c.city}/${c.category}`);
+          if (c.rules.lapsed.assistance) count('lapsed'); // a transitional tier after transition.end
+          else if (c.city === 'linyi' && c.category === 'dibao_marginal' && c.date === '2025-12-31') count('inTransition');
           critBase += compliant - got[0];
           claims++;
         }
@@ -158,6 +161,8 @@ describe('the integer executor equals the decimal executor', () => {
     expect(claims - basicGiven).toBeGreaterThan(20_000);
     expect(changed).toBeGreaterThan(1_000);
     expect(warnings).toBeGreaterThan(1_000);
+    expect(seen.get('lapsed') ?? 0).toBeGreaterThan(500);
+    expect(seen.get('inTransition') ?? 0).toBeGreaterThan(50);
     // every city with each kind it has, and every category it accepts
     for (const city of book.cities.values()) {
       const kinds: ClaimKind[] = city.id === 'linyi' ? ['inpatient', 'chronic_outpatient', 'special_drug'] : ['inpatient', 'chronic_outpatient'];

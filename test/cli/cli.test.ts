@@ -120,7 +120,7 @@ describe('yibao subsidy, policy, check, categories', () => {
     const rate = linyi.parameters.find((p: { name: string }) => p.name === 'assistance.dibao.rate');
     expect(rate).toMatchObject({ value: '0.7', status: 'published', source: '临医保发〔2022〕13号 四' });
     const text = yibao(['policy', '六安', '--date', '2024-01-01']).stdout;
-    expect(text).toContain('假设 assumed');
+    expect(text).toContain('假设值 assumed');
     expect(text).toContain('critical.deductible');
   });
 

@@ -178,10 +178,12 @@ describe('Xixiu 西秀', () => {
     expect(o.results.map((r) => r.warning)).toEqual([false, true, false, true]);
   });
 
-  test('relapsed and the marginal groups get ordinary benefits in Xixiu', () => {
-    const o = settleCsv('x2,p1,返贫致贫人口,xixiu,2023-01-01,inpatient,,30000,30000,10000');
-    // oop1 20,000; ordinary critical (20,000 − 10,897.50) × 0.60 = 5,461.50; no assistance.
-    expect(amounts(o.results[0])).toMatchObject({ critical: '5461.50', assistance: '0.00', oop_compliant: '14538.50' });
+  test('the marginal groups get ordinary benefits in Xixiu (relapsed: spec 10.1, test/engine/section10.test.ts)', () => {
+    for (const cat of ['低保边缘', '边缘易致贫户']) {
+      const o = settleCsv(`x2,p1,${cat},xixiu,2023-01-01,inpatient,,30000,30000,10000`);
+      // oop1 20,000; ordinary critical (20,000 − 10,897.50) × 0.60 = 5,461.50; no assistance.
+      expect(amounts(o.results[0])).toMatchObject({ critical: '5461.50', assistance: '0.00', oop_compliant: '14538.50' });
+    }
   });
 
   test('a claim before 2021-08-03 is rejected: the city has no earlier policy', () => {

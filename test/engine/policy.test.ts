@@ -55,7 +55,7 @@ describe('effective dating', () => {
   test('every parameter shown carries status and source', () => {
     for (const city of ['luan', 'linyi', 'xixiu']) {
       for (const p of parameterTable(city, '2024-06-30')) {
-        expect(['published', 'assumed']).toContain(p.status);
+        expect(['published', 'derived', 'assumed']).toContain(p.status);
         expect(p.source.length).toBeGreaterThan(3);
       }
     }
@@ -68,7 +68,9 @@ describe('effective dating', () => {
     const over = parameterTable('linyi', '2024-06-30', s).find((p) => p.name === 'contribution.individual')!;
     expect([over.value, over.status, over.was]).toEqual(['500', 'scenario', '380 (assumed)']);
     expect(parameterTable('luan', '2024-06-30', s).find((p) => p.name === 'contribution.individual')!.value).toBe('380');
-    expect(parameterTable('linyi', '2035-06-30').some((p) => p.name === 'contribution.individual')).toBe(false);
+    // past the last held year: the latest earlier year's value, assumed and said so (spec 10.3)
+    const later = parameterTable('linyi', '2035-06-30').find((p) => p.name === 'contribution.individual')!;
+    expect([later.value, later.status, later.carried]).toEqual(['400', 'assumed', "contribution.individual 2035 年未设定，沿用 2026 年 400 元（假设） (contribution.individual not set for 2035: 2026's 400 yuan carried forward (assumed))"]);
   });
 
   test("a subsidy asked for on a date before Linyi's subsidy rules says there is none rather than guessing", () => {

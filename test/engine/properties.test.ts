@@ -8,15 +8,15 @@ const CATEGORIES: Record<string, string[]> = {
   linyi: ['extremely_poor', 'dibao', 'dibao_marginal', 'expenditure_hardship', 'unstable_alleviated', 'marginal_at_risk', 'sudden_hardship', 'relapsed', 'alleviated', 'ordinary'],
   xixiu: ['extremely_poor', 'dibao', 'alleviated', 'dibao_marginal', 'unstable_alleviated', 'marginal_at_risk', 'relapsed', 'ordinary'],
 };
-// Yearly caps from the spec, to check against independently of the packs.
+// Yearly caps from the spec, to check against independently of the packs (Xixiu: spec 10.1).
 const ASSIST_CAP: Record<string, Record<string, number>> = {
   luan: { extremely_poor: 50000, dibao: 50000, relapsed: 50000, monitored: 50000, on_application: 20000 },
   linyi: { extremely_poor: 20000, dibao: 10000, relapsed: 10000, dibao_marginal: 10000, unstable_alleviated: 10000, marginal_at_risk: 10000 },
-  xixiu: { extremely_poor: 50000, dibao: 50000, alleviated: 50000 },
+  xixiu: { extremely_poor: 50000, dibao: 50000, alleviated: 50000, unstable_alleviated: 50000, relapsed: 50000 },
 };
 const REASSIST_CAP = 20000;
 const CRITICAL_CAP: Record<string, number> = { luan: 300000, linyi: 400000, xixiu: 300000 };
-const TILT: Record<string, string[]> = { luan: ['extremely_poor', 'dibao', 'relapsed'], linyi: ['extremely_poor', 'dibao', 'relapsed'], xixiu: ['extremely_poor', 'dibao', 'alleviated'] };
+const TILT: Record<string, string[]> = { luan: ['extremely_poor', 'dibao', 'relapsed'], linyi: ['extremely_poor', 'dibao', 'relapsed'], xixiu: ['extremely_poor', 'dibao', 'alleviated', 'unstable_alleviated', 'relapsed'] };
 
 interface Person { city: string; category: string }
 interface Row { person: number; date: string; kind: string; totalFen: number; compliantPct: number; basicPct: number | null }

@@ -1,5 +1,5 @@
 // What-if scenarios over the packs, the floors of spec section 8, and the enrolment subsidy split.
-import { defaultBook, parseScenario, scenarioFrom, checkPolicy, resolveCity, subsidyFor, explainText, settleOne, YibaoError } from '../../engine';
+import { defaultBook, contributionFor, parseScenario, scenarioFrom, checkPolicy, resolveCity, subsidyFor, explainText, settleOne, YibaoError } from '../../engine';
 import { settleCsv, amounts } from '../helpers';
 
 const book = defaultBook();
@@ -111,8 +111,14 @@ describe('enrolment subsidy split', () => {
     expect(s.individual.toFixed(2)).toBe('380.00');
     expect(s.note!.zh).toContain('无资助参保政策');
   });
-  test('a year without a contribution standard is an error, not a zero', () => {
-    expect(() => subsidyFor(book, linyi, 'dibao', 2030)).toThrow(/没有 2030 年的个人缴费标准/);
+  test('a year before every held contribution standard is an error, not a zero', () => {
+    expect(() => contributionFor(book, 2020)).toThrow(/没有 2020 年或更早年度的 contribution\.individual/);
+  });
+  test('a year past the last held standard uses the latest earlier one and says so (spec 10.3)', () => {
+    const s = subsidyFor(book, linyi, 'dibao', 2030);
+    // 2026's 400: 150 from the assistance fund, 250 from county finance
+    expect([s.contribution, s.assistance_fund, s.county_finance].map((d) => d.toFixed(2))).toEqual(['400.00', '150.00', '250.00']);
+    expect(s.carried.map((m) => m.zh)).toEqual(['contribution.individual 2030 年未设定，沿用 2026 年 400 元（假设）']);
   });
   test('a scenario can set the contribution standard', () => {
     const s = scenarioFrom(book, { overrides: { 'contribution.individual': 420 } });

@@ -102,7 +102,11 @@ export function generateLedger(seed: number, nClaims: number): string {
     const r = rnd();
     if (city === 'xixiu' && r < 0.03) return 2021;
     if (r < 0.1) return 2022;
-    return r < 0.55 ? 2023 : 2024;
+    if (r < 0.4) return 2023;
+    if (r < 0.65) return 2024;
+    // both sides of the transition's end (spec 10.2) and years past the last held values (10.3)
+    if (r < 0.8) return 2025;
+    return r < 0.92 ? 2026 : 2027;
   };
 
   /** A total in fen: mostly log-normal, some tiny, some exactly on edges. */

@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Independent reference implementation ("oracle") of the three-tier settlement policy.
 
-Written from /work/shared/spec/policy.md (sections 1-7, 9) plus the team's interpretation
-decisions; it does not read or import anything of the engine.
+Written from the policy spec (sections 1-7, 9, and the December 2026 amendments of section 10:
+Xixiu's categories 10.1, the end of the transition period 10.2; the per-year values of 10.3 are
+the held years' values carried forward, which is what the constants below are) plus the team's
+interpretation decisions; it does not read or import anything of the engine.
 
 Usage:
     python3 test/oracle/oracle.py IN.csv OUT.csv
@@ -125,11 +127,14 @@ CITIES = {
     "xixiu": {
         "crit_deductible": D("10897.50"),
         "crit_cap": D("300000"),
-        "tilt": {"extremely_poor", "alleviated", "dibao"},
+        # 10.1: unstable_alleviated as alleviated (published), relapsed as dibao (assumed)
+        "tilt": {"extremely_poor", "alleviated", "dibao", "unstable_alleviated", "relapsed"},
         "assistance": {
             "extremely_poor": (D("0"), D("0.70"), D("50000")),
             "alleviated": (D("0"), D("0.70"), D("50000")),
+            "unstable_alleviated": (D("0"), D("0.70"), D("50000")),
             "dibao": (D("0"), D("0.70"), D("50000")),
+            "relapsed": (D("0"), D("0.70"), D("50000")),
         },
         "reassist": {},
         "drug": None,
@@ -139,6 +144,14 @@ CITIES = {
                                       "unstable_alleviated", "marginal_at_risk", "relapsed")},
         },
     },
+}
+
+
+# 10.2: rules limited to the transition period apply to claims dated up to its end (assumed).
+TRANSITION_END = "2025-12-31"
+# claim tiers that are transitional, by city and category (subsidies are not settled here)
+TRANSITIONAL_TIERS = {
+    "linyi": {"dibao_marginal", "unstable_alleviated", "marginal_at_risk"},  # assistance and reassist
 }
 
 
@@ -211,14 +224,15 @@ def settle_claim(row: dict, acc: Acc) -> dict:
         acc.crit += oop1
         oop2 = oop1 - critical
 
-        ap = p["assistance"].get(cat)
+        lapsed = row["date"].strip() > TRANSITION_END and cat in TRANSITIONAL_TIERS.get(city, set())
+        ap = None if lapsed else p["assistance"].get(cat)
         if ap is not None:
             F = lambda B: f_linear(B, *ap)
             assistance = delta(F, acc.assist, oop2)
         acc.assist += oop2
         oop3 = oop2 - assistance
 
-        rp = p["reassist"].get(cat)
+        rp = None if lapsed else p["reassist"].get(cat)
         if rp is not None:
             F = lambda B: f_linear(B, *rp)
             reassist = delta(F, acc.reassist, oop3)
@@ -343,6 +357,23 @@ def selftest() -> int:
                          ("c2", "oop_compliant", "4668.48"), ("c2", "oop_total", "14668.48"),
                          ("c3", "basic", "14000.00"), ("c3", "assistance", "1800.00")]:
         check(f"luan monitored {cid} {k}", fmt(rs[cid][k]), want)
+
+    # 10.2 by hand: linyi dibao_marginal, compliant 60,000, basic_paid 30,000: oop1 30,000,
+    # critical 10,800; inside the transition assistance 8,100 and reassist 770, after it 0 and 0
+    dm = {"claim_id": "t", "person_id": "t", "category": "dibao_marginal", "city": "linyi",
+          "kind": "inpatient", "hospital_level": "", "total": "60000", "compliant": "60000",
+          "basic_paid": "30000"}
+    inside, after = settle_rows([dict(dm, date="2025-12-31"), dict(dm, person_id="u", date="2026-01-01")])
+    check("10.2 inside assistance", fmt(inside["assistance"]), "8100.00")
+    check("10.2 inside reassist", fmt(inside["reassist"]), "770.00")
+    check("10.2 after assistance", fmt(after["assistance"]), "0.00")
+    check("10.2 after oop_compliant", fmt(after["oop_compliant"]), "19200.00")
+    # 10.1 by hand: xixiu relapsed as dibao: oop1 20,000, tilt 9,458.31, assistance 7,379.18
+    rl = settle_rows([{"claim_id": "r", "person_id": "r", "category": "relapsed", "city": "xixiu",
+                       "date": "2023-01-01", "kind": "inpatient", "hospital_level": "",
+                       "total": "30000", "compliant": "30000", "basic_paid": "10000"}])[0]
+    check("10.1 xixiu relapsed critical", fmt(rl["critical"]), "9458.31")
+    check("10.1 xixiu relapsed assistance", fmt(rl["assistance"]), "7379.18")
 
     if failures:
         print("\n".join("FAIL " + f for f in failures))
