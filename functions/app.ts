@@ -1,6 +1,6 @@
 // Every function of the app, registered with @azure/functions v4 and durable-functions v3. Handlers
 // are thin: they read the request, call the engine and write the answer (functions/handlers/).
-import { app } from '@azure/functions';
+import { app, type HttpFunctionOptions } from '@azure/functions';
 import * as df from 'durable-functions';
 import { settleHandler } from './handlers/settle';
 import { budgetHandler } from './handlers/budget';
@@ -13,21 +13,27 @@ import { settleShard, mergeResults, type ShardInput, type MergeInput } from './j
 import { splitJob, findDuplicates, settlePartition, mergePartitions, cleanupJob, type JobSplitInput, type DedupeInput, type PartInput, type MergePartsInput, type CleanupInput } from './jobs/bulk';
 import { container } from './storage';
 import { jobsContainer, monthlySchedule } from './settings';
+import { accessLogged } from './log';
 
 let registered = false;
+
+/** Every HTTP function is registered through here: one access line a request (functions/log.ts). */
+function httpFunction(name: string, options: HttpFunctionOptions): void {
+  app.http(name, { ...options, handler: accessLogged(options.route ?? name, options.handler) });
+}
 
 export function registerAll(): void {
   if (registered) return;
   registered = true;
 
-  app.http('settle', { route: 'settle', methods: ['POST'], authLevel: 'function', handler: settleHandler });
-  app.http('budget', { route: 'budget', methods: ['POST'], authLevel: 'function', handler: budgetHandler });
-  app.http('compareScenarios', { route: 'scenarios/compare', methods: ['POST'], authLevel: 'function', handler: compareHandler });
-  app.http('policies', { route: 'policies/{city?}', methods: ['GET'], authLevel: 'anonymous', handler: policiesHandler });
+  httpFunction('settle', { route: 'settle', methods: ['POST'], authLevel: 'function', handler: settleHandler });
+  httpFunction('budget', { route: 'budget', methods: ['POST'], authLevel: 'function', handler: budgetHandler });
+  httpFunction('compareScenarios', { route: 'scenarios/compare', methods: ['POST'], authLevel: 'function', handler: compareHandler });
+  httpFunction('policies', { route: 'policies/{city?}', methods: ['GET'], authLevel: 'anonymous', handler: policiesHandler });
 
   const client = df.input.durableClient();
-  app.http('startJob', { route: 'jobs', methods: ['POST'], authLevel: 'function', extraInputs: [client], handler: startJobHandler });
-  app.http('jobStatus', { route: 'jobs/{id}', methods: ['GET'], authLevel: 'function', extraInputs: [client], handler: jobStatusHandler });
+  httpFunction('startJob', { route: 'jobs', methods: ['POST'], authLevel: 'function', extraInputs: [client], handler: startJobHandler });
+  httpFunction('jobStatus', { route: 'jobs/{id}', methods: ['GET'], authLevel: 'function', extraInputs: [client], handler: jobStatusHandler });
 
   df.app.orchestration(ORCHESTRATOR, ledgerJobHandler);
   df.app.activity(SPLIT, { handler: async (input: unknown) => splitJob(await container(jobsContainer()), input as JobSplitInput) });
