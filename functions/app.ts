@@ -6,6 +6,8 @@ import { settleHandler } from './handlers/settle';
 import { budgetHandler } from './handlers/budget';
 import { compareHandler } from './handlers/compare';
 import { policiesHandler } from './handlers/policies';
+import { healthHandler } from './handlers/health';
+import { openapiHandler } from './handlers/openapi';
 import { startJobHandler, jobStatusHandler } from './handlers/jobs';
 import { monthlyHandler } from './handlers/monthly';
 import { ledgerJobHandler, ORCHESTRATOR, SPLIT, DEDUPE, SETTLE_PART, MERGE_PARTS, SETTLE_SHARD, MERGE, CLEANUP } from './jobs/orchestrator';
@@ -30,6 +32,8 @@ export function registerAll(): void {
   httpFunction('budget', { route: 'budget', methods: ['POST'], authLevel: 'function', handler: budgetHandler });
   httpFunction('compareScenarios', { route: 'scenarios/compare', methods: ['POST'], authLevel: 'function', handler: compareHandler });
   httpFunction('policies', { route: 'policies/{city?}', methods: ['GET'], authLevel: 'anonymous', handler: policiesHandler });
+  httpFunction('health', { route: 'health', methods: ['GET'], authLevel: 'anonymous', handler: healthHandler });
+  httpFunction('openapi', { route: 'openapi.json', methods: ['GET'], authLevel: 'anonymous', handler: openapiHandler });
 
   const client = df.input.durableClient();
   httpFunction('startJob', { route: 'jobs', methods: ['POST'], authLevel: 'function', extraInputs: [client], handler: startJobHandler });

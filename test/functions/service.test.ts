@@ -87,6 +87,20 @@ describe('bad requests on the local host', () => {
   });
 });
 
+describe('health and description through the host', () => {
+  test('GET /api/health and /api/openapi.json are anonymous; health sees the host\'s Azurite', async () => {
+    const health = await fetch(`${host.base}/api/health`);
+    expect(health.status).toBe(200);
+    const body = (await health.json()) as { status: string; version: string; storage: { configured: boolean; reachable: boolean } };
+    expect(body.status).toBe('ok');
+    expect(body.version).toBe((JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version);
+    expect(body.storage).toMatchObject({ configured: true, reachable: true });
+    const doc = await fetch(`${host.base}/api/openapi.json`);
+    expect(doc.status).toBe(200);
+    expect(((await doc.json()) as { openapi: string }).openapi).toBe('3.1.0');
+  });
+});
+
 describe('request ids and logs', () => {
   test('every answer carries x-request-id; a sane incoming one is kept, an unsafe one replaced', async () => {
     let res = await fetch(`${host.base}/api/policies/xixiu`, { headers: { 'x-request-id': 'office-42.a:b_c' } });
