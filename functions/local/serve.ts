@@ -144,6 +144,9 @@ export function listener(o: ServeOptions): http.RequestListener {
       log('warn', { requestId, route, msg: kind === 'body' ? `request body stalled for ${o.limits.bodyIdleMs} ms: dropped` : `client stopped reading the answer for ${o.limits.answerIdleMs} ms: dropped` });
       if (kind === 'body' && !res.headersSent) {
         send(408, `请求体在 ${o.limits.bodyIdleMs} 毫秒内没有收到数据，连接已关闭`, `no part of the request body arrived for ${o.limits.bodyIdleMs} ms: the connection is closed`, 'timeout', { connection: 'close' });
+        // Node stops feeding a request whose answer is finished, without an error: the function
+        // reading the body (a worker thread waiting for its bytes) must be told, or it waits forever
+        res.once('finish', () => req.destroy(Object.assign(new Error('request body stalled'), { code: 'ECONNABORTED' })));
         // the client may never read the answer: close the socket soon whatever happens
         setTimeout(() => req.socket.destroy(), 1000).unref();
       } else req.socket.destroy();
