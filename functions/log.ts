@@ -42,20 +42,6 @@ export function fieldsOf(args: unknown[]): Record<string, unknown> {
 }
 
 /**
- * A URL as it may be logged: the `code` parameter (a function key) removed. The local host logs no
- * URL today; this is for whoever needs one (an error about a redirect, a storage endpoint).
- */
-export function loggableUrl(url: string): string {
-  try {
-    const u = new URL(url, 'http://x');
-    for (const k of [...u.searchParams.keys()]) if (k.toLowerCase() === 'code') u.searchParams.delete(k);
-    return /^[a-z]+:\/\//i.test(url) ? u.toString() : u.pathname + u.search;
-  } catch {
-    return '(unreadable URL)';
-  }
-}
-
-/**
  * The request id of an incoming request: the client's own `x-request-id` when it is sane (1 to 128
  * characters of letters, digits and . _ : -), so a caller can follow its call through the logs;
  * otherwise a new UUID.
