@@ -24,8 +24,8 @@ const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype']);
 const MAX_SCENARIO_BYTES = 1_000_000;
 
 /** JSON.parse that refuses prototype keys anywhere in the document. */
-export function parseJsonData(text: string, what: string): unknown {
-  if (text.length > MAX_SCENARIO_BYTES) throw new YibaoError(`${what} 过大`, `${what} is too large`, 'scenario');
+export function parseJsonData(text: string, what: { zh: string; en: string }): unknown {
+  if (text.length > MAX_SCENARIO_BYTES) throw new YibaoError(`${what.zh} 过大`, `${what.en} is too large`, 'scenario');
   let bad: string | undefined;
   let parsed: unknown;
   try {
@@ -34,9 +34,9 @@ export function parseJsonData(text: string, what: string): unknown {
       return value;
     });
   } catch (e) {
-    throw new YibaoError(`${what} 不是有效的 JSON：${(e as Error).message}`, `${what} is not valid JSON: ${(e as Error).message}`, 'scenario');
+    throw new YibaoError(`${what.zh} 不是有效的 JSON：${(e as Error).message}`, `${what.en} is not valid JSON: ${(e as Error).message}`, 'scenario');
   }
-  if (bad) throw new YibaoError(`${what} 含有不允许的键 ${bad}`, `${what} has a forbidden key ${bad}`, 'scenario');
+  if (bad) throw new YibaoError(`${what.zh} 含有不允许的键 ${bad}`, `${what.en} has a forbidden key ${bad}`, 'scenario');
   return parsed;
 }
 
@@ -121,5 +121,5 @@ export function scenarioOfWire(book: Book, w: ScenarioWire): Scenario {
 }
 
 export function parseScenario(book: Book, text: string, fallbackName?: string): Scenario {
-  return scenarioFrom(book, parseJsonData(text, '情景文件 (scenario)'), fallbackName);
+  return scenarioFrom(book, parseJsonData(text, { zh: '情景文件', en: 'the scenario' }), fallbackName);
 }

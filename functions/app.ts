@@ -1,11 +1,13 @@
 // Every function of the app, registered with @azure/functions v4 and durable-functions v3. Handlers
 // are thin: they read the request, call the engine and write the answer (functions/handlers/).
-import { app } from '@azure/functions';
+import { app, type HttpFunctionOptions } from '@azure/functions';
 import * as df from 'durable-functions';
 import { settleHandler } from './handlers/settle';
 import { budgetHandler } from './handlers/budget';
 import { compareHandler } from './handlers/compare';
 import { policiesHandler } from './handlers/policies';
+import { healthHandler } from './handlers/health';
+import { openapiHandler } from './handlers/openapi';
 import { startJobHandler, jobHandler } from './handlers/jobs';
 import { monthlyHandler, monthlyHttpHandler, monthlyItem, writeMonthlyReport } from './handlers/monthly';
 import { monthlyJobHandler, MONTHLY_ORCHESTRATOR, MONTHLY_ITEM, MONTHLY_REPORT, type MonthlyItemInput, type MonthlyReport } from './jobs/monthly';
@@ -15,21 +17,29 @@ import { settleShard, mergeResults, type ShardInput, type MergeInput } from './j
 import { splitJob, findDuplicates, settlePartition, mergePartitions, cleanupJob, type JobSplitInput, type DedupeInput, type PartInput, type MergePartsInput, type CleanupInput } from './jobs/bulk';
 import { container } from './storage';
 import { jobsContainer, monthlySchedule } from './settings';
+import { accessLogged } from './log';
 
 let registered = false;
+
+/** Every HTTP function is registered through here: one access line a request (functions/log.ts). */
+function httpFunction(name: string, options: HttpFunctionOptions): void {
+  app.http(name, { ...options, handler: accessLogged(options.route ?? name, options.handler) });
+}
 
 export function registerAll(): void {
   if (registered) return;
   registered = true;
 
-  app.http('settle', { route: 'settle', methods: ['POST'], authLevel: 'function', handler: settleHandler });
-  app.http('budget', { route: 'budget', methods: ['POST'], authLevel: 'function', handler: budgetHandler });
-  app.http('compareScenarios', { route: 'scenarios/compare', methods: ['POST'], authLevel: 'function', handler: compareHandler });
-  app.http('policies', { route: 'policies/{city?}', methods: ['GET'], authLevel: 'anonymous', handler: policiesHandler });
+  httpFunction('settle', { route: 'settle', methods: ['POST'], authLevel: 'function', handler: settleHandler });
+  httpFunction('budget', { route: 'budget', methods: ['POST'], authLevel: 'function', handler: budgetHandler });
+  httpFunction('compareScenarios', { route: 'scenarios/compare', methods: ['POST'], authLevel: 'function', handler: compareHandler });
+  httpFunction('policies', { route: 'policies/{city?}', methods: ['GET'], authLevel: 'anonymous', handler: policiesHandler });
+  httpFunction('health', { route: 'health', methods: ['GET'], authLevel: 'anonymous', handler: healthHandler });
+  httpFunction('openapi', { route: 'openapi.json', methods: ['GET'], authLevel: 'anonymous', handler: openapiHandler });
 
   const client = df.input.durableClient();
-  app.http('startJob', { route: 'jobs', methods: ['POST'], authLevel: 'function', extraInputs: [client], handler: startJobHandler });
-  app.http('jobStatus', { route: 'jobs/{id}/{part?}', methods: ['GET', 'DELETE'], authLevel: 'function', extraInputs: [client], handler: jobHandler });
+  httpFunction('startJob', { route: 'jobs', methods: ['POST'], authLevel: 'function', extraInputs: [client], handler: startJobHandler });
+  httpFunction('jobStatus', { route: 'jobs/{id}/{part?}', methods: ['GET', 'DELETE'], authLevel: 'function', extraInputs: [client], handler: jobHandler });
 
   df.app.orchestration(ORCHESTRATOR, ledgerJobHandler);
   df.app.activity(SPLIT, { handler: async (input: unknown) => splitJob(await container(jobsContainer()), input as JobSplitInput) });
@@ -44,7 +54,7 @@ export function registerAll(): void {
   df.app.activity(RUN_WHOLE, { handler: async (input: unknown) => runWhole(await container(jobsContainer()), input as WholeInput) });
 
   app.timer('monthlyRun', { schedule: monthlySchedule(), runOnStartup: false, useMonitor: true, extraInputs: [client], handler: monthlyHandler });
-  app.http('monthly', { route: 'monthly/{month?}', methods: ['GET', 'POST'], authLevel: 'function', extraInputs: [client], handler: monthlyHttpHandler });
+  httpFunction('monthly', { route: 'monthly/{month?}', methods: ['GET', 'POST'], authLevel: 'function', extraInputs: [client], handler: monthlyHttpHandler });
   df.app.orchestration(MONTHLY_ORCHESTRATOR, monthlyJobHandler);
   df.app.activity(MONTHLY_ITEM, { handler: (input: unknown, context) => monthlyItem(input as MonthlyItemInput, context) });
   df.app.activity(MONTHLY_REPORT, { handler: (input: unknown, context) => writeMonthlyReport(input as MonthlyReport, context) });

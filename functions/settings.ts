@@ -89,6 +89,42 @@ export function monthlyList(name: 'YIBAO_MONTHLY_LEDGERS' | 'YIBAO_MONTHLY_ROSTE
   return (process.env[name] ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
 }
 
+/**
+ * Origins a browser may call the app from (CORS), comma-separated; `*` for any. Default: the
+ * add-in's development origin. The local host answers preflights and marks answers itself; on Azure
+ * the platform's CORS setting does it instead (docs/functions.md).
+ */
+export const DEFAULT_CORS_ORIGINS = 'https://localhost:3000';
+export function corsOrigins(): string[] {
+  const raw = process.env.YIBAO_CORS_ORIGINS ?? DEFAULT_CORS_ORIGINS;
+  return raw.split(',').map((s) => s.trim().replace(/\/+$/, '')).filter((s) => s !== '');
+}
+
+/** Limits of the local host (milliseconds): see docs/functions.md, "For operators". */
+export interface HostLimits {
+  /** The request line and headers must arrive within this (default 20 s). */
+  headersMs: number;
+  /** A request body that receives nothing for this long is dropped with a 408 (default 15 s). */
+  bodyIdleMs: number;
+  /** An answer the client stops reading for this long is dropped (default 30 s). */
+  answerIdleMs: number;
+  /** Ctrl-C or SIGTERM: the host exits within this even if something hangs (default 5 s). */
+  stopMs: number;
+}
+export function hostLimits(): HostLimits {
+  return {
+    headersMs: positiveInt('YIBAO_HEADERS_TIMEOUT_MS', 20_000),
+    bodyIdleMs: positiveInt('YIBAO_BODY_IDLE_MS', 15_000),
+    answerIdleMs: positiveInt('YIBAO_ANSWER_IDLE_MS', 30_000),
+    stopMs: positiveInt('YIBAO_STOP_MS', 5_000),
+  };
+}
+
+/** GET /api/health waits this long for the storage to answer (milliseconds, default 2000). */
+export function healthStorageMs(): number {
+  return positiveInt('YIBAO_HEALTH_STORAGE_MS', 2000);
+}
+
 function positiveInt(name: string, fallback: number): number {
   const raw = process.env[name]?.trim();
   if (!raw) return fallback;

@@ -16,7 +16,7 @@ export function ndjsonRow(text: string, line: number): LedgerRow | null {
   if (text.trim() === '') return null;
   let data: unknown;
   try {
-    data = parseJsonData(text, `第 ${line} 行 line ${line}`);
+    data = parseJsonData(text, { zh: `第 ${line} 行`, en: `line ${line}` });
   } catch (e) {
     if (!(e instanceof YibaoError)) throw e;
     return { line, error: new YibaoError('该行不是有效的 JSON（或含有不允许的键）', 'the line is not valid JSON (or has a forbidden key)', 'json') };

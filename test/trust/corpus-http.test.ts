@@ -33,7 +33,10 @@ async function problemOf(res: Awaited<ReturnType<typeof post>>) {
   expect(p.status).toBe(res.status);
   expect(p.detail).toBe(`${p.zh} (${p.en})`);
   expectChineseFirst(String(p.detail));
-  expect(Object.keys(p).sort()).toEqual(['code', 'detail', 'en', 'status', 'title', 'type', 'zh']);
+  expect(Object.keys(p).sort()).toEqual(['code', 'detail', 'en', 'requestId', 'status', 'title', 'type', 'zh']);
+  // the request id (the invocation id of helpers' context), in the body and the header
+  expect(p.requestId).toBe('test-invocation');
+  expect(res.headers.get('x-request-id')).toBe('test-invocation');
   return p;
 }
 
