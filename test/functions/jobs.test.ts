@@ -240,14 +240,14 @@ describe('the large-job orchestrator', () => {
     };
     const spy = jest.spyOn(durableClients, 'get').mockReturnValue(client as never);
     try {
-      const res = await startJobHandler(request({ path: '/api/jobs?shards=5', body: ledger, headers: { 'content-type': 'text/csv' } }), context());
+      const res = await startJobHandler(request({ path: '/api/jobs?shards=5&format=spec', body: ledger, headers: { 'content-type': 'text/csv' } }), context());
       expect(res.status).toBe(202);
       const body = (await res.json()) as { id: string; statusQueryGetUri: string; jobStatusUri: string };
       expect(res.headers.get('location')).toBe(body.statusQueryGetUri);
       expect(body.jobStatusUri).toBe(`http://127.0.0.1:7071/api/jobs/${body.id}`);
       expect(started).toHaveLength(1);
       const input = started[0].options.input;
-      expect(input).toMatchObject({ jobId: body.id, format: 'csv', shards: 5, container: 'yibao-jobs' });
+      expect(input).toMatchObject({ jobId: body.id, format: 'csv', shards: 5, convention: 'spec', container: 'yibao-jobs' });
       expect(await blobText('yibao-jobs', `${body.id}/input.csv`)).toBe(ledger);
 
       const jobs = service.getContainerClient('yibao-jobs');
@@ -295,6 +295,11 @@ describe('the large-job orchestrator', () => {
     try {
       const res = await startJobHandler(request({ path: '/api/jobs', body: '' }), context());
       expect(res.status).toBe(400);
+      expect(started).toEqual([]);
+      // ?format= names the results' columns: spec or nhsa, nothing else (as POST /api/settle)
+      const bad = await startJobHandler(request({ path: '/api/jobs?format=excel', body: `${SPEC_HEADER}\n` }), context());
+      expect(bad.status).toBe(400);
+      expect(((await bad.json()) as { en: string }).en).toBe('format must be nhsa or spec, not "excel"');
       expect(started).toEqual([]);
       const saved = process.env.YIBAO_STORAGE;
       const savedHost = process.env.AzureWebJobsStorage;
