@@ -11,9 +11,8 @@ import { openapiHandler } from './handlers/openapi';
 import { startJobHandler, jobHandler } from './handlers/jobs';
 import { monthlyHandler, monthlyHttpHandler, monthlyItem, writeMonthlyReport } from './handlers/monthly';
 import { monthlyJobHandler, MONTHLY_ORCHESTRATOR, MONTHLY_ITEM, MONTHLY_REPORT, type MonthlyItemInput, type MonthlyReport } from './jobs/monthly';
-import { ledgerJobHandler, ORCHESTRATOR, SPLIT, DEDUPE, SETTLE_PART, MERGE_PARTS, SETTLE_SHARD, MERGE, CLEANUP, RUN_WHOLE } from './jobs/orchestrator';
+import { ledgerJobHandler, ORCHESTRATOR, SPLIT, DEDUPE, SETTLE_PART, MERGE_PARTS, CLEANUP, RUN_WHOLE } from './jobs/orchestrator';
 import { runWhole, type WholeInput } from './jobs/whole';
-import { settleShard, mergeResults, type ShardInput, type MergeInput } from './jobs/shard';
 import { splitJob, findDuplicates, settlePartition, mergePartitions, cleanupJob, type JobSplitInput, type DedupeInput, type PartInput, type MergePartsInput, type CleanupInput } from './jobs/bulk';
 import { container } from './storage';
 import { jobsContainer, monthlySchedule } from './settings';
@@ -43,13 +42,10 @@ export function registerAll(): void {
 
   df.app.orchestration(ORCHESTRATOR, ledgerJobHandler);
   df.app.activity(SPLIT, { handler: async (input: unknown) => splitJob(await container(jobsContainer()), input as JobSplitInput) });
-  // the bulk path (functions/jobs/bulk.ts)
+  // the settle job's steps (functions/jobs/bulk.ts)
   df.app.activity(DEDUPE, { handler: async (input: unknown) => findDuplicates(await container(jobsContainer()), input as DedupeInput) });
   df.app.activity(SETTLE_PART, { handler: async (input: unknown) => settlePartition(await container(jobsContainer()), input as PartInput) });
   df.app.activity(MERGE_PARTS, { handler: async (input: unknown) => mergePartitions(await container(jobsContainer()), input as MergePartsInput) });
-  // the row path (functions/jobs/shard.ts)
-  df.app.activity(SETTLE_SHARD, { handler: async (input: unknown) => settleShard(await container(jobsContainer()), input as ShardInput) });
-  df.app.activity(MERGE, { handler: async (input: unknown) => mergeResults(await container(jobsContainer()), input as MergeInput) });
   df.app.activity(CLEANUP, { handler: async (input: unknown) => cleanupJob(await container(jobsContainer()), input as CleanupInput) });
   df.app.activity(RUN_WHOLE, { handler: async (input: unknown) => runWhole(await container(jobsContainer()), input as WholeInput) });
 

@@ -1,7 +1,7 @@
 // POST /api/jobs: the ledger goes to Blob Storage as it arrives, then a Durable orchestration splits
 // it by person into partitions, settles them in parallel and merges the results (functions/jobs/:
-// the engine's bulk path in partitions, or settleLedger on shards of rows for what the bulk path
-// cannot take). Answers 202 with status URLs (the Durable async pattern). GET /api/jobs/{id}:
+// the engine's partition pipeline, for a CSV or NDJSON body, the spec's or the national platform's
+// names, ?city=, ?category_column=, ?format=). Answers 202 with status URLs (the Durable async pattern). GET /api/jobs/{id}:
 // progress (partitions done of total), the summary and, at the end, where the results are;
 // GET /api/jobs/{id}/results and /rejected: the files streamed from Blob Storage (CSV, or JSON by
 // Accept); DELETE /api/jobs/{id}: terminated if running, its blobs and history removed. Ordinary
@@ -12,7 +12,7 @@ import { HttpResponse, type HttpRequest, type InvocationContext } from '@azure/f
 import * as df from 'durable-functions';
 import { Readable } from 'node:stream';
 import type { ReadableStream } from 'node:stream/web';
-import { defaultBook, csvLine, scenarioWire, REJECTED_COLUMNS, type Book, type Message } from '../../engine';
+import { defaultBook, csvLine, scenarioWire, rejectedTable, type Book, type Message, type LedgerOutcome } from '../../engine';
 import { bodyChunks, ledgerFormat, utf8Checked } from '../body';
 import { oneScenario, scenariosOf, groupsOf, requiredInt, headerOptions, negotiate, CONTENT_TYPE } from '../http';
 import { guarded, HttpProblem } from '../problem';
@@ -21,7 +21,8 @@ import { blobChunks, container } from '../storage';
 import { deleteUnder } from '../jobs/blobs';
 import { csvAsJson } from '../jobs/results';
 import type { WholeKind, WholeSpec } from '../jobs/whole';
-import { inputBlob } from '../jobs/shard';
+import { inputBlob } from '../jobs/common';
+import { resultsFormat } from './settle';
 import { ORCHESTRATOR, type JobInput, type JobOutput, type JobProgress } from '../jobs/orchestrator';
 
 /** How handlers get the Durable client (replaceable in tests, which have no Durable extension). */
@@ -83,6 +84,7 @@ export async function startJob(request: HttpRequest, context: InvocationContext)
   const scenario = spec ? undefined : oneScenario(request, book); // checked now: a bad scenario is a 400, not a failed job
   const format = ledgerFormat(request);
   const opts = spec ? {} : headerOptions(request, book);
+  const convention = spec ? undefined : resultsFormat(request);
   const shardsParam = request.query.get('shards');
   const shards = shardsParam === null ? jobShards() : Number(shardsParam);
   if (!Number.isInteger(shards) || shards < 1 || shards > 256) throw new HttpProblem(400, 'shards 须为 1–256 的整数', 'shards must be an integer from 1 to 256', 'usage');
@@ -90,7 +92,7 @@ export async function startJob(request: HttpRequest, context: InvocationContext)
   const jobId = randomUUID();
   const bytes = await storeInput(request, inputBlob(jobId, format));
   if (bytes === 0) throw new HttpProblem(400, kind === 'budget' ? '请求体为空：请发送花名册 CSV' : '请求体为空：请发送台账', kind === 'budget' ? 'the body is empty: send a roster CSV' : 'the body is empty: send a ledger', 'empty');
-  const input: JobInput & { container: string } = { jobId, format, shards, scenario: scenario ? request.query.get('scenario')! : undefined, city: opts.city, categoryColumn: opts.categoryColumn, container: jobsContainer(), ...(spec ? { kind: spec.kind, spec } : {}) };
+  const input: JobInput & { container: string } = { jobId, format, shards, scenario: scenario ? request.query.get('scenario')! : undefined, city: opts.city, categoryColumn: opts.categoryColumn, convention, container: jobsContainer(), ...(spec ? { kind: spec.kind, spec } : {}) };
   await client.startNew(ORCHESTRATOR, { instanceId: jobId, input });
   context.log(`job ${jobId} started: ${kind}, ${bytes} bytes${spec ? '' : `, ${shards} shards`}`);
   const urls = client.createHttpManagementPayload(jobId);
@@ -174,8 +176,9 @@ async function jobFile(request: HttpRequest, context: InvocationContext, which: 
   }
   const answer = negotiate(request, ['csv', 'json']) as 'csv' | 'json';
   const blob = which === 'results' ? output.results : output.rejected;
-  // no rejected rows: the file of the command line has its header alone
-  const chunks: AsyncIterable<Uint8Array> = blob ? blobChunks(c, blob) : (async function* () { yield new TextEncoder().encode(csvLine([...REJECTED_COLUMNS])); })();
+  // no rejected rows: the file of the command line has its header alone (under the results' names)
+  const none = () => rejectedTable({ rejections: [] } as Pick<LedgerOutcome, 'rejections'> as LedgerOutcome, output.convention)[0];
+  const chunks: AsyncIterable<Uint8Array> = blob ? blobChunks(c, blob) : (async function* () { yield new TextEncoder().encode(csvLine(none())); })();
   const body = answer === 'csv' ? chunks : csvAsJson(chunks);
   return new HttpResponse({ status: 200, headers: { 'content-type': CONTENT_TYPE[answer] }, body: Readable.toWeb(Readable.from(body)) as ReadableStream<Uint8Array> });
 }

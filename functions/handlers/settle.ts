@@ -144,15 +144,21 @@ async function settleOnBulkPath(request: HttpRequest, context: InvocationContext
   }
 }
 
+/** ?format=: the results under the spec's names or the national platform's (POST /api/jobs too). */
+export function resultsFormat(request: HttpRequest): Convention | undefined {
+  const f = request.query.get('format');
+  if (f !== null && f !== 'spec' && f !== 'nhsa') {
+    throw new YibaoError(`format 须为 nhsa 或 spec，而不是“${f.slice(0, 20)}”`, `format must be nhsa or spec, not "${f.slice(0, 20)}"`, 'usage');
+  }
+  return f ?? undefined;
+}
+
 export async function settle(request: HttpRequest, context: InvocationContext): Promise<HttpResponse> {
   const book = defaultBook();
   const scenario = oneScenario(request, book);
   const groups = groupsOf(request);
   const answer = negotiate(request, groups ? ['json', 'csv'] : ['csv', 'ndjson']);
-  const formatParam = request.query.get('format');
-  if (formatParam !== null && formatParam !== 'spec' && formatParam !== 'nhsa') {
-    throw new YibaoError(`format 须为 nhsa 或 spec，而不是“${formatParam.slice(0, 20)}”`, `format must be nhsa or spec, not "${formatParam.slice(0, 20)}"`, 'usage');
-  }
+  const formatParam = resultsFormat(request) ?? null;
   const opts = headerOptions(request, book);
   const body = ledgerFormat(request);
   const input: LedgerInput = { ...opts, format: formatParam ?? undefined, body };

@@ -20,21 +20,25 @@
 // ids, no rejection list of the whole ledger; the staged parts are on disk (docs/functions.md says why
 // staging rather than an async PartStorage).
 //
-// What the bulk path cannot take (NDJSON, the platform's column names, ?city= / ?category_column=,
-// an over-long id) goes the row path (shard.ts) instead; splitJob decides and says which.
+// Every form of input the engine reads goes this one way (LedgerInput: a CSV or NDJSON body, ?city=,
+// ?category_column=, the results under the spec's or the platform's names). What the engine cannot
+// partition (BulkUnsupported: a claim_id or person_id over 4,096 bytes, …) fails the job with a
+// problem that says what to do, rather than a second way of settling.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ContainerClient } from '@azure/storage-blob';
 import {
-  defaultBook, parseScenario, csvLine, fmt, Decimal, YibaoError, REJECTED_COLUMNS, RESULT_COLUMNS, TOTAL_FIELDS,
-  BulkUnsupported, linesOf, mergeOutcomes, mergeResultsByLine, splitParts, dedupeParts, settlePart, partName,
-  readPart, type Message, type Rejection, type PartStream, type PartSummary,
+  defaultBook, parseScenario, csvLine, fmt, Decimal, YibaoError, RESULT_COLUMNS, TOTAL_FIELDS, BulkUnsupported,
+  linesOf, mergeOutcomes, mergeResultsByLine, splitParts, dedupeParts, settlePart, partName, readPart,
+  tableLedgerRows, nhsaResultsTable, rejectedTable, type Message, type Rejection, type PartStream, type PartSummary,
+  type LedgerInput, type Convention,
 } from '../../engine';
 import { FileParts } from '../../node/part-files';
 import { blobChunks } from '../storage';
 import { BytesBlobWriter, Uploads, blobSource, deleteUnder, inParallel } from './blobs';
-import { splitLedger, inputBlob, resultsBlob, rejectedBlob, violationText, firstYears, type SplitInput, type SplitOutput, type JobSummary } from './shard';
+import { firstRecord, replay, type LedgerFormat } from '../body';
+import { inputBlob, resultsBlob, rejectedBlob, violationText, firstYears, type JobSummary } from './common';
 
 const pad = (k: number) => String(k).padStart(3, '0');
 export const partsPrefix = (jobId: string) => `${jobId}/parts/`;
@@ -72,14 +76,19 @@ const SPLIT_REJECTED = 'split-rejected';
 // ---------------------------------------------------------------------------------------------
 // split
 
-export interface JobSplitInput extends SplitInput {
+export interface JobSplitInput {
+  jobId: string;
+  /** The body: CSV or NDJSON. */
+  format: LedgerFormat;
+  shards: number;
   scenario?: string;
-  /** Take the row path whatever the input (a partition the bulk path could not settle): why. */
-  fallback?: string;
+  city?: string;
+  categoryColumn?: string;
+  /** The results' names (?format=); by default a CSV header's own. */
+  convention?: Convention;
 }
 
-export interface BulkSplitOutput {
-  path: 'bulk';
+export interface JobSplitOutput {
   /** Records read (the header not counted), as settleLedger counts them. */
   read: number;
   /** Person partitions that hold records, with their record counts. */
@@ -88,30 +97,27 @@ export interface BulkSplitOutput {
   idParts: number[];
   /** Records the splitter rejected (in split-rejected). */
   rejected: number;
+  /** The results' names, for the settle and merge steps. */
+  convention: Convention;
   fatal?: Message;
 }
 
-export type RowsSplitOutput = SplitOutput & { path: 'rows'; reason: string };
-export type JobSplitOutput = BulkSplitOutput | RowsSplitOutput;
-
 /**
- * The split step: the bulk path where it can take the input, else the row path (shard.ts splitLedger)
- * from the start of the blob. The output says which (`path`) and, for the row path, why.
+ * Why the engine could not partition the ledger (a BulkUnsupported's reason), as the job's problem:
+ * what to do instead. An id over 4,096 bytes is the case met in practice.
  */
-export async function splitJob(client: ContainerClient, input: JobSplitInput): Promise<JobSplitOutput> {
-  let reason = input.fallback
-    ?? (input.format === 'ndjson' ? 'NDJSON input'
-      : input.city !== undefined || input.categoryColumn !== undefined ? 'header options (city, category_column)' : undefined);
-  if (reason === undefined) {
-    try {
-      return await splitBulk(client, input);
-    } catch (e) {
-      if (!(e instanceof BulkUnsupported)) throw e;
-      // nothing was committed: the writers commit only at the end
-      reason = `bulk path: ${e.message}`;
-    }
+export function unsupportedProblem(why: string): Message {
+  const id = /^(claim_id|person_id) too long$/.exec(why)?.[1];
+  if (id) {
+    return {
+      zh: `台账中有 ${id} 超过 4,096 字节，作业无法按人分区结算：请缩短这些编号，或在一台机器上用 yibao settle 结算该台账`,
+      en: `the ledger has a ${id} over 4,096 bytes, which a job cannot partition: shorten those ids, or settle the ledger on one machine with yibao settle`,
+    };
   }
-  return { path: 'rows', reason, ...(await splitLedger(client, input)) };
+  return {
+    zh: `作业无法分区结算该台账（${why}）：请在一台机器上用 yibao settle 结算`,
+    en: `the job cannot settle this ledger in partitions (${why}): settle it on one machine with yibao settle`,
+  };
 }
 
 /** Rejections framed as partition.ts mergeResultsByLine reads them: [line, length] then the rejectedTable row. */
@@ -131,25 +137,52 @@ export function framedRejections(rs: Rejection[]): Uint8Array {
 }
 
 /**
- * The engine's split into the staging folder, then every part it wrote uploaded. Nothing reaches Blob
- * Storage before the split has read the whole ledger: a fatal error or BulkUnsupported leaves no blob.
- * Memory: the splitter's buffers (a piece per partition and stream); the parts are on disk.
+ * How the ledger is read and its results named: the request's options, and for a CSV body without
+ * ?format= its header's convention (read first, as POST /api/settle and `yibao settle` read it). A
+ * header the engine refuses leaves the convention open: the split reports the engine's error.
  */
-async function splitBulk(client: ContainerClient, input: JobSplitInput): Promise<BulkSplitOutput> {
+async function inputOf(client: ContainerClient, input: JobSplitInput): Promise<{ ledger: LedgerInput; source: () => AsyncIterable<Uint8Array> }> {
+  const blob = () => blobChunks(client, inputBlob(input.jobId, input.format));
+  const ledger: LedgerInput = { body: input.format, city: input.city, categoryColumn: input.categoryColumn, format: input.convention };
+  if (input.format === 'ndjson' || ledger.format !== undefined) return { ledger, source: blob };
+  const src = blob();
+  const held: Uint8Array[] = [];
+  const header = await firstRecord(src, held);
+  const source = () => replay(held, src);
+  if (header === undefined) return { ledger, source };
+  try {
+    return { ledger: { ...ledger, format: tableLedgerRows(header, [], ledger).convention }, source };
+  } catch (e) {
+    if (e instanceof YibaoError) return { ledger, source };
+    throw e;
+  }
+}
+
+/**
+ * The split step: the engine's split into the staging folder, then every part it wrote uploaded.
+ * Nothing reaches Blob Storage before the split has read the whole ledger: a fatal error, or an id
+ * the engine cannot partition, fails the job and leaves no blob. Memory: the splitter's buffers (a
+ * piece per partition and stream); the parts are on disk.
+ */
+export async function splitJob(client: ContainerClient, input: JobSplitInput): Promise<JobSplitOutput> {
   const book = defaultBook();
   const scenario = input.scenario ? parseScenario(book, input.scenario) : undefined;
+  const { ledger, source } = await inputOf(client, input);
+  const convention = ledger.format ?? 'spec';
+  const failed = (fatal: Message): JobSplitOutput => ({ read: 0, parts: [], idParts: [], rejected: 0, convention, fatal });
   return staged(async (storage) => {
     let rejected = 0;
     let split;
     try {
-      split = await splitParts(book, () => blobChunks(client, inputBlob(input.jobId, 'csv')), storage, input.shards, { scenario }, {
+      split = await splitParts(book, source, storage, input.shards, { scenario, input: ledger }, {
         rejected: (rs) => {
           rejected += rs.length;
           storage.append(SPLIT_REJECTED, framedRejections(rs));
         },
       });
     } catch (e) {
-      if (e instanceof YibaoError) return { path: 'bulk', read: 0, parts: [], idParts: [], rejected: 0, fatal: e.reason };
+      if (e instanceof YibaoError) return failed(e.reason);
+      if (e instanceof BulkUnsupported) return failed(unsupportedProblem(e.message));
       throw e;
     }
     storage.flush();
@@ -161,7 +194,7 @@ async function splitBulk(client: ContainerClient, input: JobSplitInput): Promise
       ...(rejected ? [[SPLIT_REJECTED, splitRejectedBlob(input.jobId)] as [string, string]] : []),
     ];
     await inParallel(uploads, 4, ([part, blob]) => upload(client, storage, part, blob));
-    return { path: 'bulk', read: split.splitter.read, parts, idParts, rejected };
+    return { read: split.splitter.read, parts, idParts, rejected, convention };
   });
 }
 
@@ -227,14 +260,12 @@ async function duplicatesOf(client: ContainerClient, jobId: string, lines: Int32
 // ---------------------------------------------------------------------------------------------
 // settle
 
-export interface PartInput { jobId: string; part: number; scenario?: string; duplicates: number }
+export interface PartInput { jobId: string; part: number; scenario?: string; duplicates: number; convention: Convention }
 
 /** A partition's PartSummary less its rejections (those are in rejected-p), and how many there were. */
 export type PartOutput = Omit<PartSummary, 'rejections'> & {
   part: number;
   rejected: number;
-  /** The bulk path cannot settle this partition (BulkUnsupported): the job goes the row path. */
-  unsupported?: string;
   fatal?: Message;
 };
 
@@ -248,10 +279,10 @@ export async function settlePartition(client: ContainerClient, input: PartInput)
     const duplicates = input.duplicates > 0 ? await duplicatesOf(client, input.jobId, lines) : new Int32Array(0);
     let summary: PartSummary;
     try {
-      summary = settlePart(book, storage, k, duplicates, { scenario });
+      summary = settlePart(book, storage, k, duplicates, { scenario, input: { format: input.convention } });
     } catch (e) {
       const none = { part: k, rejected: 0, settled: 0, warnings: 0, totals: [], findings: 0, firstFinding: undefined, firstFindingLine: -1, years: [], decimalGroups: 0 };
-      if (e instanceof BulkUnsupported) return { ...none, unsupported: e.message };
+      if (e instanceof BulkUnsupported) return { ...none, fatal: unsupportedProblem(e.message) };
       if (e instanceof YibaoError) return { ...none, fatal: e.reason };
       throw e;
     }
@@ -300,6 +331,8 @@ export interface MergePartsInput {
   splitRejected: number;
   read: number;
   scenario?: string;
+  /** The results' names (the split's). */
+  convention: Convention;
   /** combineParts of the partitions' outputs. */
   combined: PartSummary;
 }
@@ -318,6 +351,7 @@ function skipping(skip: number, w: BytesBlobWriter) {
 export async function mergePartitions(client: ContainerClient, input: MergePartsInput): Promise<MergePartsOutput> {
   const book = defaultBook();
   const scenario = input.scenario ? parseScenario(book, input.scenario) : undefined;
+  const o = mergeOutcomes(book, scenario, input.read, [], [input.combined]);
   // memory: per partition two read ranges and the merge's two buffers (about 4 ranges: ≤ 16 MB in
   // all from 4 partitions on, 64 KB ranges past 64), and 5 blocks of 4 MB of results.csv
   const range = (sources: number) => clamp((4 << 20) / Math.max(1, sources), 64 << 10, 1 << 20);
@@ -325,7 +359,8 @@ export async function mergePartitions(client: ContainerClient, input: MergeParts
   // the merge goes on while the last blocks upload (4 blocks of 4 MB in flight)
   const results = new BytesBlobWriter(client, resultsBlob(input.jobId), 4 << 20, 'text/csv; charset=utf-8', new Uploads(4));
   const r = range(input.parts.length);
-  const resultRows = await mergeResultsByLine(input.parts.map((k) => blobSource(client, partBlob(input.jobId, 'results', k), r)), (bytes) => results.write(bytes.slice()));
+  const names = input.convention === 'nhsa' ? nhsaResultsTable({ ...o, results: [] })[0] : undefined;
+  const resultRows = await mergeResultsByLine(input.parts.map((k) => blobSource(client, partBlob(input.jobId, 'results', k), r)), (bytes) => results.write(bytes.slice()), undefined, names);
   await results.close();
 
   const rejectedNames = [...(input.splitRejected > 0 ? [splitRejectedBlob(input.jobId)] : []), ...input.rejectedParts.map((k) => partBlob(input.jobId, 'rejected', k))];
@@ -334,7 +369,7 @@ export async function mergePartitions(client: ContainerClient, input: MergeParts
   if (rejectedNames.length) {
     const out = new BytesBlobWriter(client, rejectedBlob(input.jobId), 4 << 20, 'text/csv; charset=utf-8');
     const enc = new TextEncoder();
-    await out.write(enc.encode(csvLine([...REJECTED_COLUMNS])));
+    await out.write(enc.encode(csvLine(rejectedTable(o, input.convention)[0]))); // o has no rejections: the header alone
     // mergeResultsByLine writes the results header first: the rejected rows are what follows it
     const header = enc.encode(csvLine([...RESULT_COLUMNS])).length;
     const rr = range(rejectedNames.length);
@@ -343,7 +378,6 @@ export async function mergePartitions(client: ContainerClient, input: MergeParts
     rejected = rejectedBlob(input.jobId);
   }
 
-  const o = mergeOutcomes(book, scenario, input.read, [], [input.combined]);
   // every record read is a result or a rejected row: anything else is a partition lost or counted twice
   if (resultRows !== o.summary.settled || input.read !== resultRows + rejectedRows) {
     throw new Error(`merge: ${resultRows} results and ${rejectedRows} rejected rows for ${input.read} read, ${o.summary.settled} settled`);
@@ -364,7 +398,7 @@ export async function mergePartitions(client: ContainerClient, input: MergeParts
 
 export interface CleanupInput { jobId: string }
 
-/** The job's intermediate blobs (either path's) removed; the input, results.csv and rejected.csv stay. */
+/** The job's intermediate blobs removed; the input, results.csv and rejected.csv stay. */
 export async function cleanupJob(client: ContainerClient, input: CleanupInput): Promise<{ deleted: number }> {
-  return { deleted: await deleteUnder(client, [partsPrefix(input.jobId), `${input.jobId}/shards/`, `${input.jobId}/shard-results/`]) };
+  return { deleted: await deleteUnder(client, [partsPrefix(input.jobId)]) };
 }

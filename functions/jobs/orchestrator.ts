@@ -2,36 +2,32 @@
 // activity calls. Every activity input and output is kept in the orchestration's history and
 // replayed, so they carry blob names and small totals, never rows.
 //
-// The split step decides the path (bulk.ts splitJob):
-//   bulk  split → dedupe → settle each partition (fan-out) → merge → cleanup   (bulk.ts)
-//   rows  split → settle each shard (fan-out) → merge → cleanup                 (shard.ts; NDJSON, the
-//         platform's column names, header options, or a partition the bulk path could not settle)
-// A job that fails after its split removes its intermediate blobs as a finished one does.
+// A settle job: split → dedupe → settle each partition (fan-out) → merge → cleanup (bulk.ts, the
+// engine's partition pipeline), whatever the form of its input (CSV or NDJSON, the spec's or the
+// national platform's names, ?city=, ?category_column=). A job that fails after its split removes its
+// intermediate blobs as a finished one does; a ledger the engine cannot partition fails the job.
 // kind=budget, compare and summary answer one text: one activity (whole.ts) runs the job the HTTP
 // function of that name runs, over the input blob.
 import type { OrchestrationContext, OrchestrationHandler, Task } from 'durable-functions';
 import type { Message, Convention } from '../../engine';
-import { addShardTotals, firstYears, type ShardInput, type ShardTotals, type MergeInput, type MergeOutput, type JobSummary } from './shard';
-import { combineParts, type JobSplitInput, type JobSplitOutput, type BulkSplitOutput, type RowsSplitOutput, type DedupeInput, type DedupeOutput, type PartInput, type PartOutput, type MergePartsInput, type MergePartsOutput, type CleanupInput } from './bulk';
+import type { JobSummary } from './common';
+import { combineParts, type JobSplitInput, type JobSplitOutput, type DedupeInput, type DedupeOutput, type PartInput, type PartOutput, type MergePartsInput, type MergePartsOutput, type CleanupInput } from './bulk';
 import type { LedgerFormat } from '../body';
 import type { WholeInput, WholeOutput, WholeKind, WholeSpec } from './whole';
 
 export const ORCHESTRATOR = 'yibaoLedgerJob';
 export const SPLIT = 'yibaoSplitLedger';
-// the bulk path
 export const DEDUPE = 'yibaoFindDuplicates';
 export const SETTLE_PART = 'yibaoSettlePartition';
 export const MERGE_PARTS = 'yibaoMergePartitions';
-// the row path
-export const SETTLE_SHARD = 'yibaoSettleShard';
-export const MERGE = 'yibaoMergeResults';
-// both
 export const CLEANUP = 'yibaoCleanupJob';
 // kind=budget, compare, summary
 export const RUN_WHOLE = 'yibaoRunJob';
 
 export interface JobInput {
   jobId: string; format: LedgerFormat; shards: number; scenario?: string; city?: string; categoryColumn?: string;
+  /** The results' names (?format=); by default the input's. */
+  convention?: Convention;
   /** settle (the default: a result row per claim) or a job that answers one text (whole.ts). */
   kind?: 'settle' | WholeKind;
   spec?: WholeSpec;
@@ -42,8 +38,10 @@ export interface JobProgress { stage: 'split' | 'dedupe' | 'settle' | 'merge' | 
 export interface JobOutput {
   status: 'completed' | 'failed';
   problem?: Message;
-  /** The path the job took: 'bulk' (partitions, engine/bulk) or 'rows' (shards of rows, settleLedger). */
-  path?: 'bulk' | 'rows';
+  /** The path a settle job took: the engine's partitions (the one path). */
+  path?: 'bulk';
+  /** A settle job's results' names. */
+  convention?: Convention;
   container?: string;
   results?: string;
   rejected?: string | null;
@@ -80,7 +78,7 @@ function* cleanup(context: Ctx, jobId: string): Generator<Task, void, unknown> {
   try {
     yield context.df.callActivity(CLEANUP, { jobId } satisfies CleanupInput);
   } catch {
-    // the blobs stay under {id}/parts/ or {id}/shards/
+    // the blobs stay under {id}/parts/
   }
 }
 
@@ -91,17 +89,15 @@ function* failed(context: Ctx, jobId: string, problem: Message, wrote: boolean):
   return { status: 'failed', problem };
 }
 
-/** The bulk path after its split; `fallback` when a partition needs the row path. */
-function* bulkJob(context: Ctx, input: Input, split: BulkSplitOutput): Generator<Task, JobOutput | { fallback: string }, unknown> {
+/** The settle job after its split. */
+function* settleJob(context: Ctx, input: Input, split: JobSplitOutput): Generator<Task, JobOutput, unknown> {
   const total = split.parts.length;
   progress(context, { stage: 'dedupe', shards_done: 0, shards_total: total });
   const dedupe = (yield context.df.callActivity(DEDUPE, { jobId: input.jobId, idParts: split.idParts } satisfies DedupeInput)) as DedupeOutput;
-  const parts = yield* fanOut<PartOutput>(context, split.parts.map((p) => context.df.callActivity(SETTLE_PART, { jobId: input.jobId, part: p.part, scenario: input.scenario, duplicates: dedupe.duplicates } satisfies PartInput)), 'partition');
+  const parts = yield* fanOut<PartOutput>(context, split.parts.map((p) => context.df.callActivity(SETTLE_PART, { jobId: input.jobId, part: p.part, scenario: input.scenario, duplicates: dedupe.duplicates, convention: split.convention } satisfies PartInput)), 'partition');
   parts.sort((a, b) => a.part - b.part);
   const fatal = parts.find((p) => p.fatal);
   if (fatal) return yield* failed(context, input.jobId, fatal.fatal!, true);
-  const unsupported = parts.find((p) => p.unsupported !== undefined);
-  if (unsupported) return { fallback: `bulk path, partition ${unsupported.part}: ${unsupported.unsupported}` };
   progress(context, { stage: 'merge', shards_done: total, shards_total: total });
   const mergeIn: MergePartsInput = {
     jobId: input.jobId,
@@ -110,26 +106,13 @@ function* bulkJob(context: Ctx, input: Input, split: BulkSplitOutput): Generator
     splitRejected: split.rejected,
     read: split.read,
     scenario: input.scenario,
+    convention: split.convention,
     combined: combineParts(parts),
   };
   const merged = (yield context.df.callActivity(MERGE_PARTS, mergeIn)) as MergePartsOutput;
   yield* cleanup(context, input.jobId);
   progress(context, { stage: 'done', shards_done: total, shards_total: total });
-  return { status: 'completed', path: 'bulk', container: input.container, results: merged.results, rejected: merged.rejected, summary: merged.summary };
-}
-
-/** The row path after its split. */
-function* rowsJob(context: Ctx, input: Input, split: RowsSplitOutput): Generator<Task, JobOutput, unknown> {
-  const total = split.shards.length;
-  const parts = yield* fanOut<ShardTotals>(context, split.shards.map((s) => context.df.callActivity(SETTLE_SHARD, { jobId: input.jobId, shard: s.shard, scenario: input.scenario, convention: split.convention } satisfies ShardInput)), 'shard');
-  progress(context, { stage: 'merge', shards_done: total, shards_total: total });
-  parts.sort((a, b) => a.shard - b.shard);
-  const mergeIn: MergeInput = { jobId: input.jobId, shards: split.shards.map((s) => s.shard), convention: split.convention as Convention, years: firstYears(parts), scenario: input.scenario };
-  const merged = (yield context.df.callActivity(MERGE, mergeIn)) as MergeOutput;
-  yield* cleanup(context, input.jobId);
-  progress(context, { stage: 'done', shards_done: total, shards_total: total });
-  const summary = addShardTotals(parts);
-  return { status: 'completed', path: 'rows', container: input.container, results: merged.results, rejected: merged.rejected, summary: { ...summary, violations: merged.violations ?? summary.violations } };
+  return { status: 'completed', path: 'bulk', convention: split.convention, container: input.container, results: merged.results, rejected: merged.rejected, summary: merged.summary };
 }
 
 /** A job that answers one text: one activity, its answer in one blob. */
@@ -155,19 +138,10 @@ export function* ledgerJob(context: OrchestrationContext): Generator<Task, JobOu
 
 function* steps(context: Ctx, input: Input): Generator<Task, JobOutput, unknown> {
   progress(context, { stage: 'split', shards_done: 0, shards_total: 0 });
-  const splitIn: JobSplitInput = { jobId: input.jobId, format: input.format, shards: input.shards, scenario: input.scenario, city: input.city, categoryColumn: input.categoryColumn };
-  let split = (yield context.df.callActivity(SPLIT, splitIn)) as JobSplitOutput;
+  const splitIn: JobSplitInput = { jobId: input.jobId, format: input.format, shards: input.shards, scenario: input.scenario, city: input.city, categoryColumn: input.categoryColumn, convention: input.convention };
+  const split = (yield context.df.callActivity(SPLIT, splitIn)) as JobSplitOutput;
   if (split.fatal) return yield* failed(context, input.jobId, split.fatal, false);
-  if (split.path === 'bulk') {
-    const done = yield* bulkJob(context, input, split);
-    if (!('fallback' in done)) return done;
-    // a partition the bulk path could not settle: the whole job again on the row path
-    progress(context, { stage: 'split', shards_done: 0, shards_total: 0 });
-    split = (yield context.df.callActivity(SPLIT, { ...splitIn, fallback: done.fallback } satisfies JobSplitInput)) as JobSplitOutput;
-    if (split.fatal) return yield* failed(context, input.jobId, split.fatal, true); // the bulk path's parts
-    if (split.path !== 'rows') throw new Error('the split took the bulk path again after a fallback');
-  }
-  return yield* rowsJob(context, input, split);
+  return yield* settleJob(context, input, split);
 }
 
 export const ledgerJobHandler: OrchestrationHandler = ledgerJob;

@@ -13,7 +13,7 @@ import type { BodyJobSpec } from '../pool-jobs';
 import { HttpProblem } from '../problem';
 import { runLimits } from '../settings';
 import { blobChunks, writeText } from '../storage';
-import { inputBlob } from './shard';
+import { inputBlob } from './common';
 
 export type WholeKind = 'budget' | 'compare' | 'summary';
 export type WholeSpec = Exclude<BodyJobSpec, { kind: 'ledger' }>;

@@ -169,6 +169,36 @@ describe('the local Durable runner (npm start)', () => {
     done = job;
   }, 120000);
 
+  test('a national platform export and an NDJSON body run as jobs too: results and rejected rows as yibao settle writes them', async () => {
+    expect(host).toBeDefined();
+    // the export: results and rejected rows under the platform's names (setl_id, …)
+    const nhsa = path.join(ROOT, 'samples', 'nhsa-export.csv');
+    const job = await startJob(nhsa, 'shards=3');
+    const s = await until(job.id, finished);
+    expect(s.runtimeStatus).toBe('Completed');
+    const expected = cli(nhsa);
+    expect(expected.rejected.split('\n')[0]).toBe('line,setl_id,reason_zh,reason_en');
+    expect(await (await fetch(s.resultsUri!, { headers })).text()).toBe(expected.results);
+    expect(await (await fetch(s.rejectedUri!, { headers })).text()).toBe(expected.rejected);
+    expect(s.summary).toMatchObject(expected.counts);
+
+    // the sample ledger as NDJSON, one object a line: the CSV's results; its rejected rows one line
+    // earlier (an NDJSON body has no header line), for the same reasons
+    const claims = path.join(ROOT, 'samples', 'claims.csv');
+    const [head, ...rows] = fs.readFileSync(claims, 'utf8').trimEnd().split(/\r?\n/);
+    const cols = head.split(',');
+    const ndjson = rows.map((l) => JSON.stringify(Object.fromEntries(l.split(',').map((c, i) => [cols[i], c])))).join('\n') + '\n';
+    const res = await fetch(`${base}/api/jobs?shards=2`, { method: 'POST', headers: { ...headers, 'content-type': 'application/x-ndjson' }, body: ndjson });
+    expect(res.status).toBe(202);
+    const nd = await until(((await res.json()) as { id: string }).id, finished);
+    expect(nd.runtimeStatus).toBe('Completed');
+    const csv = cli(claims);
+    expect(csv.counts.rejected).toBe(2);
+    expect(await (await fetch(nd.resultsUri!, { headers })).text()).toBe(csv.results);
+    const earlier = csv.rejected.split('\n').map((l, i) => (i === 0 || l === '' ? l : l.replace(/^\d+/, (n) => String(Number(n) - 1))));
+    expect(await (await fetch(nd.rejectedUri!, { headers })).text()).toBe(earlier.join('\n'));
+  }, 120000);
+
   test('the orchestrator replayed from the history the host recorded gives the same actions, episode by episode', async () => {
     expect(done).toBeDefined();
     const { input, output, history } = await historyOf(done!.statusQueryGetUri);

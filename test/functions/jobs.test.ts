@@ -9,9 +9,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as os from 'node:os';
 import { spawnSync } from 'node:child_process';
-import { defaultBook, settleLedger, csvLedgerRows, resultsTable, rejectedTable, nhsaResultsTable, toCsv, parseScenario, fmt, TOTAL_FIELDS, type LedgerOutcome, type LedgerRow } from '../../engine';
-import { ledgerJob, SPLIT, DEDUPE, SETTLE_PART, MERGE_PARTS, SETTLE_SHARD, MERGE, CLEANUP, type JobInput, type JobOutput } from '../../functions/jobs/orchestrator';
-import { settleShard, mergeResults, resultsBlob, rejectedBlob, inputBlob, violationText } from '../../functions/jobs/shard';
+import { defaultBook, settleLedger, csvLedgerRows, resultsTable, rejectedTable, toCsv, RESULT_COLUMNS, parseScenario, fmt, TOTAL_FIELDS, type LedgerOutcome, type LedgerRow } from '../../engine';
+import { ledgerJob, SPLIT, DEDUPE, SETTLE_PART, MERGE_PARTS, CLEANUP, type JobInput, type JobOutput } from '../../functions/jobs/orchestrator';
+import { resultsBlob, rejectedBlob, inputBlob, violationText } from '../../functions/jobs/common';
 import { splitJob, findDuplicates, settlePartition, mergePartitions, cleanupJob, type JobSplitOutput } from '../../functions/jobs/bulk';
 import { BytesBlobWriter, Uploads, blobSource, deleteUnder } from '../../functions/jobs/blobs';
 import { ndjsonRows } from '../../functions/body';
@@ -20,6 +20,8 @@ import { withBadRows } from '../bulk/ledgers';
 import { startJobHandler, jobStatusHandler, durableClients } from '../../functions/handlers/jobs';
 import { monthlyRun } from '../../functions/handlers/monthly';
 import { request, context, startAzurite, ROOT, SPEC_HEADER } from './helpers';
+
+const RESULT_HEADER = RESULT_COLUMNS.join(',');
 
 let azurite: Awaited<ReturnType<typeof startAzurite>>;
 let service: BlobServiceClient;
@@ -133,8 +135,6 @@ function activitiesOn(jobs: ContainerClient, over: Record<string, (i: unknown) =
     [DEDUPE]: (i) => findDuplicates(jobs, i as never),
     [SETTLE_PART]: (i) => settlePartition(jobs, i as never),
     [MERGE_PARTS]: (i) => mergePartitions(jobs, i as never),
-    [SETTLE_SHARD]: (i) => settleShard(jobs, i as never),
-    [MERGE]: (i) => mergeResults(jobs, i as never),
     [CLEANUP]: (i) => cleanupJob(jobs, i as never),
     ...over,
   };
@@ -166,39 +166,6 @@ async function blobText(container: string, name: string): Promise<string> {
 }
 
 describe('the large-job orchestrator', () => {
-  test('step by step, the row path: split, one activity per shard, shards done of total, merge, cleanup, result location', () => {
-    const ctx = new DummyOrchestrationContext('yibaoLedgerJob', 'job-x');
-    const calls: { name: string; input: Record<string, unknown> }[] = [];
-    const statuses: { stage: string; shards_done: number; shards_total: number }[] = [];
-    (ctx as unknown as { df: unknown }).df = {
-      getInput: () => ({ jobId: 'job-x', format: 'ndjson', shards: 4, container: 'c' }),
-      setCustomStatus: (s: never) => statuses.push(s),
-      callActivity: (name: string, input: Record<string, unknown>) => { const t = { name, input }; calls.push(t); return t; },
-      Task: { any: (tasks: unknown[]) => ({ any: tasks }) },
-    };
-    const gen = ledgerJob(ctx as never);
-    let s = gen.next();
-    expect(s.value).toEqual({ name: SPLIT, input: { jobId: 'job-x', format: 'ndjson', shards: 4 } });
-    s = gen.next({ path: 'rows', reason: 'NDJSON input', read: 10, convention: 'spec', shards: [{ shard: 0, rows: 6 }, { shard: 2, rows: 4 }] });
-    expect(calls.slice(1).map((c) => [c.name, c.input.shard])).toEqual([[SETTLE_SHARD, 0], [SETTLE_SHARD, 2]]);
-    expect((s.value as unknown as { any: unknown[] }).any).toHaveLength(2);
-    expect(statuses.at(-1)).toEqual({ stage: 'settle', shards_done: 0, shards_total: 2 });
-    const shard2 = calls[2];
-    const totals = (k: number, settled: number) => ({ shard: k, read: settled, settled, rejected: 0, warnings: 0, totals: { total: '10.00', compliant: '5.00', basic: '1.00', critical: '0.00', assistance: '0.50', reassist: '0.00', oop_compliant: '3.50', oop_total: '8.50' }, violations: [] });
-    s = gen.next(Object.assign(shard2, { isFaulted: false, isCompleted: true, result: totals(2, 4) })); // Task.any answers with the task itself
-    expect(statuses.at(-1)).toEqual({ stage: 'settle', shards_done: 1, shards_total: 2 });
-    expect((s.value as unknown as { any: unknown[] }).any).toEqual([calls[1]]);
-    expect(calls).toHaveLength(3); // no activity scheduled twice
-    s = gen.next(Object.assign(calls[1], { isFaulted: false, isCompleted: true, result: totals(0, 6) }));
-    expect(s.value).toEqual({ name: MERGE, input: { jobId: 'job-x', shards: [0, 2], convention: 'spec', years: [] } });
-    s = gen.next({ results: 'job-x/results.csv', rejected: null, resultRows: 10, rejectedRows: 0 });
-    expect(s.value).toEqual({ name: CLEANUP, input: { jobId: 'job-x' } });
-    s = gen.throw(new Error('storage is busy')); // a failed cleanup does not fail the job
-    expect(s.done).toBe(true);
-    expect(s.value).toMatchObject({ status: 'completed', path: 'rows', container: 'c', results: 'job-x/results.csv', summary: { read: 10, settled: 10, totals: { total: '20.00', assistance: '1.00' } } });
-    expect(statuses.at(-1)).toEqual({ stage: 'done', shards_done: 2, shards_total: 2 });
-  });
-
   test('step by step, the bulk path: split, dedupe, one activity per partition, merge with one combined summary, cleanup', () => {
     const ctx = new DummyOrchestrationContext('yibaoLedgerJob', 'job-b');
     const calls: { name: string; input: Record<string, unknown> }[] = [];
@@ -212,13 +179,13 @@ describe('the large-job orchestrator', () => {
     const gen = ledgerJob(ctx as never);
     let s = gen.next();
     expect(s.value).toEqual({ name: SPLIT, input: { jobId: 'job-b', format: 'csv', shards: 3, scenario: '{"name":"s"}' } });
-    s = gen.next({ path: 'bulk', read: 12, parts: [{ part: 0, rows: 4 }, { part: 2, rows: 6 }], idParts: [0, 1, 2], rejected: 2 });
+    s = gen.next({ read: 12, parts: [{ part: 0, rows: 4 }, { part: 2, rows: 6 }], idParts: [0, 1, 2], rejected: 2, convention: 'nhsa' });
     expect(s.value).toEqual({ name: DEDUPE, input: { jobId: 'job-b', idParts: [0, 1, 2] } });
     expect(statuses.at(-1)).toEqual({ stage: 'dedupe', shards_done: 0, shards_total: 2 });
     s = gen.next({ duplicates: 1 });
     expect(calls.slice(2).map((c) => [c.name, c.input])).toEqual([
-      [SETTLE_PART, { jobId: 'job-b', part: 0, scenario: '{"name":"s"}', duplicates: 1 }],
-      [SETTLE_PART, { jobId: 'job-b', part: 2, scenario: '{"name":"s"}', duplicates: 1 }],
+      [SETTLE_PART, { jobId: 'job-b', part: 0, scenario: '{"name":"s"}', duplicates: 1, convention: 'nhsa' }],
+      [SETTLE_PART, { jobId: 'job-b', part: 2, scenario: '{"name":"s"}', duplicates: 1, convention: 'nhsa' }],
     ]);
     expect(statuses.at(-1)).toEqual({ stage: 'settle', shards_done: 0, shards_total: 2 });
     const finding = { rule: 'r', source: 's', zh: '规则', en: 'rule', check: 'c', left: '1', right: '2', city: 'linyi' };
@@ -233,7 +200,7 @@ describe('the large-job orchestrator', () => {
     expect(s.value).toEqual({
       name: MERGE_PARTS,
       input: {
-        jobId: 'job-b', parts: [0, 2], rejectedParts: [2], splitRejected: 2, read: 12, scenario: '{"name":"s"}',
+        jobId: 'job-b', parts: [0, 2], rejectedParts: [2], splitRejected: 2, read: 12, scenario: '{"name":"s"}', convention: 'nhsa',
         combined: {
           settled: 9, warnings: 2, totals: ['11.00', '10.00', '2.00', '0.00', '1.00', '0.00', '7.00', '17.00'], rejections: [], findings: 2,
           firstFinding: { ...finding, rule: 'r2' }, firstFindingLine: 3, decimalGroups: 0,
@@ -247,30 +214,8 @@ describe('the large-job orchestrator', () => {
     expect(s.value).toEqual({ name: CLEANUP, input: { jobId: 'job-b' } });
     s = gen.next({ deleted: 12 });
     expect(s.done).toBe(true);
-    expect(s.value).toEqual({ status: 'completed', path: 'bulk', container: 'c', results: 'job-b/results.csv', rejected: 'job-b/rejected.csv', summary });
+    expect(s.value).toEqual({ status: 'completed', path: 'bulk', convention: 'nhsa', container: 'c', results: 'job-b/results.csv', rejected: 'job-b/rejected.csv', summary });
     expect(statuses.at(-1)).toEqual({ stage: 'done', shards_done: 2, shards_total: 2 });
-  });
-
-  test('a partition the bulk path cannot settle sends the whole job down the row path, saying why', () => {
-    const ctx = new DummyOrchestrationContext('yibaoLedgerJob', 'job-f');
-    const calls: { name: string; input: Record<string, unknown> }[] = [];
-    (ctx as unknown as { df: unknown }).df = {
-      getInput: () => ({ jobId: 'job-f', format: 'csv', shards: 2, container: 'c' }),
-      setCustomStatus: () => undefined,
-      callActivity: (name: string, input: Record<string, unknown>) => { const t = { name, input }; calls.push(t); return t; },
-      Task: { any: (tasks: unknown[]) => ({ any: tasks }) },
-    };
-    const gen = ledgerJob(ctx as never);
-    gen.next();
-    gen.next({ path: 'bulk', read: 3, parts: [{ part: 0, rows: 1 }, { part: 1, rows: 2 }], idParts: [1], rejected: 0 });
-    gen.next({ duplicates: 0 });
-    const none = { rejected: 0, settled: 0, warnings: 0, totals: [], findings: 0, firstFindingLine: -1, years: [], decimalGroups: 0 };
-    gen.next(Object.assign(calls[2], { isFaulted: false, isCompleted: true, result: { part: 0, ...none, unsupported: 'too many distinct notes' } }));
-    let s = gen.next(Object.assign(calls[3], { isFaulted: false, isCompleted: true, result: { part: 1, ...none, settled: 2 } }));
-    expect(s.value).toEqual({ name: SPLIT, input: { jobId: 'job-f', format: 'csv', shards: 2, fallback: 'bulk path, partition 0: too many distinct notes' } });
-    s = gen.next({ path: 'rows', reason: 'bulk path, partition 0: too many distinct notes', read: 3, convention: 'spec', shards: [{ shard: 1, rows: 3 }] });
-    expect(calls.at(-1)).toEqual({ name: SETTLE_SHARD, input: { jobId: 'job-f', shard: 1, convention: 'spec' } });
-    expect(calls.filter((c) => c.name === MERGE_PARTS)).toEqual([]);
   });
 
   test('a ledger that cannot be read fails the job with the reason, without settling', () => {
@@ -279,7 +224,7 @@ describe('the large-job orchestrator', () => {
     (ctx as unknown as { df: unknown }).df = { getInput: () => ({ jobId: 'j', format: 'csv', shards: 2 }), setCustomStatus: () => undefined, callActivity: (n: string) => { names.push(n); return {}; }, Task: { any: () => ({}) } };
     const gen = ledgerJob(ctx as never);
     gen.next();
-    const s = gen.next({ path: 'bulk', read: 0, parts: [], idParts: [], rejected: 0, fatal: { zh: '缺少必需的列', en: 'missing required columns' } });
+    const s = gen.next({ read: 0, parts: [], idParts: [], rejected: 0, convention: 'spec', fatal: { zh: '缺少必需的列', en: 'missing required columns' } });
     expect(s.done).toBe(true);
     expect(s.value).toEqual({ status: 'failed', problem: { zh: '缺少必需的列', en: 'missing required columns' } });
     expect(names).toEqual([SPLIT]);
@@ -295,14 +240,14 @@ describe('the large-job orchestrator', () => {
     };
     const spy = jest.spyOn(durableClients, 'get').mockReturnValue(client as never);
     try {
-      const res = await startJobHandler(request({ path: '/api/jobs?shards=5', body: ledger, headers: { 'content-type': 'text/csv' } }), context());
+      const res = await startJobHandler(request({ path: '/api/jobs?shards=5&format=spec', body: ledger, headers: { 'content-type': 'text/csv' } }), context());
       expect(res.status).toBe(202);
       const body = (await res.json()) as { id: string; statusQueryGetUri: string; jobStatusUri: string };
       expect(res.headers.get('location')).toBe(body.statusQueryGetUri);
       expect(body.jobStatusUri).toBe(`http://127.0.0.1:7071/api/jobs/${body.id}`);
       expect(started).toHaveLength(1);
       const input = started[0].options.input;
-      expect(input).toMatchObject({ jobId: body.id, format: 'csv', shards: 5, container: 'yibao-jobs' });
+      expect(input).toMatchObject({ jobId: body.id, format: 'csv', shards: 5, convention: 'spec', container: 'yibao-jobs' });
       expect(await blobText('yibao-jobs', `${body.id}/input.csv`)).toBe(ledger);
 
       const jobs = service.getContainerClient('yibao-jobs');
@@ -326,7 +271,7 @@ describe('the large-job orchestrator', () => {
         expect(h.input + h.output).not.toMatch(/P\d+/); // no person id
       }
       // five partitions asked for, several used
-      const split = JSON.parse(history.find((h) => h.name === SPLIT)!.output) as JobSplitOutput & { path: 'bulk' };
+      const split = JSON.parse(history.find((h) => h.name === SPLIT)!.output) as JobSplitOutput;
       expect(split.parts.length).toBeGreaterThan(1);
       expect(split.parts.every((p) => p.part < 5)).toBe(true);
 
@@ -351,6 +296,11 @@ describe('the large-job orchestrator', () => {
       const res = await startJobHandler(request({ path: '/api/jobs', body: '' }), context());
       expect(res.status).toBe(400);
       expect(started).toEqual([]);
+      // ?format= names the results' columns: spec or nhsa, nothing else (as POST /api/settle)
+      const bad = await startJobHandler(request({ path: '/api/jobs?format=excel', body: `${SPEC_HEADER}\n` }), context());
+      expect(bad.status).toBe(400);
+      expect(((await bad.json()) as { en: string }).en).toBe('format must be nhsa or spec, not "excel"');
+      expect(started).toEqual([]);
       const saved = process.env.YIBAO_STORAGE;
       const savedHost = process.env.AzureWebJobsStorage;
       delete process.env.YIBAO_STORAGE;
@@ -366,7 +316,7 @@ describe('the large-job orchestrator', () => {
   });
 });
 
-describe('jobs over Azurite: either path equals settleLedger + engine/output.ts on the whole ledger', () => {
+describe('jobs over Azurite: the answer equals settleLedger + engine/output.ts on the whole ledger', () => {
   const book = defaultBook();
   const whole = (text: string, scenario?: string) => settleLedger(book, csvLedgerRows(text).rows, { scenario: scenario ? parseScenario(book, scenario) : undefined });
 
@@ -380,12 +330,12 @@ describe('jobs over Azurite: either path equals settleLedger + engine/output.ts 
       expect(job.output.status).toBe('completed');
       expect(job.output.path).toBe('bulk');
       expect(job.split).toHaveLength(1);
-      expect(job.split[0]).toMatchObject({ path: 'bulk', read: want.summary.read });
+      expect(job.split[0]).toMatchObject({ read: want.summary.read });
       expect(job.results).toBe(toCsv(resultsTable(want)));
       expect(job.rejected).toBe(toCsv(rejectedTable(want)));
       expect(job.output.summary).toEqual(summaryOf(want));
       // one settle activity per partition with rows; the splitter rejected some rows itself
-      const split = job.split[0] as JobSplitOutput & { path: 'bulk' };
+      const split = job.split[0] as JobSplitOutput;
       expect(job.history.filter((h) => h.name === SETTLE_PART)).toHaveLength(split.parts.length);
       expect(split.parts.length).toBe(shards === 1 ? 1 : shards);
       expect(split.rejected).toBeGreaterThan(0);
@@ -427,47 +377,85 @@ describe('jobs over Azurite: either path equals settleLedger + engine/output.ts 
     expect(job.history.find((h) => h.name === CLEANUP)!.output).toMatch(/"deleted":\d{3,}/);
   });
 
-  test('the row path still takes what the bulk path cannot: an export under the platform\'s names, NDJSON, ?city=, an over-long claim id', async () => {
-    // the national platform's names: BulkUnsupported at the header
-    const nhsa = fs.readFileSync(path.join(ROOT, 'samples', 'nhsa-export.csv'), 'utf8');
-    const wantNhsa = settleLedger(book, csvLedgerRows(nhsa).rows);
-    let job = await runJob(nhsa, { shards: 3 });
-    expect(job.output).toMatchObject({ status: 'completed', path: 'rows' });
-    expect(job.split).toEqual([expect.objectContaining({ path: 'rows', reason: "bulk path: the national platform's column names", convention: 'nhsa' })]);
-    expect(job.results).toBe(toCsv(nhsaResultsTable(wantNhsa)));
-    expect(job.rejected).toBe(wantNhsa.rejections.length ? toCsv(rejectedTable(wantNhsa)) : null);
-    expect(job.output.summary).toMatchObject({ read: wantNhsa.summary.read, settled: wantNhsa.summary.settled });
-
-    // NDJSON: the rows as JSON objects, one of them broken
+  test('NDJSON: the job\'s results and rejected rows are the ordinary path\'s on the same lines (settleLedger on ndjsonRows)', async () => {
+    // the sample's rows as JSON objects, one line broken, one claim repeated on another person
     const sample = fs.readFileSync(path.join(ROOT, 'samples', 'claims.csv'), 'utf8');
     const [head, ...body] = sample.trimEnd().split(/\r?\n/);
     const cols = head.split(',');
-    const ndjson = body.map((l) => (l.includes('"') ? '{"claim_id": 1' : JSON.stringify(Object.fromEntries(l.split(',').map((c, i) => [cols[i], c]))))).join('\n') + '\n';
+    const objects = body.map((l) => JSON.stringify(Object.fromEntries(l.split(',').map((c, i) => [cols[i], c]))));
+    objects.splice(5, 0, '{"claim_id": 1');
+    objects.push(objects[0].replace('"person_id":"LY01"', '"person_id":"ZZ9"'));
+    const ndjson = objects.join('\n') + '\n';
     const rowsNd: LedgerRow[] = [];
     for await (const r of ndjsonRows((async function* () { yield ndjson; })())) rowsNd.push(r);
-    const wantNd = settleLedger(book, rowsNd);
-    expect(wantNd.rejections.length).toBeGreaterThan(0);
-    job = await runJob(ndjson, { format: 'ndjson', shards: 2 });
-    expect(job.split).toEqual([expect.objectContaining({ path: 'rows', reason: 'NDJSON input' })]);
-    expect(job.results).toBe(toCsv(resultsTable(wantNd)));
-    expect(job.rejected).toBe(toCsv(rejectedTable(wantNd)));
+    const want = settleLedger(book, rowsNd);
+    expect(want.rejections.map((r) => r.line)).toEqual(expect.arrayContaining([6, objects.length]));
+    const job = await runJob(ndjson, { format: 'ndjson', shards: 3 });
+    expect(job.output).toMatchObject({ status: 'completed', path: 'bulk', convention: 'spec' });
+    expect(job.history.filter((h) => h.name === SETTLE_PART).length).toBeGreaterThan(1);
+    expect(job.results).toBe(toCsv(resultsTable(want)));
+    expect(job.rejected).toBe(toCsv(rejectedTable(want)));
+    expect(job.output.summary).toEqual(summaryOf(want));
+  });
 
-    // ?city= for a ledger without a city column (a header option the splitter does not take)
-    const noCity = sample.split(/\r?\n/).filter((l, i) => i === 0 || l.includes(',linyi,')).map((l) => l.split(',').filter((_, i) => i !== 3).join(',')).join('\n');
-    const wantCity = settleLedger(book, csvLedgerRows(noCity, { city: 'linyi' }).rows);
-    job = await runJob(noCity, { shards: 2, city: 'linyi' });
-    expect(job.split).toEqual([expect.objectContaining({ path: 'rows', reason: 'header options (city, category_column)' })]);
-    expect(job.results).toBe(toCsv(resultsTable(wantCity)));
-    expect(job.output.summary).toMatchObject({ read: wantCity.summary.read, settled: wantCity.summary.settled });
+  test('a national platform export and a spec-named export with city and category_column: results and rejected rows are `yibao settle`\'s on the same file, byte for byte', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yibao-job-forms-'));
+    /** `yibao settle FILE --out … ARGS`: its results file and its rejected rows file (null when none). */
+    const cli = (text: string, args: string[]) => {
+      const file = path.join(dir, `in-${randomUUID()}.csv`);
+      fs.writeFileSync(file, text);
+      const out = `${file}.out.csv`;
+      const r = spawnSync(process.execPath, [path.join(ROOT, 'bin/yibao.js'), 'settle', file, '--out', out, ...args], { encoding: 'utf8' });
+      expect([0, 3]).toContain(r.status);
+      return { results: fs.readFileSync(out, 'utf8'), rejected: fs.existsSync(`${out}.rejected.csv`) ? fs.readFileSync(`${out}.rejected.csv`, 'utf8') : null };
+    };
+    try {
+      // the sample export (its line 6 is an ordinary outpatient claim, not settled), with a setl_id
+      // repeated on another person and a repeated row with an unreadable amount
+      const lines = fs.readFileSync(path.join(ROOT, 'samples', 'nhsa-export.csv'), 'utf8').trimEnd().split('\n');
+      const nhsa = [...lines, lines[3].replace('37130000000100987650', '37130000000100999999'), lines[4].replace('80000.00', 'abc')].join('\n') + '\n';
+      const want = cli(nhsa, []);
+      expect(want.results.split('\n')[0]).toMatch(/^setl_id,/);
+      expect(want.rejected!.split('\n')[0]).toBe('line,setl_id,reason_zh,reason_en');
+      expect(want.rejected!.trimEnd().split('\n').map((l) => l.split(',')[0])).toEqual(['line', '6', '10', '11']);
+      let job = await runJob(nhsa, { shards: 3 });
+      expect(job.output).toMatchObject({ status: 'completed', path: 'bulk', convention: 'nhsa' });
+      expect(job.results).toBe(want.results);
+      expect(job.rejected).toBe(want.rejected);
+      expect(job.output.summary).toMatchObject({ read: 10, settled: 7, rejected: 3 });
+      // ?format=spec: the same export, results under the spec's names
+      const asSpec = cli(nhsa, ['--format', 'spec']);
+      expect(asSpec.results.split('\n')[0]).toBe(RESULT_HEADER);
+      job = await runJob(nhsa, { shards: 2, convention: 'spec' });
+      expect(job.results).toBe(asSpec.results);
+      expect(job.rejected).toBe(asSpec.rejected);
 
-    // an id the bulk path cannot hold, far into the file: the split starts again on the row path
+      // the spec's names, without a city column, the category under a column of its own name
+      const sample = fs.readFileSync(path.join(ROOT, 'samples', 'claims.csv'), 'utf8').trimEnd().split(/\r?\n/);
+      const linyi = sample.filter((l, i) => i === 0 || l.includes(',linyi,')).map((l) => l.split(',').filter((_, i) => i !== 3).join(','));
+      linyi[0] = linyi[0].replace('category', '人员类别');
+      const noCity = linyi.join('\n') + '\n';
+      const wantCity = cli(noCity, ['--city', 'linyi', '--category-column', '人员类别']);
+      expect(wantCity.results.trimEnd().split('\n').length).toBeGreaterThan(5);
+      job = await runJob(noCity, { shards: 3, city: 'linyi', categoryColumn: '人员类别' });
+      expect(job.output).toMatchObject({ status: 'completed', path: 'bulk', convention: 'spec' });
+      expect(job.results).toBe(wantCity.results);
+      expect(job.rejected).toBe(wantCity.rejected);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a claim_id over 4,096 bytes, far into the file, fails the job with what to do; no blob is left but the input', async () => {
     const long = withBadRows(generateLedger(6, 1500), 6).replace(/\n(C[^,]*),/, (_m, id: string) => `\n${id}${'x'.repeat(5000)},`);
-    const wantLong = whole(long);
-    job = await runJob(long, { shards: 3 });
-    expect(job.split).toEqual([expect.objectContaining({ path: 'rows', reason: 'bulk path: claim_id too long' })]);
-    expect(job.results).toBe(toCsv(resultsTable(wantLong)));
-    expect(job.rejected).toBe(toCsv(rejectedTable(wantLong)));
-    expect(job.output.summary).toEqual(summaryOf(wantLong));
+    const job = await runJob(long, { shards: 3 });
+    expect(job.output.status).toBe('failed');
+    expect(job.output.problem!.zh).toMatch(/claim_id 超过 4,096 字节.*yibao settle/);
+    expect(job.output.problem!.en).toMatch(/claim_id over 4,096 bytes.*shorten those ids.*yibao settle/);
+    expect(job.history.map((h) => h.name)).toEqual([SPLIT]);
+    const left: string[] = [];
+    for await (const b of service.getContainerClient('yibao-jobs').listBlobsFlat({ prefix: `${job.jobId}/` })) left.push(b.name);
+    expect(left).toEqual([`${job.jobId}/input.csv`]);
   });
 
   test('the bulk path on edge inputs: a header alone, only unreadable rows, a header missing a column, a BOM alone', async () => {
@@ -475,7 +463,7 @@ describe('jobs over Azurite: either path equals settleLedger + engine/output.ts 
       const want = whole(text);
       const job = await runJob(text, { shards: 4 });
       expect(job.output).toMatchObject({ status: 'completed', path: 'bulk' });
-      expect(job.split[0]).toMatchObject({ path: 'bulk', parts: [], rejected: want.summary.rejected });
+      expect(job.split[0]).toMatchObject({ parts: [], rejected: want.summary.rejected });
       expect(job.results).toBe(toCsv(resultsTable(want)));
       expect(job.rejected).toBe(want.summary.rejected ? toCsv(rejectedTable(want)) : null);
       expect(job.output.summary).toEqual(summaryOf(want));
@@ -494,25 +482,6 @@ describe('jobs over Azurite: either path equals settleLedger + engine/output.ts 
     }
   });
 
-  test('a partition the bulk path cannot settle: the job is done again on the row path, with the same answer and summary (floors broken in the whole ledger\'s order)', async () => {
-    const text = withBadRows(generateLedger(31, 2500), 31);
-    const scenario = JSON.stringify({ name: 'low', overrides: { 'assistance.dibao.rate': '0.5', 'critical.deductible': '9000', 'basic.deductible': '0' } });
-    const want = whole(text, scenario);
-    expect(want.policyViolations.length).toBeGreaterThan(2);
-    const jobs = service.getContainerClient('yibao-jobs');
-    let asked = 0;
-    const job = await runJob(text, { shards: 5, scenario }, {
-      // as settlePartition answers a BulkUnsupported (e.g. more distinct notes than the bulk path holds)
-      [SETTLE_PART]: async (i) => (++asked === 2 ? { ...((await settlePartition(jobs, i as never)) as object), unsupported: 'too many distinct notes' } : settlePartition(jobs, i as never)),
-    });
-    expect(job.split.map((s) => s.path)).toEqual(['bulk', 'rows']);
-    expect(job.split[1]).toMatchObject({ reason: expect.stringMatching(/^bulk path, partition \d+: too many distinct notes$/) });
-    expect(job.output.path).toBe('rows');
-    expect(job.results).toBe(toCsv(resultsTable(want)));
-    expect(job.rejected).toBe(toCsv(rejectedTable(want)));
-    expect(job.history.some((h) => h.name === MERGE_PARTS)).toBe(false);
-    expect(job.output.summary).toEqual(summaryOf(want));
-  });
 });
 
 describe('blob helpers of the bulk path', () => {
