@@ -157,7 +157,7 @@ export function settleLedger(book: Book, rows: Iterable<LedgerRow>, opts: Ledger
   valid.forEach((v, i) => {
     const r = results[i];
     const line = planOf(v.rules, v.params).warning;
-    if (line) monthly.add(v.claim.city, v.claim.person_id, v.claim.date, r.oop_total.times(100).toNumber(), line.threshold.times(100).toNumber());
+    if (line) monthly.add(`${v.claim.city}\u0000${v.claim.person_id}\u0000${v.claim.date.slice(0, 7)}`, v.claim.city, v.claim.person_id, () => v.claim.date.slice(0, 7), r.oop_total.times(100).toNumber(), line.threshold.times(100).toNumber());
     totals.total = totals.total.plus(v.claim.total);
     totals.compliant = totals.compliant.plus(v.claim.compliant);
     totals.basic = totals.basic.plus(r.basic);

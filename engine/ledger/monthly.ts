@@ -8,7 +8,7 @@ import type { RuleSet } from './settle';
 /** One person-month on the list. Amounts are yuan with two decimals. */
 export interface MonthlyWarning { city: string; person_id: string; month: string; oop_total: string; line: string; claims: number }
 
-interface Acc { city: string; person: string; month: string; oop: number; line: number; claims: number }
+interface Acc { city: string; person: string | number; month: string; oop: number; line: number; claims: number }
 
 const yuan = (f: number) => `${Math.floor(f / 100)}.${String(f % 100).padStart(2, '0')}`;
 
@@ -18,51 +18,58 @@ const yuan = (f: number) => `${Math.floor(f / 100)}.${String(f % 100).padStart(2
  * one is used: the list errs on the side of naming a person.
  */
 export class MonthlyWarnings {
-  private readonly byKey = new Map<string, Acc>();
+  private readonly byKey = new Map<string | number, Acc>();
 
-  /** A settled claim: its city, person, date (YYYY-MM-DD), oop_total and line in fen. */
-  add(city: string, person: string, date: string, oopFen: number, lineFen: number): void {
-    const month = date.slice(0, 7);
-    const key = `${city}\u0000${person}\u0000${month}`;
+  /**
+   * A settled claim: `key` names its person-month (one key, one city, person and month); `person`
+   * is the person's id or a number that list's `name` turns into it; oop_total and line in fen.
+   */
+  add(key: string | number, city: string, person: string | number, month: () => string, oopFen: number, lineFen: number): void {
     const a = this.byKey.get(key);
     if (a) {
       a.oop += oopFen; // whole fen below 2^53: exact
       a.line = Math.min(a.line, lineFen);
       a.claims++;
-    } else this.byKey.set(key, { city, person, month, oop: oopFen, line: lineFen, claims: 1 });
+    } else this.byKey.set(key, { city, person, month: month(), oop: oopFen, line: lineFen, claims: 1 });
   }
 
   /** The person-months over their line, by city, person and month. */
-  list(): MonthlyWarning[] {
-    return [...this.byKey.values()]
-      .filter((a) => a.oop > a.line)
-      .sort((x, y) => (x.city < y.city ? -1 : x.city > y.city ? 1 : x.person < y.person ? -1 : x.person > y.person ? 1 : x.month < y.month ? -1 : 1))
-      .map((a) => ({ city: a.city, person_id: a.person, month: a.month, oop_total: yuan(a.oop), line: yuan(a.line), claims: a.claims }));
+  list(name: (person: string | number) => string = String): MonthlyWarning[] {
+    return sortMonthly(
+      [...this.byKey.values()]
+        .filter((a) => a.oop > a.line)
+        .map((a) => ({ city: a.city, person_id: name(a.person), month: a.month, oop_total: yuan(a.oop), line: yuan(a.line), claims: a.claims })),
+    );
   }
 }
 
-/** The monthly list of a settled columnar ledger. */
+const order = (w: MonthlyWarning) => `${w.city}\u0000${w.person_id}\u0000${w.month}`;
+function sortMonthly(list: MonthlyWarning[]): MonthlyWarning[] {
+  return list.sort((x, y) => (order(x) < order(y) ? -1 : 1));
+}
+
+/** The monthly list of a settled columnar ledger (person-months keyed by number; ids read only for the list). */
 export function monthlyOfTable(t: ClaimTable, ruleSets: RuleSet[]): MonthlyWarning[] {
   const m = new MonthlyWarnings();
   const lines = new Map<RuleSet, number>();
-  const dec = new TextDecoder();
-  const people = t.personYears, arena = people.arena;
   for (let v = 0; v < t.size; v++) {
     const rs = ruleSets[t.vRule.get(v)];
     let line = lines.get(rs);
     if (line === undefined) lines.set(rs, (line = rs.plan.warning ? rs.plan.warning.threshold.times(100).toNumber() : -1));
     if (line < 0) continue;
     const paid = t.vBasic.get(v) + t.vCritical.get(v) + t.vAssist.get(v) + t.vReassist.get(v);
-    const k = t.vPersonYear.get(v);
-    const off = people.off.get(k);
-    const person = dec.decode(arena.block(off).subarray(arena.at(off), arena.at(off) + people.len.get(k)));
-    m.add(rs.city.id, person, t.dayYear(v), t.vTotal.get(v) - paid, line);
+    const py = t.vPersonYear.get(v); // a person in a city and year
+    m.add(py * 16 + (t.vDay.get(v) >> 5), rs.city.id, py, () => t.dayYear(v).slice(0, 7), t.vTotal.get(v) - paid, line);
   }
-  return m.list();
+  const dec = new TextDecoder();
+  const people = t.personYears, arena = people.arena;
+  return m.list((py) => {
+    const off = people.off.get(py as number);
+    return dec.decode(arena.block(off).subarray(arena.at(off), arena.at(off) + people.len.get(py as number)));
+  });
 }
 
 /** Lists of partitions by person (each person in one) as one list, in the same order. */
 export function mergeMonthly(parts: MonthlyWarning[][]): MonthlyWarning[] {
-  const key = (w: MonthlyWarning) => `${w.city}\u0000${w.person_id}\u0000${w.month}`;
-  return parts.flat().sort((x, y) => (key(x) < key(y) ? -1 : 1));
+  return sortMonthly(parts.flat());
 }

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
-  defaultBook, csvLedgerRows, settleLedger, resultsTable, nhsaResultsTable, rejectedTable, toCsv, summaryText, bilingual, violationLine,
+  defaultBook, csvLedgerRows, settleLedger, resultsTable, nhsaResultsTable, rejectedTable, monthlyWarningsTable, toCsv, summaryText, bilingual, violationLine,
   readRoster, RosterIndex, rosterCategories, keepColumns, parseGroups, summarize, summaryTable, summaryHeadings, summaryJson,
   compareLedger, comparisonTable, comparisonGroupTable, comparisonJson, parseScenario,
   type Book, type LedgerRow, type Scenario, type CategoryDifference,
@@ -123,6 +123,12 @@ function decimalCli(text: string, o: CliOptions) {
     stdout += results;
     for (const r of outcome.rejections) stderr += `第 ${r.line} 行被拒绝 (line ${r.line} rejected): ${bilingual(r.reason)}\n`;
   }
+  // the monthly warning list (spec 10.6), as cli/bulk.ts writeMonthlyWarnings
+  const monthly = outcome.monthlyWarnings ?? [];
+  if (monthly.length && o.out) {
+    files['.monthly-warnings.csv'] = toCsv(monthlyWarningsTable(outcome));
+    stderr += `按月预警名单 monthly warning list: ${path.resolve(`${o.out}.monthly-warnings.csv`)}\n`;
+  } else for (const w of monthly) stderr += `按月预警 monthly warning: ${w.city} ${w.person_id} ${w.month} 个人负担 oop_total ${w.oop_total} > 预警线 line ${w.line}（${w.claims} 笔 claims）\n`;
   if (sc) stderr += `情景 scenario: ${sc.name}\n`;
   stderr += summaryText(outcome);
   let tables = '';
@@ -389,7 +395,7 @@ describe('yibao settle --summary --compare --roster (built CLI) write what the d
     // the test means something: floors broken, differences past the 20 shown, groups by county
     expect(want.stdout).toContain('— 情景“low”');
     expect(want.stderr).toMatch(/…另有 \d+ 笔/);
-    expect(Object.keys(want.files).sort()).toEqual(['', '.compare-groups.csv', '.compare.csv', '.rejected.csv', '.roster-differences.csv', '.summary.csv']);
+    expect(Object.keys(want.files).sort()).toEqual(['', '.compare-groups.csv', '.compare.csv', '.monthly-warnings.csv', '.rejected.csv', '.roster-differences.csv', '.summary.csv']);
     const got = cli(ledger, ['--roster', roster, '--summary', 'county,category,month', '--compare', low, '--compare', high], env, out);
     expect(got.code).toBe(want.code);
     expect(got.files).toEqual(want.files);
