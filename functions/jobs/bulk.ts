@@ -287,7 +287,9 @@ export async function settlePartition(client: ContainerClient, input: PartInput)
       throw e;
     }
     await upload(client, storage, partName('results', k), partBlob(input.jobId, 'results', k));
-    const { rejections, ...rest } = summary;
+    // an activity's output is kept in the orchestration's history: small totals only, never a person's
+    // id — so not the partition's monthly warning list (spec 10.6), which a job does not report
+    const { rejections, monthly: _monthly, ...rest } = summary;
     if (rejections.length) {
       const rejectedOut = new BytesBlobWriter(client, partBlob(input.jobId, 'rejected', k), 4 << 20);
       await rejectedOut.write(framedRejections([...rejections].sort((a, b) => a.line - b.line)));
