@@ -1,7 +1,7 @@
 // The OpenAPI 3.1 description of the app's HTTP functions: data, in one place. GET /api/openapi.json
-// serves it (below). Kept honest by test/functions/openapi.test.ts: every
-// route the app registers is described here (and nothing else), and real answers of the handlers
-// validate against these schemas (ajv, JSON Schema 2020-12, which OpenAPI 3.1 uses).
+// serves it (below). Kept honest by test/functions/openapi.test.ts: every route and method the app
+// registers is described here (and nothing else), real answers of the handlers validate against these
+// schemas (ajv, JSON Schema 2020-12, which OpenAPI 3.1 uses), and so does every example.
 // NDJSON answers are text whose every line is one JSON value: the schema of a line is given as
 // `x-line-schema` beside the media type's string schema.
 import { HttpResponse, type HttpRequest, type InvocationContext } from '@azure/functions';
@@ -29,6 +29,35 @@ const keyed = [{ functionKey: [] }, { functionKeyQuery: [] }];
 
 const SAMPLE_CSV = 'claim_id,person_id,category,city,date,kind,hospital_level,total,compliant,basic_paid\nLY-0001,LY01,dibao,linyi,2024-02-10,inpatient,city,60000,50000,30000\n';
 const SAMPLE_ROSTER = 'person_id,city,category,county\nP1,linyi,dibao,兰山区\n';
+/** The budget of SAMPLE_ROSTER for 2024 (Linyi: standard 380 yuan; a dibao person pays nothing, the assistance fund 150, the county the other 230). */
+const BUDGET_ASSUMPTIONS = [
+  { city: 'linyi', name: 'contribution.individual', value: '380', status: 'assumed', source: '国家医保局 2024 年居民医保筹资通知（回忆值）', note: null, carried: null, scenario: null },
+  { city: 'linyi', name: 'subsidy.dibao.rate', value: '1', status: 'published', source: '临医保发〔2022〕13号 二', note: '个人不缴费：医疗救助150元，其余由县区财政承担', carried: null, scenario: null },
+  { city: 'linyi', name: 'subsidy.dibao.assistanceFund', value: '150', status: 'published', source: '临医保发〔2022〕13号 二', note: null, carried: null, scenario: null },
+];
+const BUDGET_EXAMPLE = {
+  year: 2024, date: '2024-01-01', rules_date: '2024-01-01', basis: null, assumptions: BUDGET_ASSUMPTIONS, notes: [],
+  totals: { persons: 1, assistance_fund: '150.00', county_finance: '230.00', individual: '0.00' },
+  rows: [{ city: 'linyi', county: '兰山区', category: 'dibao', persons: 1, assistance_fund: '150.00', county_finance: '230.00', individual: '0.00' }],
+  read: 1, persons: 1, duplicate_rows: 0, not_in_force: 0, rejected: [], duplicates: [], duplicates_cut: null, violations: [],
+};
+const BUDGET_CSV = [
+  '#year,2024', '#roster_date,2024-01-01', '#rules_date,2024-01-01', '#basis,',
+  '#assumption,linyi,contribution.individual,380,assumed,国家医保局 2024 年居民医保筹资通知（回忆值）,,,,',
+  '#assumption,linyi,subsidy.dibao.rate,1,published,临医保发〔2022〕13号 二,个人不缴费：医疗救助150元，其余由县区财政承担,,,',
+  '#assumption,linyi,subsidy.dibao.assistanceFund,150,published,临医保发〔2022〕13号 二,,,,',
+  '#read,1', '#persons,1', '#duplicate_rows,0', '#not_in_force,0', '#rejected,0',
+  'city,county,category,persons,assistance_fund,county_finance,individual', 'linyi,兰山区,dibao,1,150.00,230.00,0.00', '合计 total,,,1,150.00,230.00,0.00', '',
+].join('\n');
+/** The same roster for 2024–2025 (2025: standard 400 yuan, so the county pays 250); assumptions cut short. */
+const YEARS_CSV = [
+  '#years,2024-2025', '#roster_date,2024-01-01', '#read,1', '#persons,1', '#duplicate_rows,0', '#not_in_force,0', '#rejected,0',
+  '#rules_date,2024,2024-01-01', '#basis,2024,', '#assumption,2024,linyi,contribution.individual,380,assumed,国家医保局 2024 年居民医保筹资通知（回忆值）,,,,',
+  '#rules_date,2025,2025-01-01', '#basis,2025,', '#assumption,2025,linyi,contribution.individual,400,assumed,国家医保局 2025 年居民医保筹资通知（回忆值）,,,,',
+  'year,scenario,city,county,category,persons,assistance_fund,county_finance,individual,persons_diff,assistance_fund_diff,county_finance_diff,individual_diff',
+  '2024,,linyi,兰山区,dibao,1,150.00,230.00,0.00,,,,', '2024,,合计 total,,,1,150.00,230.00,0.00,,,,',
+  '2025,,linyi,兰山区,dibao,1,150.00,250.00,0.00,,,,', '2025,,合计 total,,,1,150.00,250.00,0.00,,,,', '',
+].join('\n');
 const SCENARIO = '{"name":"临沂低保救助75%","city":"linyi","overrides":{"assistance.dibao.rate":0.75}}';
 
 const params = {
@@ -49,6 +78,22 @@ const ledgerBody = {
     'application/x-ndjson': { schema: { type: 'string' }, 'x-line-schema': { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean', 'null'] } }, example: '{"claim_id":"LY-0001","person_id":"LY01","category":"dibao","city":"linyi","date":"2024-02-10","kind":"inpatient","hospital_level":"city","total":"60000","compliant":"50000","basic_paid":"30000"}\n' },
   },
 };
+
+/** A parameter's status (spec section 10), and "scenario" where a scenario set it. */
+const STATUSES = ['published', 'derived', 'assumed', 'scenario'] as const;
+/** Where a duplicate row of a roster was: its city and category. */
+const placed = { type: 'object', required: ['city', 'category'], properties: { city: { type: 'string' }, category: { type: 'string' } }, additionalProperties: false };
+/** What a budget assumed (each year's, in a multi-year one), and the account of the roster's rows that both kinds share. */
+const assumed = { assumptions: { type: 'array', items: ref('Assumption') }, notes: { type: 'array', items: ref('BudgetNote') } };
+const counted = {
+  read: { type: 'integer' }, persons: { type: 'integer' }, duplicate_rows: { type: 'integer' }, not_in_force: { type: 'integer' },
+  rejected: { type: 'array', items: ref('Rejection') }, duplicates: { type: 'array', items: ref('Duplicate') },
+  duplicates_cut: { oneOf: [{ type: 'null' }, { type: 'object', required: ['zh', 'en', 'shown', 'total'], properties: { zh: { type: 'string' }, en: { type: 'string' }, shown: { type: 'integer' }, total: { type: 'integer' } }, additionalProperties: false }] },
+};
+
+/** The kinds of job POST /api/jobs runs (functions/handlers/jobs.ts). */
+const JOB_KINDS = ['settle', 'budget', 'compare', 'summary'] as const;
+const MONTH = '^[0-9]{4}-(0[1-9]|1[0-2])$';
 
 const schemas = {
   Money: { type: 'string', pattern: '^-?[0-9]+\\.[0-9]{2}$', description: '金额（元，两位小数，精确） Yuan with two decimals, exact', examples: ['9100.00'] },
@@ -84,18 +129,60 @@ const schemas = {
       rejections: { type: 'array', items: ref('Rejection') },
     },
   },
-  Violation: { type: 'object', description: '违反的政策底线 A floor the policy breaks', additionalProperties: true },
+  Violation: {
+    type: 'object', description: '违反的政策底线 A floor the policy breaks (engine/floors.ts)', required: ['rule', 'source', 'zh', 'en', 'check', 'left', 'right', 'city'],
+    properties: { rule: { type: 'string' }, source: { type: 'string' }, zh: { type: 'string' }, en: { type: 'string' }, check: { type: 'string' }, left: { type: 'string' }, right: { type: 'string' }, city: { type: 'string' }, category: { type: 'string' }, scenario: { type: 'string' } }, additionalProperties: false,
+  },
+  Message: { type: 'object', required: ['zh', 'en'], properties: { zh: { type: 'string' }, en: { type: 'string' } }, additionalProperties: false },
+  Funds: { type: 'object', required: ['persons', ...FUNDS], properties: { persons: { type: 'integer' }, ...moneyObject(FUNDS).properties }, additionalProperties: false },
+  BudgetRow: {
+    type: 'object', required: ['city', 'county', 'category', 'persons', ...FUNDS],
+    properties: { city: { type: 'string' }, county: { type: 'string' }, category: { type: 'string' }, persons: { type: 'integer' }, ...moneyObject(FUNDS).properties, diff: ref('Funds') }, additionalProperties: false,
+  },
+  Assumption: {
+    type: 'object', description: '预算所用的参数（含沿用上年之值） A parameter the budget used (a value carried forward says so)', required: ['city', 'name', 'value', 'status', 'source', 'note', 'carried', 'scenario'],
+    properties: { city: { type: 'string' }, name: { type: 'string' }, value: { type: 'string' }, status: { type: 'string', enum: [...STATUSES] }, source: { type: 'string' }, note: { type: ['string', 'null'] }, carried: { oneOf: [{ type: 'null' }, ref('Message')] }, scenario: { type: ['string', 'null'] } }, additionalProperties: false,
+  },
+  BudgetNote: { type: 'object', required: ['city', 'category', 'zh', 'en'], properties: { city: { type: 'string' }, category: { type: 'string' }, zh: { type: 'string' }, en: { type: 'string' } }, additionalProperties: false },
+  BudgetScenario: {
+    type: 'object', required: ['name', 'city', 'totals', 'totals_diff', 'rows', 'violations', 'assumptions'],
+    properties: { name: { type: 'string' }, city: { type: ['string', 'null'] }, growth: { type: 'object' }, totals: ref('Funds'), totals_diff: ref('Funds'), rows: { type: 'array', items: ref('BudgetRow') }, violations: { type: 'array', items: ref('Violation') }, assumptions: { type: 'array', items: ref('Assumption') } }, additionalProperties: false,
+  },
+  Duplicate: {
+    type: 'object', required: ['kept_line', 'dropped_line', 'kept', 'dropped'],
+    properties: { kept_line: { type: 'integer' }, dropped_line: { type: 'integer' }, kept: placed, dropped: placed }, additionalProperties: false,
+  },
   Budget: {
-    type: 'object', required: ['year', 'date', 'totals', 'rows', 'read', 'persons', 'duplicate_rows', 'not_in_force', 'rejected', 'duplicates', 'violations'],
+    type: 'object', description: '一个年度的预算，与 yibao budget --json 相同 One year\'s budget, as `yibao budget --json`: every row read accounted for (read = persons + duplicate_rows + not_in_force + rejected)',
+    required: ['year', 'date', 'rules_date', 'basis', 'assumptions', 'notes', 'totals', 'rows', 'read', 'persons', 'duplicate_rows', 'not_in_force', 'rejected', 'duplicates', 'duplicates_cut', 'violations'],
     properties: {
-      year: { type: 'integer' }, date: { type: 'string', format: 'date' },
-      totals: { type: 'object', required: ['persons', ...FUNDS], properties: { persons: { type: 'integer' }, ...moneyObject(FUNDS).properties }, additionalProperties: false },
-      rows: { type: 'array', items: { type: 'object', required: ['city', 'county', 'category', 'persons', ...FUNDS], properties: { city: { type: 'string' }, county: { type: 'string' }, category: { type: 'string' }, persons: { type: 'integer' }, ...moneyObject(FUNDS).properties }, additionalProperties: false } },
-      read: { type: 'integer' }, persons: { type: 'integer' }, duplicate_rows: { type: 'integer' }, not_in_force: { type: 'integer' },
-      rejected: { type: 'array', items: ref('Rejection') },
-      duplicates: { type: 'array', items: { type: 'object', required: ['kept_line', 'dropped_line'], properties: { kept_line: { type: 'integer' }, dropped_line: { type: 'integer' } } } },
-      violations: { type: 'array', items: ref('Violation') },
+      year: { type: 'integer' }, date: { type: 'string', format: 'date' }, rules_date: { type: ['string', 'null'], format: 'date' }, basis: { type: ['string', 'null'] },
+      ...assumed, ...counted, totals: ref('Funds'), rows: { type: 'array', items: ref('BudgetRow') },
+      scenarios: { type: 'array', items: ref('BudgetScenario') }, violations: { type: 'array', items: ref('Violation') },
     },
+    additionalProperties: false,
+  },
+  BudgetYears: {
+    type: 'object', description: '多年预算（?years=） A budget for each year of a range (?years=2026-2030), as `yibao budget --years --json`',
+    required: ['from', 'to', 'date', 'years', 'read', 'persons', 'duplicate_rows', 'not_in_force', 'rejected', 'duplicates', 'duplicates_cut'],
+    properties: {
+      from: { type: 'integer' }, to: { type: 'integer' }, date: { type: 'string', format: 'date' },
+      years: {
+        type: 'array', minItems: 1,
+        items: {
+          type: 'object', required: ['year', 'rules_date', 'basis', 'assumptions', 'notes', 'totals', 'rows', 'violations', 'fund', 'scenarios'],
+          properties: {
+            year: { type: 'integer' }, rules_date: { type: ['string', 'null'], format: 'date' }, basis: { type: ['string', 'null'] },
+            ...assumed, totals: ref('Funds'), rows: { type: 'array', items: ref('BudgetRow') },
+            violations: { type: 'array', items: ref('Violation') },
+            fund: { type: 'null', description: '只有命令行的 --claims 才有；HTTP 不接受理赔台账 Only with --claims on the command line: the service takes no claims ledger' },
+            scenarios: { type: 'array', items: ref('BudgetScenario') },
+          }, additionalProperties: false,
+        },
+      },
+      ...counted,
+    },
+    additionalProperties: false,
   },
   Comparison: {
     type: 'object', required: ['groups', 'baseline', 'scenarios'],
@@ -105,27 +192,91 @@ const schemas = {
       scenarios: { type: 'array', items: { type: 'object', required: ['name', 'read', 'settled', 'rejected', 'totals', 'diff', 'violations'], properties: { name: { type: 'string' }, city: { type: 'string' }, read: { type: 'integer' }, settled: { type: 'integer' }, rejected: { type: 'integer' }, totals: moneyObject(TIERS), diff: moneyObject(TIERS), violations: { type: 'array', items: ref('Violation') } } } },
     },
   },
+  Parameter: {
+    type: 'object', description: '一个参数在该日期的值（规范第 10 节） A parameter on the date (spec section 10)', required: ['name', 'value', 'status', 'status_text', 'source', 'effective', 'file'],
+    properties: {
+      name: { type: 'string' }, value: { type: 'string' }, status: { type: 'string', enum: [...STATUSES] },
+      status_text: { type: 'string', pattern: '^(已公布 published|推算 derived|假设值 assumed|情景值 scenario)(；已公布 published: .+)?$', description: '状态的文字；假设值而对部分类别已公布时列出这些类别 the status in words; an assumed value published for some categories names them' },
+      source: { type: 'string' }, effective: { type: 'string' }, quote: { type: 'string' }, note: { type: 'string' }, file: { type: 'string' },
+      scenario: { type: 'string', description: '设定该值的情景 the scenario that set it' }, was: { type: 'string', description: '情景之前的值 the value before the scenario, with its status' },
+      carried: { type: 'string', description: '沿用上一年度之值 a per-year value carried forward from an earlier year (spec 10.3)' },
+      lapsed: { type: 'string', description: '过渡期已结束，该规则不再适用 a rule of the transition period after transition.end: shown, no longer applied (spec 10.2)' },
+    },
+    additionalProperties: false,
+    examples: [
+      { name: 'transition.end', value: '2025-12-31', status: 'assumed', status_text: '假设值 assumed', source: '医保发〔2021〕10号 一', effective: '2022-01-01', quote: '对摆脱贫困的县在规定的5年过渡期内', file: 'policy/linyi/2022-01-01.json' },
+      { name: 'assistance.dibao_marginal.rate', value: '0.5', status: 'published', status_text: '已公布 published', source: '临医保发〔2022〕13号 四', effective: '2022-01-01', quote: '给予 50%的医疗救助', file: 'policy/linyi/2022-01-01.json', lapsed: '过渡期已结束（假设 2025-12-31） (the transition period has ended (assumed 2025-12-31): the transitional rule no longer applies)' },
+      { name: 'contribution.individual', value: '400', status: 'assumed', status_text: '假设值 assumed', source: '国家医保局 2026 年居民医保筹资通知（回忆值）', effective: '2026-01-01', file: 'policy/contribution.json', carried: 'contribution.individual 2027 年未设定，沿用 2026 年 400 元（假设） (contribution.individual not set for 2027: 2026\'s 400 yuan carried forward (assumed))' },
+    ],
+  },
   City: {
     type: 'object', required: ['id', 'zh', 'en', 'date', 'scenario', 'versions', 'categories', 'parameters'],
     properties: {
       id: { type: 'string' }, zh: { type: 'string' }, en: { type: 'string' }, date: { type: 'string', format: 'date' }, scenario: { type: ['string', 'null'] },
       versions: { type: 'array', items: { type: 'object', required: ['effective', 'document', 'file'], properties: { effective: { type: 'string', format: 'date' }, document: { type: 'string' }, file: { type: 'string' } } } },
       categories: { type: 'array', items: { type: 'object', required: ['id', 'zh', 'en'], properties: { id: { type: 'string' }, zh: { type: 'string' }, en: { type: 'string' }, names: { type: 'array', items: { type: 'string' } }, mams: { type: 'array', items: { type: 'string' } } } } },
-      parameters: { type: 'array', items: { type: 'object', required: ['name', 'value', 'status', 'source', 'effective'], properties: { name: { type: 'string' }, value: { type: 'string' }, status: { type: 'string', enum: ['published', 'derived', 'assumed', 'scenario'] }, source: { type: 'string' }, effective: { type: 'string' }, quote: { type: 'string' }, file: { type: 'string' } } } },
+      parameters: { type: 'array', items: ref('Parameter') },
     },
   },
   Policies: { type: 'object', required: ['date', 'cities'], properties: { date: { type: 'string', format: 'date' }, cities: { type: 'array', items: ref('City') } } },
   JobStarted: {
-    type: 'object', required: ['id', 'statusQueryGetUri', 'jobStatusUri', 'bytes', 'shards'],
-    properties: { id: { type: 'string' }, statusQueryGetUri: { type: 'string', format: 'uri' }, sendEventPostUri: { type: 'string' }, terminatePostUri: { type: 'string' }, purgeHistoryDeleteUri: { type: 'string' }, jobStatusUri: { type: 'string', format: 'uri' }, bytes: { type: 'integer' }, shards: { type: 'integer' } },
+    type: 'object', required: ['id', 'statusQueryGetUri', 'kind', 'bytes', 'jobStatusUri'],
+    description: 'Durable 的管理地址（含密钥）与本应用的状态地址 The Durable management URLs (they carry a key) and this app\'s status URL',
+    properties: {
+      id: { type: 'string' }, statusQueryGetUri: { type: 'string', format: 'uri' }, sendEventPostUri: { type: 'string' }, terminatePostUri: { type: 'string' }, purgeHistoryDeleteUri: { type: 'string' },
+      kind: { type: 'string', enum: [...JOB_KINDS] }, bytes: { type: 'integer' }, shards: { type: 'integer', description: '仅 kind=settle only' }, jobStatusUri: { type: 'string', format: 'uri' },
+    },
   },
   JobStatus: {
-    type: 'object', required: ['id', 'runtimeStatus', 'progress', 'result'],
+    type: 'object', required: ['id', 'runtimeStatus', 'progress', 'summary', 'problem', 'resultsUri', 'rejectedUri', 'result'],
     properties: {
-      id: { type: 'string' }, runtimeStatus: { type: 'string' }, createdTime: { type: ['string', 'null'] }, lastUpdatedTime: { type: ['string', 'null'] },
-      progress: { oneOf: [{ type: 'null' }, { type: 'object', properties: { stage: { type: 'string' }, shards_done: { type: 'integer' }, shards_total: { type: 'integer' } } }] },
-      result: { type: ['object', 'null'], description: '作业结果：结果文件的位置与汇总 The job\'s output: where its results are, and the totals' },
+      id: { type: 'string' }, runtimeStatus: { type: 'string', examples: ['Running', 'Completed', 'Failed', 'Terminated'] }, createdTime: { type: ['string', 'null'] }, lastUpdatedTime: { type: ['string', 'null'] },
+      progress: { oneOf: [{ type: 'null' }, { type: 'object', required: ['stage', 'shards_done', 'shards_total'], properties: { stage: { type: 'string', enum: ['split', 'dedupe', 'settle', 'merge', 'run', 'done', 'failed'] }, shards_done: { type: 'integer' }, shards_total: { type: 'integer' } }, additionalProperties: false }] },
+      summary: {
+        description: '结算作业：行数、合计与底线；其他作业：行数 A settle job: counts, totals and floors; the other kinds: the counts (read, settled or persons, rejected)',
+        oneOf: [
+          { type: 'null' },
+          { type: 'object', required: ['read', 'settled', 'rejected', 'warnings', 'totals', 'violations'], properties: { read: { type: 'integer' }, settled: { type: 'integer' }, rejected: { type: 'integer' }, warnings: { type: 'integer' }, totals: { type: 'object', additionalProperties: money }, violations: { type: 'array', items: { type: 'string' } } }, additionalProperties: false },
+          { type: 'object', required: ['read'], additionalProperties: { type: 'integer' } },
+        ],
+      },
+      problem: { oneOf: [{ type: 'null' }, ref('Message')], description: '失败或终止的原因 why it failed or was terminated' },
+      resultsUri: { type: ['string', 'null'], format: 'uri' }, rejectedUri: { type: ['string', 'null'], format: 'uri', description: 'kind=settle only; the other kinds\' answers hold their rejected rows' },
+      result: { type: ['object', 'null'], description: '编排的输出 The orchestration\'s output: where the results are, and the counts' },
     },
+    additionalProperties: false,
+  },
+  JobDeleted: { type: 'object', required: ['id', 'deleted', 'blobs'], properties: { id: { type: 'string' }, deleted: { const: true }, blobs: { type: 'integer', description: '删除的 blob 数 blobs removed' } }, additionalProperties: false },
+  MonthlyStarted: {
+    type: 'object', required: ['month', 'id', 'started', 'runtimeStatus', 'statusUri', 'warning'],
+    properties: {
+      month: { type: 'string', pattern: MONTH }, id: { type: 'string' }, started: { type: 'boolean', description: 'false：该月已在运行，未再启动 false: the month was already running and was not started again' },
+      runtimeStatus: { type: 'string' }, statusUri: { type: 'string', format: 'uri' }, warning: { oneOf: [{ type: 'null' }, ref('Message')], description: '未配置任何台账或花名册 nothing is configured' },
+    },
+    additionalProperties: false,
+  },
+  MonthlyItem: {
+    type: 'object', required: ['blob', 'kind', 'ok', 'written'],
+    properties: {
+      blob: { type: 'string' }, kind: { type: 'string', enum: ['ledger', 'roster'] }, ok: { type: 'boolean' }, written: { type: 'array', items: { type: 'string' } }, removed: { type: 'array', items: { type: 'string' } },
+      read: { type: 'integer' }, settled: { type: 'integer' }, rejected: { type: 'integer' }, warnings: { type: 'integer' }, persons: { type: 'integer' }, problem: ref('Message'),
+    },
+    additionalProperties: false,
+  },
+  MonthlyStatus: {
+    type: 'object', required: ['month', 'id', 'runtimeStatus', 'progress', 'status', 'warning', 'report'],
+    properties: {
+      month: { type: 'string', pattern: MONTH }, id: { type: 'string' }, runtimeStatus: { type: 'string' }, progress: {},
+      status: { type: ['string', 'null'], enum: ['done', 'failed', 'warning', null] }, warning: { oneOf: [{ type: 'null' }, ref('Message')] },
+      report: {
+        oneOf: [{ type: 'null' }, {
+          type: 'object', required: ['month', 'started', 'container', 'status', 'items'],
+          properties: { month: { type: 'string', pattern: MONTH }, started: { type: 'string', format: 'date-time' }, container: { type: 'string' }, status: { type: 'string', enum: ['done', 'failed', 'warning'] }, warning: ref('Message'), items: { type: 'array', items: ref('MonthlyItem') } },
+          additionalProperties: false,
+        }],
+      },
+    },
+    additionalProperties: false,
   },
   Health: {
     type: 'object', required: ['status', 'version', 'commit', 'engine', 'policies', 'storage'],
@@ -145,6 +296,13 @@ const settleHeaders = {
   'x-yibao-settled': headerInt('结算的行数 claims settled'),
   'x-yibao-rejected': headerInt('拒收的行数 rows rejected'),
   'x-yibao-path': { description: '结算路径 which path settled it (the bytes are the same)', schema: { type: 'string', enum: ['bulk', 'bulk-worker', 'ledger'] } },
+};
+
+const ID_PARAM = { name: 'id', in: 'path', required: true, description: '作业编号 the job id', schema: { type: 'string', format: 'uuid' } };
+const MONTH_PARAM = { name: 'month', in: 'path', required: true, description: '月份 YYYY-MM the month', schema: { type: 'string', pattern: MONTH }, example: '2024-05' };
+const MONTHLY_STARTED = {
+  description: '已开始，或该月已在运行（started=false） Started, or already running for that month (started=false)',
+  headers: { 'x-request-id': requestIdHeader, location: { schema: { type: 'string' } } }, content: json(ref('MonthlyStarted')),
 };
 
 export const OPENAPI = {
@@ -177,10 +335,22 @@ export const OPENAPI = {
     '/api/budget': {
       post: {
         operationId: 'budget', summary: '参保资助预算 Enrolment-subsidy budget of a roster', security: keyed,
-        parameters: [query('year', '预算年度 budget year', { type: 'integer' }, { required: true, example: 2024 }), { ...params.date, description: '花名册日期 the roster date (default 1 January)' }, params.scenario],
-        requestBody: { required: true, description: '花名册 A roster CSV (docs/budget.md)', content: { 'text/csv': { schema: { type: 'string' }, example: SAMPLE_ROSTER } } },
+        parameters: [
+          query('year', '预算年度（或 years） budget year (or years)', { type: 'integer' }, { example: 2024 }),
+          query('years', '多年预算，如 2026-2030（至多 30 年；与 year 只给一个） a budget for each year of a range (at most 30 years; give year or years)', { type: 'string', pattern: '^[0-9]{4}(-[0-9]{4})?$' }, { example: '2026-2030' }),
+          { ...params.date, description: '花名册日期 the roster date (default 1 January of the first year)' }, params.scenario,
+          query('duplicates', '列出的重复行数（默认 1000，全部计数） duplicate rows to list (default 1000; all are counted)', { type: 'string', pattern: '^(all|全部|[0-9]{1,9})$' }, { example: 'all' }),
+        ],
+        requestBody: { required: true, description: '花名册 A roster CSV (docs/budget.md); a claims ledger is refused (422): the service budgets no fund from claims (the command line\'s --claims)', content: { 'text/csv': { schema: { type: 'string' }, example: SAMPLE_ROSTER } } },
         responses: {
-          200: { description: '按城市、区县、类别与资金来源的预算 The budget by city, county, category and fund', headers: { 'x-request-id': requestIdHeader, 'x-yibao-read': headerInt('rows read'), 'x-yibao-persons': headerInt('persons'), 'x-yibao-rejected': headerInt('rows rejected') }, content: { ...json(ref('Budget')), ...csv('city,county,category,persons,assistance_fund,county_finance,individual\n') } },
+          200: {
+            description: '按城市、区县、类别与资金来源的预算，及所读每一行的去向；CSV 以 # 开头的表头块载有同样的说明 The budget by city, county, category and fund, and where every row read went; the CSV carries the same account in a header block of `#` rows, then the table',
+            headers: { 'x-request-id': requestIdHeader, 'x-yibao-read': headerInt('读取的行数 rows read'), 'x-yibao-persons': headerInt('计入的人数 persons counted'), 'x-yibao-rejected': headerInt('拒收的行数 rows rejected') },
+            content: {
+              'application/json': { schema: { oneOf: [ref('Budget'), ref('BudgetYears')] }, examples: { year: { summary: '?year=2024', value: BUDGET_EXAMPLE } } },
+              'text/csv': { schema: { type: 'string' }, examples: { year: { summary: '?year=2024', value: BUDGET_CSV }, years: { summary: '?years=2024-2025', value: YEARS_CSV } } },
+            },
+          },
           ...problems(400, 401, 406, 413, 415, 422, 500),
         },
       },
@@ -211,24 +381,91 @@ export const OPENAPI = {
     },
     '/api/jobs': {
       post: {
-        operationId: 'startJob', summary: '大台账作业（Durable Functions） Start a job for a large ledger', security: keyed,
-        parameters: [query('scenario', 'A scenario (URL-encoded JSON)'), query('shards', '分片数 shards (1–256)', { type: 'integer', minimum: 1, maximum: 256 }), params.city, params.categoryColumn],
-        requestBody: { required: true, description: '理赔台账 CSV, streamed to Blob Storage', content: { 'text/csv': { schema: { type: 'string' }, example: SAMPLE_CSV } } },
+        operationId: 'startJob', summary: '大台账或大花名册作业（Durable Functions） Start a job for a large ledger or roster', security: keyed,
+        parameters: [
+          query('kind', '作业种类 settle（默认：分片结算）、budget（花名册）、compare、summary（整体运行） settle (default: settled in partitions), budget (a roster), compare, summary (run whole)', { type: 'string', enum: [...JOB_KINDS] }),
+          query('scenario', '情景（kind=compare 可重复、至少一个） a scenario, URL-encoded JSON (kind=compare: one or more)', { type: 'array', items: { type: 'string' } }, { style: 'form', explode: true, example: [SCENARIO] }),
+          query('shards', '分片数 shards (1–256; kind=settle)', { type: 'integer', minimum: 1, maximum: 256 }),
+          { ...params.format, description: '结果列名（kind=settle） the results\' column names (kind=settle)' },
+          { ...params.city, description: '全表的城市（kind=settle，国家平台导出） the city of the whole table (kind=settle, national platform exports)' },
+          { ...params.categoryColumn, description: '类别列名（kind=settle） which column holds the category (kind=settle)' },
+          query('answer', '结果格式（budget、compare、summary） the answer\'s format (kinds budget, compare, summary)', { type: 'string', enum: ['json', 'csv'] }),
+          query('year', '预算年度（kind=budget，必需） budget year (kind=budget, required)', { type: 'integer' }), { ...params.date, description: '花名册日期（kind=budget） the roster date (kind=budget)' },
+          { ...params.summary, description: '分组（kind=summary 必需，compare 可选） groups (required for kind=summary, optional for compare)' },
+        ],
+        requestBody: {
+          required: true, description: '台账（kind=settle：CSV 或 NDJSON）或花名册（kind=budget），边收边存入 Blob Storage A ledger (kind=settle: CSV or NDJSON; the other kinds: CSV) or a roster (kind=budget), streamed to Blob Storage',
+          content: { 'text/csv': { schema: { type: 'string' }, example: SAMPLE_CSV }, 'application/x-ndjson': ledgerBody.content['application/x-ndjson'] },
+        },
         responses: {
           202: { description: '作业已开始；状态地址含密钥 Started; the status URLs carry a key: treat them as secrets', headers: { 'x-request-id': requestIdHeader, location: { schema: { type: 'string' } }, 'retry-after': { schema: { type: 'string' } } }, content: json(ref('JobStarted')) },
-          ...problems(400, 401, 413, 422, 500, 501, 503),
+          ...problems(400, 401, 408, 413, 415, 422, 500, 501, 503),
         },
       },
     },
     '/api/jobs/{id}': {
       get: {
-        operationId: 'jobStatus', summary: '作业状态 A job\'s status', security: keyed,
-        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }],
+        operationId: 'jobStatus', summary: '作业状态：进度、汇总、结果地址 A job\'s status: progress, summary, where the results are', security: keyed,
+        parameters: [ID_PARAM],
         responses: {
-          200: { description: '已结束 Finished (or failed)', headers: { 'x-request-id': requestIdHeader }, content: json(ref('JobStatus')) },
+          200: { description: '已结束（完成、失败或已终止） Finished (completed, failed or terminated)', headers: { 'x-request-id': requestIdHeader }, content: json(ref('JobStatus')) },
           202: { description: '仍在运行 Still running', headers: { 'x-request-id': requestIdHeader, 'retry-after': { schema: { type: 'string' } } }, content: json(ref('JobStatus')) },
           ...problems(401, 404, 500, 501, 503),
         },
+      },
+      delete: {
+        operationId: 'deleteJob', summary: '删除作业：运行中则终止，删除其 blob 与历史 Delete a job: terminated if running, its blobs and history removed', security: keyed,
+        parameters: [ID_PARAM],
+        responses: { 200: { description: '已删除 Deleted', headers: { 'x-request-id': requestIdHeader }, content: json(ref('JobDeleted')) }, ...problems(401, 404, 500, 501, 503) },
+      },
+    },
+    '/api/jobs/{id}/{part}': {
+      get: {
+        operationId: 'jobFile', summary: '完成作业的结果或被拒绝行 A finished job\'s results or rejected rows, streamed from Blob Storage', security: keyed,
+        parameters: [ID_PARAM, { name: 'part', in: 'path', required: true, schema: { type: 'string', enum: ['results', 'rejected'] } }],
+        responses: {
+          200: {
+            description: 'kind=settle：CSV 或按 Accept 为 JSON 数组；其他种类：开始时 answer= 所定格式的答复（其被拒绝行在其中） kind=settle: CSV, or a JSON array of rows by Accept; the other kinds: the answer in the format answer= chose (its rejected rows are in it)',
+            headers: { 'x-request-id': requestIdHeader },
+            content: {
+              'text/csv': { schema: { type: 'string' } },
+              'application/json': { schema: { oneOf: [{ type: 'array', items: { type: 'object', additionalProperties: { type: 'string' } } }, ref('Budget'), ref('Comparison'), ref('Summary')] } },
+            },
+          },
+          ...problems(401, 404, 406, 409, 500, 501, 503),
+        },
+      },
+      delete: {
+        operationId: 'deleteJobPart', summary: '不允许：删除作业请用 DELETE /api/jobs/{id} Not allowed: delete the job itself', security: keyed,
+        parameters: [ID_PARAM, { name: 'part', in: 'path', required: true, schema: { type: 'string' } }],
+        responses: problems(401, 405),
+      },
+    },
+    '/api/monthly': {
+      post: {
+        operationId: 'startMonthly', summary: '立即运行月度重算 Run the monthly recalculation now (as the timer does)', security: keyed,
+        parameters: [query('month', '月份 YYYY-MM（默认中国时间的本月；过去的月份按今天的设置重算） the month (default the current month in China; a past month is re-run with today\'s settings)', { type: 'string', pattern: MONTH }, { example: '2024-05' })],
+        responses: { 202: MONTHLY_STARTED, ...problems(400, 401, 500, 501, 503) },
+      },
+      get: {
+        operationId: 'monthlyWithoutMonth', summary: '须给出月份：GET /api/monthly/{month} Give the month: GET /api/monthly/{month}', security: keyed,
+        responses: problems(400, 401),
+      },
+    },
+    '/api/monthly/{month}': {
+      get: {
+        operationId: 'monthlyStatus', summary: '该月重算的状态与报告 The month\'s run: its status and, when done, its report', security: keyed,
+        parameters: [MONTH_PARAM],
+        responses: {
+          200: { description: '已结束 Finished', headers: { 'x-request-id': requestIdHeader }, content: json(ref('MonthlyStatus')) },
+          202: { description: '仍在运行 Still running', headers: { 'x-request-id': requestIdHeader }, content: json(ref('MonthlyStatus')) },
+          ...problems(400, 401, 404, 500, 501, 503),
+        },
+      },
+      post: {
+        operationId: 'startMonthlyOf', summary: '运行该月的重算 Run that month now', security: keyed,
+        parameters: [MONTH_PARAM],
+        responses: { 202: MONTHLY_STARTED, ...problems(400, 401, 500, 501, 503) },
       },
     },
     '/api/health': {
