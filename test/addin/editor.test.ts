@@ -73,13 +73,14 @@ describe('years outside the packs', () => {
     expect(yearNotice('xixiu', 2021)).toBeUndefined();
   });
 
-  test('a year the packs cover: nothing; after the latest document: a warning; no contribution standard: said', () => {
+  test('a year the packs cover: nothing; after the latest document: a warning; a contribution standard carried forward: said', () => {
     expect(yearNotice('linyi', 2022)).toBeUndefined();
     const later = yearNotice('linyi', 2024)!;
     expect(later.kind).toBe('warn');
     expect(later.text).toContain('2024 年晚于临沂市最新的政策文件（2022-04-01 起施行）');
     const far = yearNotice('linyi', 2030)!;
-    expect(far.text).toContain('没有 2030 年的个人缴费标准');
+    // the packs hold the standard up to 2026: 2030 uses 2026's 400 yuan, and says so (spec 10.3)
+    expect(far.text).toContain('contribution.individual 2030 年未设定，沿用 2026 年 400 元（假设）');
   });
 });
 

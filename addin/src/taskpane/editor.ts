@@ -2,7 +2,7 @@
 // engine's valueText) back to scenario JSON (parseValueText, shared with scenarios written in cells),
 // each edit checked by the engine's scenarioFrom, and the whole scenario against the floors of spec
 // section 8 by the engine's checkPolicy; bands edited as a small table; a year outside the packs.
-import { defaultBook, parameterTable, scenarioFrom, checkPolicy, resolveCity, versionsOf, contributionFor, YibaoError, type Scenario, type Violation, type ParamRow } from '../../../engine';
+import { defaultBook, parameterTable, scenarioFrom, checkPolicy, resolveCity, versionsOf, contributionFor, bilingual, YibaoError, type Scenario, type Violation, type ParamRow } from '../../../engine';
 import { parseValueText } from '../whatif';
 
 export interface EditorRow extends ParamRow { base: string }
@@ -107,7 +107,8 @@ export function yearNotice(cityIn: string, year: number): YearNotice | undefined
     notes.push(`${year} 年晚于${city.zh}最新的政策文件（${last.effective} 起施行）：显示的是该文件的参数，请确认是否仍然有效 (${year} is after ${city.en}'s latest document, in force from ${last.effective}: its values are shown; check they still apply)`);
   }
   try {
-    contributionFor(book, year);
+    const standard = contributionFor(book, year);
+    if (standard.carried) notes.push(bilingual(standard.carried)); // a later year uses the latest one held (spec 10.3)
   } catch (e) {
     if (!(e instanceof YibaoError)) throw e;
     notes.push(`没有 ${year} 年的个人缴费标准 contribution.individual，资助测算会报错 (no contribution standard for ${year})`);
