@@ -157,7 +157,10 @@ export function listener(o: ServeOptions): http.RequestListener {
     });
 
     const run = async () => {
-      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      // the address the client used (the status and results links a function builds from it must
+      // reach this host, port included); a Host header that is not a plain host[:port] is not trusted
+      const host = req.headers.host;
+      const url = new URL(req.url ?? '/', `http://${host && /^[A-Za-z0-9.\-]+(:\d{1,5})?$/.test(host) ? host : `127.0.0.1:${req.socket.localPort}`}`);
       const admin = /^\/admin\/functions\/([^/]+)\/?$/.exec(url.pathname);
       if (admin && method === 'POST') {
         route = 'admin/functions/{name}';
