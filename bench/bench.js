@@ -41,7 +41,7 @@ const yibao = (input, out, env = {}) => {
   }
 };
 // cli/partition.ts partitionsFor: ledgers of more than YIBAO_MEMORY_ROWS (estimated as bytes / 80) go in partitions
-const memoryRows = Number(process.env.YIBAO_MEMORY_ROWS) > 0 ? Number(process.env.YIBAO_MEMORY_ROWS) : 2_200_000;
+const memoryRows = Number(process.env.YIBAO_MEMORY_ROWS) > 0 ? Number(process.env.YIBAO_MEMORY_ROWS) : 1_500_000;
 const partitioned = (file) => fs.statSync(file).size / 80 > memoryRows;
 const duck = (input, out) => timed(process.execPath, [path.join(__dirname, 'duckdb-peer.js'), input, out]);
 const decimal = (input, out) => timed(process.execPath, ['--max-old-space-size=16000', path.join(__dirname, 'decimal-child.js'), input, out]);

@@ -11,16 +11,13 @@ import { settlePartitioned, type BatchReader, type ChunkSource, type LedgerInput
 import type { PartStorage } from './storage';
 
 export interface RunLimits {
-  /**
-   * Up to this many rows a ledger is settled in memory at once: faster (no split, no second scan, no
-   * merge), about 120 bytes a row, so about 300 MB at most (the memory goal of `yibao settle`).
-   */
+  /** Up to this many rows a ledger is settled in memory at once (faster; about 250 MB at most). */
   memoryRows: number;
   /** Else in partitions of about this many rows each (about 250 MB whatever the ledger's size). */
   partRows: number;
 }
 
-export const DEFAULT_LIMITS: RunLimits = { memoryRows: 2_200_000, partRows: 250_000 };
+export const DEFAULT_LIMITS: RunLimits = { memoryRows: 1_500_000, partRows: 250_000 };
 
 /** Bytes a row takes on average in a ledger CSV (to estimate rows from a size). */
 const ROW_BYTES = 80;
