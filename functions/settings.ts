@@ -84,6 +84,15 @@ export function monthlyContainer(): string {
   return process.env.YIBAO_MONTHLY_CONTAINER?.trim() || 'yibao-monthly';
 }
 
+/**
+ * A scenario file (blob name in the monthly container) the monthly run's roster budgets are computed
+ * under beside the policy packs, e.g. next year's contribution standard (contribution.individual@2027);
+ * none by default. The ledgers are always settled under the packs.
+ */
+export function monthlyScenario(): string | undefined {
+  return process.env.YIBAO_MONTHLY_SCENARIO?.trim() || undefined;
+}
+
 /** Comma-separated blob names of the ledgers and rosters the monthly run recalculates. */
 export function monthlyList(name: 'YIBAO_MONTHLY_LEDGERS' | 'YIBAO_MONTHLY_ROSTERS'): string[] {
   return (process.env[name] ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');

@@ -18,13 +18,13 @@ import { HttpResponse, type HttpRequest, type InvocationContext, type Timer } fr
 import type { ContainerClient } from '@azure/storage-blob';
 import {
   defaultBook, settleLedger, resultCells, RESULT_COLUMNS, REJECTED_COLUMNS, csvLine, budgetStream, budgetCsv,
-  budgetDocument, fmt, todayInChina, YibaoError, readCsvStream, type Book, type LedgerRow, type ClaimResult,
+  budgetDocument, parseScenario, fmt, todayInChina, YibaoError, readCsvStream, type Book, type LedgerRow, type ClaimResult,
 } from '../../engine';
 import { pipeCsvRows, utf8Checked, utf8Text } from '../body';
 import { runBodyJob } from '../body-job';
 import { WARNING_COLUMNS } from '../pool-jobs';
 import { blobChunks, container, BlobWriter, writeText } from '../storage';
-import { monthlyContainer, monthlyList, runLimits } from '../settings';
+import { monthlyContainer, monthlyList, monthlyScenario, runLimits } from '../settings';
 import { CONTENT_TYPE } from '../http';
 import { guarded, HttpProblem } from '../problem';
 import { durableClients } from './jobs';
@@ -46,14 +46,14 @@ export function monthlyInput(now: Date): MonthlyInput {
     ...monthlyList('YIBAO_MONTHLY_LEDGERS').map((blob) => ({ blob, kind: 'ledger' as const })),
     ...monthlyList('YIBAO_MONTHLY_ROSTERS').map((blob) => ({ blob, kind: 'roster' as const })),
   ];
-  return { month, started: now.toISOString(), container: monthlyContainer(), items };
+  return { month, started: now.toISOString(), container: monthlyContainer(), scenario: monthlyScenario(), items };
 }
 
 /** One month's run on this thread, item after item (the orchestration runs the same steps as activities). */
 export async function monthlyRun(now: Date, context: InvocationContext): Promise<MonthlyReport> {
   const input = monthlyInput(now);
   const items: MonthlyItem[] = [];
-  for (const it of input.items) items.push(await monthlyItem({ month: input.month, container: input.container, ...it }, context));
+  for (const it of input.items) items.push(await monthlyItem({ month: input.month, container: input.container, scenario: input.scenario, ...it }, context));
   const report = monthlyReport(input, items);
   await writeMonthlyReport(report, context);
   return report;
@@ -76,7 +76,7 @@ export async function monthlyItem(input: MonthlyItemInput, context?: InvocationC
   const base = `${blob}.${month}`;
   try {
     if (input.kind === 'ledger') await ledgerItem(book, c, blob, base, item);
-    else await rosterItem(book, c, blob, base, Number(month.slice(0, 4)), `${month}-01`, item);
+    else await rosterItem(book, c, blob, base, Number(month.slice(0, 4)), `${month}-01`, item, input.scenario);
   } catch (e) {
     item.problem = problemOf(e);
     context?.error(`monthly run: ${input.kind} ${blob} failed: ${item.problem.en}`);
@@ -106,13 +106,25 @@ async function ledgerItem(book: Book, c: ContainerClient, blob: string, base: st
   Object.assign(item, { ok: true, ...done.summary });
 }
 
-/** The roster in force on the 1st of the month (China time), for that year's contribution; streamed. */
-async function rosterItem(book: Book, c: ContainerClient, blob: string, base: string, year: number, date: string, item: MonthlyItem): Promise<void> {
-  const o = await budgetStream(book, readCsvStream(utf8Text(blobChunks(c, blob), true, { zh: `blob ${blob} `, en: `blob ${blob}` })), { year, date });
+/**
+ * The roster in force on the 1st of the month (China time), for that year's contribution; streamed.
+ * With a scenario blob, the budget under it beside the packs' (engine/budget.ts scenarios).
+ */
+async function rosterItem(book: Book, c: ContainerClient, blob: string, base: string, year: number, date: string, item: MonthlyItem, scenarioBlob?: string): Promise<void> {
+  const scenarios = scenarioBlob === undefined ? [] : [parseScenario(book, await blobText(c, scenarioBlob), scenarioBlob)];
+  const o = await budgetStream(book, readCsvStream(utf8Text(blobChunks(c, blob), true, { zh: `blob ${blob} `, en: `blob ${blob}` })), { year, date, scenarios });
   await writeText(c, `${base}.budget.csv`, budgetCsv(o));
   await writeText(c, `${base}.budget.json`, JSON.stringify(budgetDocument(o), null, 2) + '\n', 'application/json; charset=utf-8');
   item.written.push(`${base}.budget.csv`, `${base}.budget.json`);
   Object.assign(item, { ok: true, read: o.read, persons: o.persons, rejected: o.rejections.length });
+}
+
+/** A small blob's text (a scenario file), checked as UTF-8. */
+async function blobText(c: ContainerClient, name: string): Promise<string> {
+  let text = '';
+  const decoder = new TextDecoder('utf-8');
+  for await (const chunk of utf8Checked(blobChunks(c, name), { zh: `blob ${name} `, en: `blob ${name}` })) text += decoder.decode(chunk, { stream: true });
+  return text + decoder.decode();
 }
 
 /** A file the ledger job wrote, stored as a blob (streamed in blocks, as BlobWriter writes). */

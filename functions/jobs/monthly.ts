@@ -21,8 +21,9 @@ export interface MonthlyReport {
   items: MonthlyItem[];
 }
 
-export interface MonthlyInput { month: string; started: string; container: string; items: { blob: string; kind: 'ledger' | 'roster' }[] }
-export interface MonthlyItemInput { month: string; container: string; blob: string; kind: 'ledger' | 'roster' }
+/** `scenario`: the blob of the scenario the roster budgets are computed under (YIBAO_MONTHLY_SCENARIO). */
+export interface MonthlyInput { month: string; started: string; container: string; scenario?: string; items: { blob: string; kind: 'ledger' | 'roster' }[] }
+export interface MonthlyItemInput { month: string; container: string; scenario?: string; blob: string; kind: 'ledger' | 'roster' }
 
 export const NOTHING_CONFIGURED = {
   zh: '未配置任何台账或花名册（应用设置 YIBAO_MONTHLY_LEDGERS、YIBAO_MONTHLY_ROSTERS），本月没有重算',
@@ -42,7 +43,7 @@ export function* monthlyJob(context: OrchestrationContext): Generator<Task, Mont
   // one at a time, as the timer ran them: each item may be a large ledger on the worker pool
   for (const [i, it] of input.items.entries()) {
     context.df.setCustomStatus({ stage: 'items', done: i, total: input.items.length });
-    items.push((yield context.df.callActivity(MONTHLY_ITEM, { month: input.month, container: input.container, blob: it.blob, kind: it.kind } satisfies MonthlyItemInput)) as MonthlyItem);
+    items.push((yield context.df.callActivity(MONTHLY_ITEM, { month: input.month, container: input.container, scenario: input.scenario, blob: it.blob, kind: it.kind } satisfies MonthlyItemInput)) as MonthlyItem);
   }
   const report = monthlyReport(input, items);
   yield context.df.callActivity(MONTHLY_REPORT, report);

@@ -575,6 +575,33 @@ describe('the monthly run (timer)', () => {
     expect(report.items.map((i) => [i.blob, i.ok])).toEqual([['2024/claims.csv', true], ['roster.csv', true]]);
   });
 
+  test('YIBAO_MONTHLY_SCENARIO: the roster budget of a year past the packs under a scenario blob beside the packs\' carried standard', async () => {
+    const c = service.getContainerClient('yibao-monthly');
+    await c.createIfNotExists();
+    const roster = Buffer.from('person_id,id_number,city,county,category,included_on,exited_on\nLY003,371302196001010130,linyi,兰山区,dibao,2022-05-10,\nLY004,371302197111200140,linyi,兰山区,dibao,2022-05-10,\n');
+    await c.getBlockBlobClient('roster27.csv').upload(roster, roster.length);
+    const scenario = Buffer.from(JSON.stringify({ name: '2027 标准 420', overrides: { 'contribution.individual@2027': 420 } }));
+    await c.getBlockBlobClient('scenarios/2027.json').upload(scenario, scenario.length);
+    process.env.YIBAO_MONTHLY_ROSTERS = 'roster27.csv';
+    process.env.YIBAO_MONTHLY_SCENARIO = 'scenarios/2027.json';
+    try {
+      // 2027-01-31T16:00Z is 00:00 on 1 February 2027 in China
+      expect((await monthlyRun(new Date('2027-01-31T16:00:00Z'), context('monthlyRun'))).status).toBe('done');
+    } finally {
+      delete process.env.YIBAO_MONTHLY_ROSTERS;
+      delete process.env.YIBAO_MONTHLY_SCENARIO;
+    }
+    const text = await blobText('yibao-monthly', 'roster27.csv.2027-02.budget.json');
+    // the packs hold the standard up to 2026: 2027 carries 400 forward and says so; the scenario sets 420.
+    // Linyi's dibao subsidy (spec 5) is the whole contribution: 150 from the assistance fund, the rest
+    // from the county: 2 × (400 − 150) = 500 under the packs, 2 × (420 − 150) = 540 under the scenario.
+    expect(text).toContain('2027 年未设定，沿用 2026 年 400 元（假设）');
+    expect(text).toContain('2027 标准 420');
+    const doc = JSON.parse(text) as Record<string, unknown>;
+    const found = (v: unknown): string[] => (v && typeof v === 'object' ? Object.entries(v).flatMap(([k, x]) => (k === 'county_finance' && typeof x === 'string' ? [x] : found(x))) : []);
+    expect(found(doc)).toEqual(expect.arrayContaining(['500.00', '540.00']));
+  });
+
   test('a ledger blob that is not UTF-8 (GBK) fails its item with the reason; nothing is written beside it', async () => {
     const c = service.getContainerClient('yibao-monthly');
     await c.createIfNotExists();
