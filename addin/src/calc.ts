@@ -173,7 +173,7 @@ export function warn(oop: unknown, category: unknown, city: unknown, date: unkno
 
 export const STATUS_LABEL: Record<string, string> = { ...STATUS_TEXT, scenario: '情景值 scenario' };
 
-/** One parameter as a row: value (a number where it is one), status, source, effective date. */
+/** One parameter as a row: value (a number where it is one), status (and whether carried forward or lapsed), source, effective date. */
 export function param(city: unknown, name: unknown, date: unknown, scenario?: Scenario): Spill {
   if (isEmpty(name) || typeof name !== 'string') throw new YibaoError('参数名为空', 'parameter name is empty', 'parameter');
   const wanted = name.trim();
@@ -185,7 +185,9 @@ export function param(city: unknown, name: unknown, date: unknown, scenario?: Sc
     throw new YibaoError(`${c.zh}没有参数“${wanted}”；可用：${names.join('、')}`, `${c.en} has no parameter "${wanted}"; available: ${names.join(', ')}`, 'parameter');
   }
   const value: string | number = /^\d+(\.\d+)?$/.test(row.value) ? Number(row.value) : row.value === 'none' ? '不封顶 none' : row.value;
-  const status = row.status_text;
+  // a value carried forward from an earlier year, or a transitional rule that has lapsed on this date,
+  // says so beside its status (spec 10.2, 10.3): never a bare value that looks in force
+  const status = [row.status_text, row.carried, row.lapsed].filter(Boolean).join('；');
   return [[value, status, row.source, row.effective]];
 }
 

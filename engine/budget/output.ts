@@ -96,6 +96,21 @@ export function budgetDocument(o: BudgetOutcome) {
   };
 }
 
+/** What a roster read gave, as `#` rows of a header block (one-year and multi-year budgets alike). */
+export function rosterCountRows(o: Pick<BudgetOutcome, 'read' | 'persons' | 'duplicateRows' | 'notInForce' | 'rejections' | 'duplicates'>): string[][] {
+  const cut = duplicatesCut(o);
+  return [
+    ['#read', String(o.read)],
+    ['#persons', String(o.persons)],
+    ['#duplicate_rows', String(o.duplicateRows)],
+    ['#not_in_force', String(o.notInForce)],
+    ['#rejected', String(o.rejections.length)],
+    ...o.rejections.map((r) => ['#rejected_line', String(r.line), r.reason.zh, r.reason.en]),
+    ...o.duplicates.map((d) => ['#duplicate', String(d.kept_line), String(d.dropped_line), d.kept.city, d.kept.category, d.dropped.city, d.dropped.category]),
+    ...(cut ? [['#duplicates_cut', cut.zh, cut.en]] : []),
+  ];
+}
+
 /**
  * The header block of the CSV: one `#` row per fact, so that the CSV alone says what the JSON says
  * (readers that skip `#` lines, as pandas' comment='#', see only the table):
@@ -108,7 +123,6 @@ export function budgetDocument(o: BudgetOutcome) {
  */
 export function budgetHeaderBlock(o: BudgetOutcome): string[][] {
   const a = (x: Assumption) => ['#assumption', x.city, x.name, x.value, x.status, x.source, x.note ?? '', x.carried?.zh ?? '', x.carried?.en ?? '', x.scenario ?? ''];
-  const cut = duplicatesCut(o);
   return [
     ['#year', String(o.year)],
     ['#roster_date', o.date],
@@ -117,14 +131,7 @@ export function budgetHeaderBlock(o: BudgetOutcome): string[][] {
     ...o.assumptions.map((x) => a(x)),
     ...o.scenarios.flatMap((s) => s.assumptions.filter((x) => x.scenario).map((x) => a(x))),
     ...notesOf(o.rows).map((n) => ['#note', n.city, n.category, n.zh, n.en]),
-    ['#read', String(o.read)],
-    ['#persons', String(o.persons)],
-    ['#duplicate_rows', String(o.duplicateRows)],
-    ['#not_in_force', String(o.notInForce)],
-    ['#rejected', String(o.rejections.length)],
-    ...o.rejections.map((r) => ['#rejected_line', String(r.line), r.reason.zh, r.reason.en]),
-    ...o.duplicates.map((d) => ['#duplicate', String(d.kept_line), String(d.dropped_line), d.kept.city, d.kept.category, d.dropped.city, d.dropped.category]),
-    ...(cut ? [['#duplicates_cut', cut.zh, cut.en]] : []),
+    ...rosterCountRows(o),
     ...[...o.violations, ...o.scenarios.flatMap((s) => s.violations.filter((v) => v.scenario))].map((v) => ['#violation', v.city, v.category ?? '', v.rule, v.zh, v.en, v.check, v.left, v.right, v.scenario ?? '']),
   ];
 }

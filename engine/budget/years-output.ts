@@ -5,7 +5,7 @@
 // re-assistance) and fundTable, written beside the CSV.
 import { fmt } from '../money';
 import { csvLine } from '../csv';
-import { duplicatesCut, assumptionJson } from './output';
+import { duplicatesCut, assumptionJson, rosterCountRows } from './output';
 import { notesOf, type Assumption, type FundAmounts } from '../budget';
 import type { YearsOutcome, YearBudget } from './years';
 import type { FundRun } from './fund';
@@ -104,18 +104,10 @@ export function yearsTable(o: YearsOutcome): string[][] {
 /** The header block: the account of the roster, then each year's assumptions, growth and flags. */
 export function yearsHeaderBlock(o: YearsOutcome): string[][] {
   const a = (year: number, x: Assumption) => ['#assumption', String(year), x.city, x.name, x.value, x.status, x.source, x.note ?? '', x.carried?.zh ?? '', x.carried?.en ?? '', x.scenario ?? ''];
-  const cut = duplicatesCut(o);
   return [
     ['#years', `${o.from}-${o.to}`],
     ['#roster_date', o.date],
-    ['#read', String(o.read)],
-    ['#persons', String(o.persons)],
-    ['#duplicate_rows', String(o.duplicateRows)],
-    ['#not_in_force', String(o.notInForce)],
-    ['#rejected', String(o.rejections.length)],
-    ...o.rejections.map((r) => ['#rejected_line', String(r.line), r.reason.zh, r.reason.en]),
-    ...o.duplicates.map((d) => ['#duplicate', String(d.kept_line), String(d.dropped_line), d.kept.city, d.kept.category, d.dropped.city, d.dropped.category]),
-    ...(cut ? [['#duplicates_cut', cut.zh, cut.en]] : []),
+    ...rosterCountRows(o),
     ...o.years.flatMap((y) => [
       ['#rules_date', String(y.year), y.rulesDate ?? ''],
       ['#basis', String(y.year), y.basis ?? ''],

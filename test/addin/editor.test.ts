@@ -84,6 +84,18 @@ describe('years outside the packs', () => {
   });
 });
 
+describe('a row of the editor after the transition', () => {
+  test('a lapsed transitional rule and a carried-forward standard say so under their status (spec 10.2, 10.3)', () => {
+    const rows = baseRows('linyi', '2027-03-01');
+    const lapsed = rows.find((r) => r.name === 'assistance.dibao_marginal.rate')!;
+    expect(editorRowHtml(lapsed, lapsed.base, false)).toMatch(/<div class="caution">[^<]*过渡期已结束（假设 2025-12-31）/);
+    const standard = rows.find((r) => r.name === 'contribution.individual')!;
+    expect(editorRowHtml(standard, standard.base, false)).toMatch(/<div class="caution">[^<]*2027 年未设定，沿用 2026 年 400 元（假设）/);
+    const inForce = baseRows('linyi', '2025-06-30').find((r) => r.name === 'assistance.dibao_marginal.rate')!;
+    expect(editorRowHtml(inForce, inForce.base, false)).not.toContain('caution');
+  });
+});
+
 describe('a row of the editor', () => {
   const rows = baseRows('linyi', '2022-12-31');
   const row = (n: string): EditorRow => rows.find((r) => r.name === n)!;

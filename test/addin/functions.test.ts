@@ -154,6 +154,19 @@ describe('subsidy, warning, parameters, categories', () => {
     expect(cap[1]).toBe('假设值 assumed');
   });
 
+  test('PARAM after the transition (spec 10.2) and past the last year held (10.3): the status says lapsed or carried', async () => {
+    // Linyi's 50% assistance of dibao_marginal is limited to the transition period (临医保发〔2022〕13号 四)
+    const [inside] = await F.param('临沂', 'assistance.dibao_marginal.rate', '2025-06-30', null);
+    expect(inside[0]).toBe(0.5);
+    expect(inside[1]).toBe('已公布 published');
+    const [after] = await F.param('临沂', 'assistance.dibao_marginal.rate', '2027-03-01', null);
+    expect(after[1]).toMatch(/^已公布 published；.*过渡期已结束（假设 2025-12-31）/);
+    // the contribution standard is held up to 2026: 2027 carries 2026's 400 forward
+    const [carried] = await F.param('临沂', 'contribution.individual', '2027-03-01', null);
+    expect(carried[0]).toBe(400);
+    expect(carried[1]).toContain('2027 年未设定，沿用 2026 年 400 元（假设）');
+  });
+
   test('CATEGORIES: a header, then what Linyi accepts (no monitored)', () => {
     const out = F.categories('临沂');
     const ids = out.slice(1).map((r) => r[0]);

@@ -3,55 +3,33 @@
 // (SIGKILL) in the middle of the settle step and started again, an activity that fails, the
 // orchestrator replayed from the history the host recorded. Azurite is started here and stopped by
 // PID; the host runs with YIBAO_AZURITE=0 on it, so that a killed host leaves the storage as it was.
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
-import { freePort, waitForPort, startAzurite, ROOT } from './helpers';
+import { startAzurite, ROOT } from './helpers';
+import { startHost as startLocalHost, ensureBuilt, hostPorts, type HostPorts, type LocalHost } from './local-host';
 import { generateLedger } from '../oracle/gen-ledger';
 import { withBadRows } from '../bulk/ledgers';
 import { ledgerJob } from '../../functions/jobs/orchestrator';
 import { replay, uniqueActions } from '../../functions/local/durable';
 import { EVENT, type HistoryEvent } from '../../functions/local/durable-store';
 
-const HOST = path.join(ROOT, 'dist', 'functions', 'local', 'host.js');
 const KEY = 'durable-test-key-0123456789';
 // the SDK's own wrapper of an orchestrator, as df.app.orchestration registers it
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { createOrchestrator } = require('durable-functions/lib/src/util/testingUtils') as { createOrchestrator: (fn: unknown) => (...a: unknown[]) => unknown };
 
-function newestSource(dir: string): number {
-  let t = 0;
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    t = Math.max(t, e.isDirectory() ? newestSource(p) : e.name.endsWith('.ts') ? fs.statSync(p).mtimeMs : 0);
-  }
-  return t;
-}
-
 let azurite: Awaited<ReturnType<typeof startAzurite>>;
-let port = 0;
+let ports: HostPorts;
 let base = '';
 let tmp = '';
-let host: { child: ChildProcess; out: () => string } | undefined;
+let host: LocalHost | undefined;
 
-async function startHost(extra: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; out: () => string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...extra, YIBAO_PORT: String(port), YIBAO_LOCAL_KEY: KEY, YIBAO_AZURITE: '0', AzureWebJobsStorage: azurite.connection };
-  delete env.YIBAO_STORAGE;
-  delete env.WEBSITE_HOSTNAME;
-  const child = spawn(process.execPath, [HOST], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += String(d)));
-  child.stderr!.on('data', (d) => (out += String(d)));
-  const deadline = Date.now() + 40000;
-  while (!/--data-binary/.test(out)) {
-    if (child.exitCode !== null) throw new Error(`host exited: ${out}`);
-    if (Date.now() > deadline) throw new Error(`host did not start: ${out}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  await waitForPort(port);
-  return { child, out: () => out };
+/** The host on this test's Azurite (YIBAO_AZURITE=0), on the same port across restarts. */
+function startHost(extra: Record<string, string> = {}): Promise<LocalHost> {
+  return startLocalHost({ ...extra, YIBAO_LOCAL_KEY: KEY, YIBAO_AZURITE: '0', AzureWebJobsStorage: azurite.connection }, ports);
 }
 
 async function stopHost(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
@@ -63,13 +41,10 @@ async function stopHost(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
 }
 
 beforeAll(async () => {
-  const built = fs.existsSync(HOST) ? fs.statSync(HOST).mtimeMs : 0;
-  if (built < Math.max(newestSource(path.join(ROOT, 'functions')), newestSource(path.join(ROOT, 'engine')))) {
-    execFileSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(ROOT, 'tsconfig.json')], { stdio: 'inherit' });
-  }
+  ensureBuilt();
   azurite = await startAzurite();
-  port = await freePort();
-  base = `http://127.0.0.1:${port}`;
+  ports = await hostPorts();
+  base = `http://127.0.0.1:${ports.port}`;
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'yibao-durable-'));
 }, 300000); // a build and Azurite's start on a busy machine
 

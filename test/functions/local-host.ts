@@ -49,13 +49,16 @@ export async function startHost(env: Record<string, string> = {}, ports?: HostPo
   ensureBuilt();
   const p = ports ?? await hostPorts();
   const folder = dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'yibao-azurite-'));
+  // the storage and site of this test process's environment are not the host's (env may give its own)
+  const inherited: NodeJS.ProcessEnv = { ...process.env };
+  delete inherited.AzureWebJobsStorage;
+  delete inherited.YIBAO_STORAGE;
+  delete inherited.WEBSITE_HOSTNAME;
   const full: NodeJS.ProcessEnv = {
-    ...process.env, YIBAO_PORT: String(p.port), YIBAO_LOCAL_KEY: 'test-key-0123456789abcdef',
+    ...inherited, YIBAO_PORT: String(p.port), YIBAO_LOCAL_KEY: 'test-key-0123456789abcdef',
     YIBAO_AZURITE_BLOB_PORT: String(p.blobPort), YIBAO_AZURITE_QUEUE_PORT: String(p.queuePort), YIBAO_AZURITE_TABLE_PORT: String(p.tablePort),
     YIBAO_AZURITE_DIR: folder, ...env,
   };
-  delete full.AzureWebJobsStorage;
-  delete full.YIBAO_STORAGE;
   const child = spawn(process.execPath, [HOST], { cwd: ROOT, env: full, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d) => (out += String(d)));

@@ -46,5 +46,7 @@ export function editorRowHtml(r: EditorRow, text: string, edited: boolean): stri
     : `<input value="${escapeHtml(text)}" data-name="${n}" aria-label="${escapeHtml(r.label?.zh ?? r.name)} ${n}" />`;
   const quote = r.quote ? `<details class="quote"><summary>原文 quote</summary><blockquote>${escapeHtml(r.quote)}</blockquote></details>` : '';
   const note = r.note ? `<div class="muted note">${escapeHtml(r.note)}</div>` : '';
-  return `<tr data-name="${n}" class="${edited ? 'edited' : ''}"><td class="name">${label}<code>${n}</code></td><td class="value">${value}<div class="row-error"></div></td><td class="status">${statusBadge(r, edited)}</td><td class="source">${escapeHtml(sourceText(r.source))}<div class="muted">${escapeHtml(r.effective)} 起</div>${quote}${note}</td></tr>`;
+  // carried forward from an earlier year, or lapsed with the transition on this date (spec 10.2, 10.3)
+  const caution = [r.carried, r.lapsed].filter(Boolean).map((t) => `<div class="caution">${escapeHtml(t!)}</div>`).join('');
+  return `<tr data-name="${n}" class="${edited ? 'edited' : ''}"><td class="name">${label}<code>${n}</code></td><td class="value">${value}<div class="row-error"></div></td><td class="status">${statusBadge(r, edited)}${caution}</td><td class="source">${escapeHtml(sourceText(r.source))}<div class="muted">${escapeHtml(r.effective)} 起</div>${quote}${note}</td></tr>`;
 }
