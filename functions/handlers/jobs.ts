@@ -62,6 +62,11 @@ function wholeSpec(request: HttpRequest, kind: WholeKind, book: Book): WholeSpec
   }
   const wires = () => scenariosOf(request, book).map((sc) => scenarioWire(sc));
   if (kind === 'budget') {
+    // a budget job is one year's roster budget: the multi-year and duplicate-list options of POST
+    // /api/budget are refused here rather than silently ignored
+    for (const p of ['years', 'duplicates']) {
+      if (request.query.get(p) !== null) throw new HttpProblem(400, `kind=budget 的作业只算一个年度，不接受 ${p}；多年度预算与完整重复清单请用 POST /api/budget`, `a kind=budget job budgets one year and takes no ${p}; for several years or the whole duplicate list use POST /api/budget`, 'usage');
+    }
     const year = requiredInt(request, 'year', '预算年度 budget year');
     return { kind, year, date: request.query.get('date') ?? undefined, scenarios: wires(), answer };
   }

@@ -247,6 +247,10 @@ describe('real answers validate against the description', () => {
       const kind = await startJobHandler(request({ path: '/api/jobs?kind=audit', body: claims }), context());
       expect(kind.status).toBe(400);
       await conforms(kind, '/api/jobs', 'post');
+      // a budget job budgets one year: ?years= is refused, not silently ignored
+      const years = await startJobHandler(request({ path: '/api/jobs?kind=budget&year=2026&years=2026-2028', body: claims }), context());
+      expect(years.status).toBe(400);
+      expect(JSON.parse(await conforms(years, '/api/jobs', 'post')).zh).toMatch(/^kind=budget 的作业只算一个年度，不接受 years/);
       delete process.env.YIBAO_STORAGE;
       delete process.env.AzureWebJobsStorage;
       const nowhere = await startJobHandler(request({ path: '/api/jobs', body: claims }), context());
