@@ -27,7 +27,7 @@ export function ledgerFormat(request: HttpRequest): LedgerFormat {
 
 export function tooLarge(limit: number): HttpProblem {
   const mb = (limit / 1024 / 1024).toFixed(limit % (1024 * 1024) === 0 ? 0 : 1);
-  return new HttpProblem(413, `请求体超过上限 ${mb} MB（应用设置 YIBAO_MAX_BODY_BYTES）；更大的台账请用 POST /api/jobs`, `the body exceeds the limit of ${mb} MB (app setting YIBAO_MAX_BODY_BYTES); send larger ledgers to POST /api/jobs`, 'too_large');
+  return new HttpProblem(413, `请求体超过上限 ${mb} MB（应用设置 YIBAO_MAX_BODY_BYTES）；更大的台账请用 POST /api/jobs，更大的花名册请用 POST /api/jobs?kind=budget&year=…`, `the body exceeds the limit of ${mb} MB (app setting YIBAO_MAX_BODY_BYTES); send larger ledgers to POST /api/jobs, larger rosters to POST /api/jobs?kind=budget&year=…`, 'too_large');
 }
 
 /** The body's bytes as they arrive, refused with 413 past `limit` (checked on Content-Length first). */
