@@ -196,9 +196,15 @@ async function job(azurite, file, query, expected, dir) {
     const { id } = await post.json();
     const posted = (performance.now() - t0) / 1000;
     let s;
+    const pollErrors = [];
     for (;;) {
-      s = await fetch(`${host.base}/api/jobs/${id}`, { headers }).then((r) => r.json()).catch(() => null);
-      if (s && !['Pending', 'Running'].includes(s.runtimeStatus)) break;
+      s = await fetch(`${host.base}/api/jobs/${id}`, { headers }).then(async (r) => ({ http: r.status, ...(await r.json()) })).catch((e) => ({ http: 0, error: e.cause?.code ?? e.name ?? String(e) }));
+      // a status answer that is not one (a problem, a dropped connection) is counted and printed, and the
+      // job polled again, as a client would: it is a fault of the host's to report, not the job's end
+      if (s.http !== 200 && s.http !== 202) {
+        pollErrors.push(`HTTP ${s.http} ${JSON.stringify(s).slice(0, 300)}`);
+        if (pollErrors.length >= 20) return { s: null, failedAfter: (performance.now() - t0) / 1000, mb: peak.stop(), failure: hostGone(host) ?? `GET /api/jobs/${id} failed 20 times`, pollErrors };
+      } else if (!['Pending', 'Running'].includes(s.runtimeStatus)) break;
       const gone = hostGone(host);
       if (gone) return { s: null, failedAfter: (performance.now() - t0) / 1000, mb: peak.stop(), failure: gone };
       if (performance.now() - t0 > timeoutMs) return { s: null, failedAfter: timeoutMs / 1000, mb: peak.stop(), failure: `not done within ${timeoutMs / 1000} s` };
@@ -206,10 +212,10 @@ async function job(azurite, file, query, expected, dir) {
     }
     const wall = (performance.now() - t0) / 1000;
     const rss = peak.stop();
-    if (s.runtimeStatus !== 'Completed') return { s: null, failedAfter: wall, mb: rss, failure: `${s.runtimeStatus}: ${s.problem?.en ?? ''}` };
+    if (s.runtimeStatus !== 'Completed') return { s: null, failedAfter: wall, mb: rss, failure: `${s.runtimeStatus}: ${s.problem?.en ?? ''}`, pollErrors };
     let same = await sameAs(host, s.resultsUri, expected.results, dir);
     if (expected.rejected) same = same && (await sameAs(host, s.rejectedUri, expected.rejected, dir));
-    return { s: wall, posted, mb: rss, same };
+    return { s: wall, posted, mb: rss, same, pollErrors };
   } finally {
     peak.stop();
     await stop(host.child);
@@ -221,6 +227,7 @@ function report(name, cliName, cli, j, rssGoal) {
   const rssRatio = j.mb !== null && cli.mb ? j.mb / cli.mb : null;
   console.log(`  ${cliName}: ${fmtS(cli.s)}  peak RSS ${fmtMb(cli.mb)}${cli.error ? `  (failed: ${cli.error})` : ''}`);
   console.log(`  ${name} (POST to Completed): ${j.failure ? `not done (${j.failure})${j.failedAfter ? ` after ${fmtS(j.failedAfter)}` : ''}` : `${fmtS(j.s)} (body uploaded in ${fmtS(j.posted)})`}  host peak RSS ${fmtMb(j.mb)}`);
+  if (j.pollErrors?.length) console.log(`    GET /api/jobs/{id} answered ${j.pollErrors.length} time(s) with no status (polled again), first: ${j.pollErrors[0]}   goal: none such: ✗ not reached`);
   console.log(`    results the same bytes as ${cliName}'s files: ${j.same === undefined ? '(not compared)' : j.same ? 'yes' : 'NO'}`);
   console.log(`    ${fmtX(ratio)} the time of ${cliName}   goal ≤ 2×: ${verdict(ratio === null ? (j.failure ? false : null) : ratio <= 2)}`);
   console.log(`    host peak RSS ${fmtX(rssRatio)} ${cliName}'s   goal < ${rssGoal} MB: ${verdict(j.mb === null ? null : !j.failure && j.mb < rssGoal)}`);
