@@ -2,7 +2,7 @@
 // the request id (the invocation id) a user quotes to the operator. Never a stack trace: unexpected
 // errors are logged (without the request's data) and answered with a generic 500; a client's
 // mistake (a body cut short included) is logged as one warning line.
-import { HttpResponse, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import { HttpRequest, HttpResponse, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { YibaoError } from '../engine';
 
 export const TITLES: Record<number, string> = {
@@ -66,12 +66,15 @@ function statusOf(e: YibaoError): number {
   return e.code === 'fatal' ? 422 : 400;
 }
 
-/** Any thrown value as a problem answer. */
-export function toProblem(e: unknown, context?: InvocationContext): HttpResponseInit {
+/**
+ * Any thrown value as a problem answer. `body`: whether the request had a body to read (a GET has
+ * none: a connection error there is the service's, e.g. its storage, not the client's).
+ */
+export function toProblem(e: unknown, context?: InvocationContext, body = true): HttpResponseInit {
   const id = context?.invocationId;
   if (e instanceof HttpProblem) return problem(e.status, e.zh, e.en, e.code, id);
   if (e instanceof YibaoError) return problem(statusOf(e), e.zh, e.en, e.code, id);
-  if (clientAborted(e)) return problem(400, '请求体不完整：客户端在发送完之前中断了连接', 'the request body was cut short: the client stopped before sending all of it', 'aborted', id);
+  if (body && clientAborted(e)) return problem(400, '请求体不完整：客户端在发送完之前中断了连接', 'the request body was cut short: the client stopped before sending all of it', 'aborted', id);
   // Unexpected: log what the operator needs (no request data), answer without any detail of it.
   context?.error(`unexpected error: ${e instanceof Error ? `${e.name}: ${e.message}\n${e.stack ?? ''}` : String(e)}`);
   return problem(500, '服务器内部错误，请联系管理员并提供请求编号 (requestId)', 'internal error: contact the administrator with the request id (requestId)', 'internal', id);
@@ -89,7 +92,8 @@ export function guarded<A extends unknown[]>(fn: (...args: A) => Promise<HttpRes
       if (ctx) res.headers.set('x-request-id', ctx.invocationId);
       return res;
     } catch (e) {
-      const res = toProblem(e, ctx);
+      const method = (args.find((a): a is HttpRequest => a instanceof HttpRequest))?.method.toUpperCase();
+      const res = toProblem(e, ctx, method !== 'GET' && method !== 'HEAD' && method !== 'DELETE');
       if (ctx && e instanceof Error && res.status !== 500) ctx.warn(`answered ${res.status}: ${(e as HttpProblem).code ?? e.name}`);
       return new HttpResponse(res);
     }

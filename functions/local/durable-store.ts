@@ -48,8 +48,12 @@ export class InstanceStore {
 
   async load(id: string): Promise<Instance | undefined> {
     try {
-      const buf = await this.client.getBlobClient(blobName(id)).downloadToBuffer();
-      return revive(JSON.parse(buf.toString('utf8')) as Instance);
+      // one GET of the whole blob (downloadToBuffer asks for its size first, then its bytes: a save
+      // between the two requests breaks the read)
+      const res = await this.client.getBlobClient(blobName(id)).download();
+      const parts: Buffer[] = [];
+      for await (const c of res.readableStreamBody!) parts.push(c as Buffer);
+      return revive(JSON.parse(Buffer.concat(parts).toString('utf8')) as Instance);
     } catch (e) {
       if ((e as { statusCode?: number }).statusCode === 404) return undefined;
       throw e;

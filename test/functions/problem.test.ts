@@ -27,6 +27,15 @@ test('a body cut short: 400 aborted, one warning without a stack', async () => {
   expect(ctx.logs).toEqual(['warning: answered 400: TypeError']);
 });
 
+test('the same connection error on a GET (no body to cut short: storage, say) is the service\'s: 500, logged', async () => {
+  const ctx = context();
+  const reset = Object.assign(new Error('aborted'), { code: 'ECONNRESET' });
+  const res = await handler(async () => { throw new TypeError('terminated', { cause: reset }); })(request({ method: 'GET', path: '/api/jobs/x' }), ctx);
+  expect(res.status).toBe(500);
+  expect(((await res.json()) as { code: string }).code).toBe('internal');
+  expect(ctx.logs[0]).toMatch(/^error: unexpected error: TypeError: terminated/);
+});
+
 test('an unexpected error: 500 without detail, its stack in the log', async () => {
   const ctx = context();
   const res = await handler(async () => { throw new RangeError('index 7 out of range'); })(req(), ctx);
