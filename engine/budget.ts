@@ -159,18 +159,6 @@ export function assumptionsOf(rows: BudgetRow[]): Assumption[] {
 /** What a city's rules say of a category's subsidy: no subsidy, lapsed with the transition, read later than 1 January. */
 export interface BudgetNote { city: CityId; category: CategoryId; zh: string; en: string }
 
-/** The rows' notes, once per city, category and text. */
-export function notesOf(rows: BudgetRow[]): BudgetNote[] {
-  const seen = new Map<string, BudgetNote>();
-  for (const r of rows) {
-    for (const m of [r.per_person.note, r.per_person.reading]) {
-      if (!m) continue;
-      const key = `${r.city}\u0000${r.category}\u0000${m.zh}`;
-      if (!seen.has(key)) seen.set(key, { city: r.city, category: r.category, zh: m.zh, en: m.en });
-    }
-  }
-  return [...seen.values()];
-}
 
 /** The budget of counted groups: the basis's rows and each other scenario's rows and differences. */
 export function budgetOf(book: Book, year: number, count: Count, scenarios: Scenario[], basis: Scenario | undefined, maxDuplicateReports: number): BudgetOutcome {
@@ -235,8 +223,6 @@ export function budgetRoster(book: Book, text: string, opts: BudgetOptions): Bud
   if (first.done) throw new YibaoError('花名册为空', 'the roster is empty', 'fatal');
   return budgetRecords(book, first.value.cells, { [Symbol.iterator]: () => records }, { sizeHint: Math.ceil(text.length / 40), ...opts });
 }
-
-export { budgetJson, budgetScenariosJson, budgetTable, budgetCsv, budgetDocument, budgetHeaderBlock, duplicatesCut } from './budget/output';
 
 /** The `--duplicates` / `?duplicates=` option: `all` or a whole number of duplicate rows to list. */
 export function duplicatesOption(text: string | undefined): number | undefined {

@@ -3,7 +3,20 @@
 import { fmt } from '../money';
 import { csvLine } from '../csv';
 import type { Message } from '../errors';
-import { notesOf, type BudgetOutcome, type FundAmounts, type Assumption } from '../budget';
+import type { BudgetOutcome, BudgetRow, BudgetNote, FundAmounts, Assumption } from '../budget';
+
+/** The rows' notes, once per city, category and text. */
+export function notesOf(rows: BudgetRow[]): BudgetNote[] {
+  const seen = new Map<string, BudgetNote>();
+  for (const r of rows) {
+    for (const m of [r.per_person.note, r.per_person.reading]) {
+      if (!m) continue;
+      const key = `${r.city}\u0000${r.category}\u0000${m.zh}`;
+      if (!seen.has(key)) seen.set(key, { city: r.city, category: r.category, zh: m.zh, en: m.en });
+    }
+  }
+  return [...seen.values()];
+}
 
 /** Exactly {"year", "totals": {persons, assistance_fund, county_finance, individual}, "rows": [...]}, amounts as two-decimal strings. */
 export function budgetJson(o: BudgetOutcome) {

@@ -5,8 +5,8 @@
 // re-assistance) and fundTable, written beside the CSV.
 import { fmt } from '../money';
 import { csvLine } from '../csv';
-import { duplicatesCut, assumptionJson, rosterCountRows } from './output';
-import { notesOf, type Assumption, type FundAmounts } from '../budget';
+import { duplicatesCut, assumptionJson, rosterCountRows, notesOf } from './output';
+import type { Assumption, FundAmounts } from '../budget';
 import type { YearsOutcome, YearBudget } from './years';
 import type { FundRun } from './fund';
 
