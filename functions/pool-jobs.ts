@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
-  budgetCsv, budgetStream, budgetDocument, budgetYears, yearsCsv, yearsDocument, csvLine, rejectedTable, RESULT_COLUMNS, comparisonJson,
+  budgetCsv, budgetStream, budgetDocument, budgetYears, yearsCsv, yearsDocument, csvLine, rejectedTable, monthlyWarningsTable, RESULT_COLUMNS, comparisonJson,
   comparisonTable, summaryJson, summaryTable, toCsv, readCsvStream, BulkUnsupported, runLedger,
   validateClaim, scenarioOfWire, type Book, type GroupKey, type LedgerInput, type PartStorage, type RunLimits, type ScenarioWire,
 } from '../engine';
@@ -56,6 +56,8 @@ export interface LedgerFiles {
   results: string;
   warnings: string;
   rejected?: string;
+  /** The monthly warning list (spec 10.6: Xixiu's person-months over the line), when not empty. */
+  monthlyWarnings?: string;
   summary: { read: number; settled: number; rejected: number; warnings: number };
 }
 
@@ -163,10 +165,12 @@ export class BodyJob {
     const o = run.main.outcome;
     let rejected: string | undefined;
     if (o.rejections.length) fs.writeFileSync((rejected = out('rejected.csv')), toCsv(rejectedTable(o)));
+    let monthlyWarnings: string | undefined;
+    if (o.monthlyWarnings?.length) fs.writeFileSync((monthlyWarnings = out('monthly-warnings.csv')), toCsv(monthlyWarningsTable(o)));
     const warnings = out('warnings.csv');
     await writeWarnings(book, this.file, results, new Set(o.rejections.map((r) => r.line)), warnings);
     const s = o.summary;
-    return { t: 'files', dir: this.dir, results, warnings, rejected, summary: { read: s.read, settled: s.settled, rejected: s.rejected, warnings: s.warnings } };
+    return { t: 'files', dir: this.dir, results, warnings, rejected, monthlyWarnings, summary: { read: s.read, settled: s.settled, rejected: s.rejected, warnings: s.warnings } };
   }
 
   /** The roster's enrolment-subsidy budget (engine/budget.ts; the body has a header: the request's thread saw it). */

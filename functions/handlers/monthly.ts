@@ -18,7 +18,7 @@ import { HttpResponse, type HttpRequest, type InvocationContext, type Timer } fr
 import type { ContainerClient } from '@azure/storage-blob';
 import {
   defaultBook, settleLedger, resultCells, RESULT_COLUMNS, REJECTED_COLUMNS, csvLine, budgetStream, budgetCsv,
-  budgetDocument, parseScenario, fmt, todayInChina, YibaoError, readCsvStream, type Book, type LedgerRow, type ClaimResult,
+  budgetDocument, parseScenario, monthlyWarningsTable, toCsv, fmt, todayInChina, YibaoError, readCsvStream, type Book, type LedgerRow, type ClaimResult,
 } from '../../engine';
 import { pipeCsvRows, utf8Checked, utf8Text } from '../body';
 import { runBodyJob } from '../body-job';
@@ -33,7 +33,7 @@ import { MONTHLY_ORCHESTRATOR, monthlyInstance, monthlyReport, NOTHING_CONFIGURE
 export type { MonthlyItem, MonthlyReport };
 
 /** The files an item of each kind may leave beside its blob for a month. */
-const OUTPUTS = { ledger: ['results.csv', 'warnings.csv', 'rejected.csv'], roster: ['budget.csv', 'budget.json'] } as const;
+const OUTPUTS = { ledger: ['results.csv', 'warnings.csv', 'rejected.csv', 'monthly-warnings.csv'], roster: ['budget.csv', 'budget.json'] } as const;
 
 function warningRow(r: ClaimResult): string[] {
   return [r.claim_id, r.city, r.category, r.date, r.kind, fmt(r.oop_compliant), fmt(r.oop_total)];
@@ -100,6 +100,10 @@ async function ledgerItem(book: Book, c: ContainerClient, blob: string, base: st
       await upload(c, `${base}.rejected.csv`, done.rejected);
       item.written.push(`${base}.rejected.csv`);
     }
+    if (done.monthlyWarnings) {
+      await upload(c, `${base}.monthly-warnings.csv`, done.monthlyWarnings);
+      item.written.push(`${base}.monthly-warnings.csv`);
+    }
   } finally {
     fs.rmSync(done.dir, { recursive: true, force: true });
   }
@@ -160,6 +164,10 @@ async function ordinaryLedger(book: Book, chunks: AsyncIterable<Uint8Array>, c: 
     for (const r of o.rejections) await rej.write(csvLine([String(r.line), r.claim_id ?? '', r.reason.zh, r.reason.en]));
     await rej.close();
     item.written.push(`${base}.rejected.csv`);
+  }
+  if (o.monthlyWarnings?.length) {
+    await writeText(c, `${base}.monthly-warnings.csv`, toCsv(monthlyWarningsTable(o)));
+    item.written.push(`${base}.monthly-warnings.csv`);
   }
   Object.assign(item, { ok: true, read: o.summary.read, settled: o.summary.settled, rejected: o.summary.rejected, warnings: o.summary.warnings });
 }

@@ -567,6 +567,15 @@ describe('the monthly run (timer)', () => {
     expect(warnings.slice(1).map((l) => l.split(',')[0])).toEqual(['XX-0002', 'XX-0006', 'XX-0008', 'XX-0009', 'XX-0011']);
     const rejected = (await blobText('yibao-monthly', '2024/claims.csv.2024-05.rejected.csv')).trim().split('\n');
     expect(rejected.slice(1).map((l) => l.split(',')[0])).toEqual(['15', '41']);
+    // Xixiu's monthly warning list (spec 10.6), the file `yibao settle --out` writes beside its results
+    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'yibao-monthly-cli-')), 'r.csv');
+    // exit status 3: the sample's two rejected rows
+    expect(spawnSync(process.execPath, [path.join(ROOT, 'bin', 'yibao.js'), 'settle', path.join(ROOT, 'samples', 'claims.csv'), '--out', out], { stdio: 'pipe' }).status).toBe(3);
+    const monthlyList = await blobText('yibao-monthly', '2024/claims.csv.2024-05.monthly-warnings.csv');
+    expect(monthlyList.split('\n')[0]).toBe('city,person_id,month,oop_total,line,claims');
+    expect(monthlyList.split('\n').length).toBeGreaterThan(2);
+    expect(monthlyList).toBe(fs.readFileSync(`${out}.monthly-warnings.csv`, 'utf8'));
+    fs.rmSync(path.dirname(out), { recursive: true, force: true });
     const budget = JSON.parse(await blobText('yibao-monthly', 'roster.csv.2024-05.budget.json')) as { year: number; date: string; totals: unknown };
     expect(budget.year).toBe(2024);
     expect(budget.date).toBe('2024-05-01');
