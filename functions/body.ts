@@ -210,21 +210,14 @@ export async function pipeCsvRows(records: AsyncIterable<CsvRecord>, opts: Ledge
   return read.convention;
 }
 
-/** Lines of a UTF-8 stream (bytes, or text already decoded; LF or CRLF), numbered from 1 (the engine's TextLines). */
-export async function* textLines(chunks: AsyncIterable<Uint8Array | string>): AsyncGenerator<{ line: number; text: string }> {
-  const lines = new TextLines();
-  for await (const c of chunks) yield* lines.push(c);
-  yield* lines.end();
-}
-
 /**
  * NDJSON claims: one JSON object per line with the spec's column names; values are text or numbers.
  * A line that is not such an object is a rejected row with its line number; keys that could reach a
  * prototype are refused (parseJsonData).
  */
 export async function* ndjsonRows(chunks: AsyncIterable<Uint8Array | string>): AsyncGenerator<LedgerRow> {
-  for await (const { line, text } of textLines(chunks)) {
-    const row = ndjsonRow(text, line);
-    if (row !== null) yield row;
-  }
+  const lines = new TextLines(); // the engine's one splitter of NDJSON lines
+  const rows = (ls: { line: number; text: string }[]) => ls.map((l) => ndjsonRow(l.text, l.line)).filter((r): r is LedgerRow => r !== null);
+  for await (const c of chunks) yield* rows(lines.push(c));
+  yield* rows(lines.end());
 }
