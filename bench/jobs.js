@@ -17,21 +17,13 @@
 //
 // JOBS_CLAIMS: claims in the ledger (default 2,000,000); JOBS_PERSONS: rows of the roster (default
 // 10,000,000); JOBS_TIMEOUT: seconds each command or job may take before it is abandoned (default 1800).
-const { spawn, spawnSync } = require('node:child_process');
-const crypto = require('node:crypto');
 const fs = require('node:fs');
-const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 const { Readable } = require('node:stream');
 const { generate } = require('./gen');
 
-const ROOT = path.resolve(__dirname, '..');
-const HOST = path.join(ROOT, 'dist', 'functions', 'local', 'host.js');
-const YIBAO = path.join(ROOT, 'bin', 'yibao.js');
-const AZURITE = path.join(ROOT, 'node_modules', 'azurite', 'dist', 'src', 'azurite.js');
-// Azurite's published development account (the emulator's documented default, not a secret)
-const DEV_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+const { ROOT, HOST, YIBAO, started, sleep, watchPeak, timed: timedFor, sha256File, stop, startAzurite, startHost, hostGone } = require('./proc');
 const YEAR = 2026;
 // the host's default YIBAO_MAX_JOB_BYTES (functions/settings.ts): the limit of a POST /api/jobs body
 const JOB_LIMIT = 2 * 1024 * 1024 * 1024;
@@ -39,113 +31,15 @@ const JOB_LIMIT = 2 * 1024 * 1024 * 1024;
 const claims = Number(process.env.JOBS_CLAIMS || 2_000_000);
 const persons = Number(process.env.JOBS_PERSONS || 10_000_000);
 const timeoutMs = Number(process.env.JOBS_TIMEOUT || 1800) * 1000;
+const timed = (args) => timedFor([YIBAO, ...args], timeoutMs);
 for (const [name, n] of [['JOBS_CLAIMS', claims], ['JOBS_PERSONS', persons], ['JOBS_TIMEOUT', timeoutMs]]) {
   if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive whole number, not ${process.env[name]}`);
 }
 
-const started = []; // every child process this bench starts, stopped in the end whatever happens
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const fmtS = (s) => (s === null ? '–' : `${s.toFixed(2)} s`);
 const fmtMb = (m) => (m === null ? '–' : `${m.toFixed(0)} MB`);
 const fmtX = (x) => (x === null ? '–' : `${x.toFixed(2)}×`);
 const verdict = (ok) => (ok === null ? '(not measured)' : ok ? '✓ reached' : '✗ not reached');
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
-  });
-}
-
-function listening(port) {
-  return new Promise((resolve) => {
-    const s = net.connect({ host: '127.0.0.1', port });
-    s.once('connect', () => { s.destroy(); resolve(true); });
-    s.once('error', () => resolve(false));
-  });
-}
-
-/** Peak RSS of a process in MB, read from /proc/<pid>/status (VmHWM) every 100 ms until stop(): VmHWM is lost with the process. */
-function watchPeak(pid) {
-  let peak = null;
-  const read = () => {
-    try {
-      const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-      if (m) peak = Math.max(peak ?? 0, Number(m[1]));
-    } catch { /* the process is gone: keep the last reading */ }
-  };
-  read();
-  const t = setInterval(read, 100);
-  return { stop: () => { read(); clearInterval(t); return peak === null ? null : peak / 1024; } };
-}
-
-/** `yibao …` under /usr/bin/time: elapsed seconds and peak RSS (exit 3, some rows rejected, is a run). */
-function timed(args) {
-  const r = spawnSync('/usr/bin/time', ['-f', 'TIME %e %M', process.execPath, YIBAO, ...args], { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 26, timeout: timeoutMs });
-  const m = /TIME ([\d.]+) (\d+)\s*$/.exec(r.stderr ?? '');
-  if (!m || (r.status !== 0 && r.status !== 3)) return { s: null, mb: null, error: (r.error?.message ?? r.stderr ?? '').slice(-400) };
-  return { s: Number(m[1]), mb: Number(m[2]) / 1024 };
-}
-
-function sha256File(file) {
-  return new Promise((resolve, reject) => {
-    const h = crypto.createHash('sha256');
-    fs.createReadStream(file).on('data', (d) => h.update(d)).on('end', () => resolve(h.digest('hex'))).on('error', reject);
-  });
-}
-
-/** Stop a child: SIGTERM, then SIGKILL after 10 s. */
-async function stop(child) {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  if (await Promise.race([exited.then(() => true), sleep(10_000).then(() => false)])) return;
-  child.kill('SIGKILL');
-  await exited;
-}
-
-async function startAzurite(dir) {
-  const ports = { blob: await freePort(), queue: await freePort(), table: await freePort() };
-  const location = path.join(dir, 'azurite');
-  fs.mkdirSync(location, { recursive: true });
-  const child = spawn(process.execPath, [AZURITE, '--silent', '--disableTelemetry', '--skipApiVersionCheck', '--location', location,
-    '--blobHost', '127.0.0.1', '--blobPort', String(ports.blob), '--queueHost', '127.0.0.1', '--queuePort', String(ports.queue),
-    '--tableHost', '127.0.0.1', '--tablePort', String(ports.table)], { stdio: ['ignore', 'ignore', 'inherit'] });
-  started.push(child);
-  const deadline = Date.now() + 30_000;
-  while (!(await listening(ports.blob))) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error('Azurite did not start within 30 s');
-    await sleep(200);
-  }
-  const ep = (kind, port) => `${kind}Endpoint=http://127.0.0.1:${port}/devstoreaccount1;`;
-  return { child, connection: `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${DEV_KEY};${ep('Blob', ports.blob)}${ep('Queue', ports.queue)}${ep('Table', ports.table)}` };
-}
-
-/** The local Functions host on a free port, on this bench's Azurite (YIBAO_AZURITE=0: no emulator of its own). */
-async function startHost(env) {
-  const port = await freePort();
-  const key = `bench-${crypto.randomBytes(12).toString('hex')}`;
-  const e = { ...process.env };
-  delete e.YIBAO_STORAGE;
-  Object.assign(e, { YIBAO_PORT: String(port), YIBAO_LOCAL_KEY: key, YIBAO_AZURITE: '0' }, env);
-  const child = spawn(process.execPath, [HOST], { cwd: ROOT, env: e, stdio: ['ignore', 'pipe', 'pipe'] });
-  started.push(child);
-  const host = { child, key, base: `http://127.0.0.1:${port}`, out: '' };
-  const keep = (d) => { host.out = (host.out + d).slice(-20_000); };
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
-  const deadline = Date.now() + 60_000;
-  while (!/--data-binary/.test(host.out)) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the host did not start: ${host.out.slice(-500)}`);
-    await sleep(100);
-  }
-  return host;
-}
-
-function hostGone(host) {
-  const c = host.child;
-  if (c.exitCode === null && c.signalCode === null) return null;
-  return `host exited (${c.signalCode ?? `code ${c.exitCode}`}${/heap limit|out of memory/i.test(host.out) ? ', out of memory' : ''})`;
-}
 
 /** A roster shaped like bench/budget.js's (three cities, their categories, a duplicate every 100th row), exits in YEAR. */
 function writeRoster(file, n) {

@@ -5,7 +5,7 @@
 //  2. POST /api/scenarios/compare of the ledger with one scenario, on a local host (dist/functions/
 //     local/host.js) started for it: wall time and the host's peak RSS (VmHWM); meanwhile small
 //     POST /api/settle requests at a steady rate, bounded: latency p50/p95/p99, failures and connection resets;
-//  3. the monthly run (timer monthlyRun, POST /admin/functions/monthlyRun) of the same ledger in
+//  3. the monthly run (the orchestration the timer starts, run now by POST /api/monthly) of the same ledger in
 //     Azurite, on a second host: time, the host's peak RSS, and whether its results file is the one
 //     `yibao settle` writes.
 // Every figure is printed with its goal; none fails the run (exit 0 unless the bench itself cannot
@@ -15,20 +15,11 @@
 // SURFACES_TIMEOUT: seconds each surface may take before it is abandoned (default 900).
 // SURFACES_SMALL_MAX: most small requests sent beside the compare (default 20,000), SURFACES_SMALL_RATE
 // a second (default 20), at most 256 waiting at once.
-const { spawn, spawnSync } = require('node:child_process');
-const crypto = require('node:crypto');
 const fs = require('node:fs');
-const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 const { generate } = require('./gen');
-
-const ROOT = path.resolve(__dirname, '..');
-const HOST = path.join(ROOT, 'dist', 'functions', 'local', 'host.js');
-const YIBAO = path.join(ROOT, 'bin', 'yibao.js');
-const AZURITE = path.join(ROOT, 'node_modules', 'azurite', 'dist', 'src', 'azurite.js');
-// Azurite's published development account (the emulator's documented default, not a secret)
-const DEV_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+const { ROOT, HOST, YIBAO, started, sleep, watchPeak, timed: timedFor, sha256File, stop, startAzurite, startHost, hostGone } = require('./proc');
 const SCENARIO = { city: 'linyi', overrides: { 'assistance.dibao.rate': 0.75 } };
 const SMALL_HEADER = 'claim_id,person_id,category,city,date,kind,hospital_level,total,compliant,basic_paid';
 const CONTAINER = 'yibao-bench';
@@ -37,118 +28,13 @@ const claims = Number(process.argv[2] || process.env.SURFACES_CLAIMS || 1_200_00
 const timeoutMs = Number(process.env.SURFACES_TIMEOUT || 900) * 1000;
 const smallMax = Number(process.env.SURFACES_SMALL_MAX || 20_000);
 const smallRate = Number(process.env.SURFACES_SMALL_RATE || 20);
+const timed = (args) => timedFor(args, timeoutMs);
 if (!Number.isInteger(claims) || claims < 1) throw new Error(`SURFACES_CLAIMS must be a whole number of claims, not ${claims}`);
 
-const started = []; // every child process this bench starts, stopped in the end whatever happens
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const mb = (kb) => (kb === null ? null : kb / 1024);
 const fmtS = (s) => (s === null ? '–' : `${s.toFixed(2)} s`);
 const fmtMb = (m) => (m === null ? '–' : `${m.toFixed(0)} MB`);
 const fmtMs = (x) => (x === undefined ? '–' : `${x.toFixed(1)} ms`);
 const verdict = (ok) => (ok === null ? '(not measured)' : ok ? '✓ reached' : '✗ not reached');
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
-  });
-}
-
-function listening(port) {
-  return new Promise((resolve) => {
-    const s = net.connect({ host: '127.0.0.1', port });
-    s.once('connect', () => { s.destroy(); resolve(true); });
-    s.once('error', () => resolve(false));
-  });
-}
-
-/** A /proc/<pid>/status field in kB (VmHWM: the peak resident set so far), or null once the process is gone. */
-function statusKb(pid, field) {
-  try {
-    const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) : null;
-  } catch { return null; }
-}
-
-/** Peak RSS of a process, read every 100 ms until stop() (VmHWM is lost with the process if it dies). */
-function watchPeak(pid) {
-  let peak = null;
-  const read = () => { const k = statusKb(pid, 'VmHWM'); if (k !== null) peak = Math.max(peak ?? 0, k); };
-  read();
-  const t = setInterval(read, 100);
-  return { stop: () => { read(); clearInterval(t); return mb(peak); } };
-}
-
-/** A command under /usr/bin/time: elapsed seconds and peak RSS. */
-function timed(args) {
-  const r = spawnSync('/usr/bin/time', ['-f', 'TIME %e %M', process.execPath, ...args], { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 26, timeout: timeoutMs });
-  const m = /TIME ([\d.]+) (\d+)\s*$/.exec(r.stderr ?? '');
-  if (!m || (r.status !== 0 && r.status !== 3)) return { s: null, mb: null, error: (r.error?.message ?? r.stderr ?? '').slice(-400) };
-  return { s: Number(m[1]), mb: Number(m[2]) / 1024 };
-}
-
-function sha256File(file) {
-  return new Promise((resolve, reject) => {
-    const h = crypto.createHash('sha256');
-    fs.createReadStream(file).on('data', (d) => h.update(d)).on('end', () => resolve(h.digest('hex'))).on('error', reject);
-  });
-}
-
-/** Stop a child: SIGTERM, then SIGKILL after 10 s. */
-async function stop(child) {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  if (await Promise.race([exited.then(() => true), sleep(10_000).then(() => false)])) return;
-  child.kill('SIGKILL');
-  await exited;
-}
-
-async function startAzurite(dir) {
-  const ports = { blob: await freePort(), queue: await freePort(), table: await freePort() };
-  const location = path.join(dir, 'azurite');
-  fs.mkdirSync(location, { recursive: true });
-  const child = spawn(process.execPath, [AZURITE, '--silent', '--disableTelemetry', '--skipApiVersionCheck', '--location', location,
-    '--blobHost', '127.0.0.1', '--blobPort', String(ports.blob), '--queueHost', '127.0.0.1', '--queuePort', String(ports.queue),
-    '--tableHost', '127.0.0.1', '--tablePort', String(ports.table)], { stdio: ['ignore', 'ignore', 'inherit'] });
-  started.push(child);
-  const deadline = Date.now() + 30_000;
-  while (!(await listening(ports.blob))) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error('Azurite did not start within 30 s');
-    await sleep(200);
-  }
-  const ep = (kind, port) => `${kind}Endpoint=http://127.0.0.1:${port}/devstoreaccount1;`;
-  const connection = `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${DEV_KEY};${ep('Blob', ports.blob)}${ep('Queue', ports.queue)}${ep('Table', ports.table)}`;
-  return { child, ports, connection };
-}
-
-/** The local Functions host on a free port; its output is kept (the monthly run reports there). */
-async function startHost(env) {
-  const port = await freePort();
-  const key = `bench-${crypto.randomBytes(12).toString('hex')}`;
-  const e = { ...process.env };
-  delete e.YIBAO_STORAGE;
-  delete e.AzureWebJobsStorage;
-  // YIBAO_AZURITE=0: the host starts no emulator of its own (the monthly run's is this bench's)
-  Object.assign(e, { YIBAO_PORT: String(port), YIBAO_LOCAL_KEY: key, YIBAO_AZURITE: '0' }, env);
-  const child = spawn(process.execPath, [HOST], { cwd: ROOT, env: e, stdio: ['ignore', 'pipe', 'pipe'] });
-  started.push(child);
-  const host = { child, port, key, base: `http://127.0.0.1:${port}`, out: '' };
-  child.stdout.on('data', (d) => (host.out += d));
-  child.stderr.on('data', (d) => (host.out += d));
-  const deadline = Date.now() + 60_000;
-  while (!/--data-binary/.test(host.out)) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the host did not start: ${host.out.slice(-500)}`);
-    await sleep(100);
-  }
-  return host;
-}
-
-function hostGone(host) {
-  const c = host.child;
-  if (c.exitCode === null && c.signalCode === null) return null;
-  const heap = /heap limit|out of memory/i.test(host.out) ? ', out of memory' : '';
-  return `host exited (${c.signalCode ?? `code ${c.exitCode}`}${heap})`;
-}
 
 const pct = (xs, p) => xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
 
@@ -227,16 +113,20 @@ async function monthlySurface(dir, file, cliResults) {
     const host = await startHost({ AzureWebJobsStorage: azurite.connection, YIBAO_MONTHLY_CONTAINER: CONTAINER, YIBAO_MONTHLY_LEDGERS: blob, YIBAO_MONTHLY_ROSTERS: '' });
     const peak = watchPeak(host.child.pid);
     try {
-      const from = host.out.length;
+      // POST /api/monthly runs this month's orchestration now (as the timer does); its status is polled
+      const headers = { 'x-functions-key': host.key };
       const t0 = performance.now();
-      const res = await fetch(`${host.base}/admin/functions/monthlyRun`, { method: 'POST', headers: { 'x-functions-key': host.key } });
+      const res = await fetch(`${host.base}/api/monthly`, { method: 'POST', headers });
       if (res.status !== 202) return { s: null, mb: peak.stop(), failure: `HTTP ${res.status}` };
+      const { statusUri } = await res.json();
       let failure = null;
       for (;;) {
-        const out = host.out.slice(from);
-        if (/monthlyRun: 完成 done/.test(out)) break;
-        const failed = /monthlyRun: 失败 failed: (.*)/.exec(out);
-        if (failed) { failure = `failed: ${failed[1].slice(0, 300)}`; break; }
+        const st = await fetch(statusUri, { headers }).then((r) => r.json(), () => null);
+        if (st && st.runtimeStatus === 'Completed' && st.status === 'done') break;
+        if (st && (st.runtimeStatus === 'Failed' || st.runtimeStatus === 'Terminated' || (st.runtimeStatus === 'Completed' && st.status !== 'done'))) {
+          failure = `${st.runtimeStatus}: ${JSON.stringify(st.report?.items?.find((i) => i.problem)?.problem ?? st.warning ?? '').slice(0, 300)}`;
+          break;
+        }
         if (hostGone(host)) { failure = hostGone(host); break; }
         if (performance.now() - t0 > timeoutMs) { failure = `not done within ${timeoutMs / 1000} s`; break; }
         await sleep(100);
@@ -292,7 +182,7 @@ async function main() {
     const m = await monthlySurface(dir, file, cliResults);
     const mRatio = m.s !== null && cliSettle.s ? m.s / cliSettle.s : null;
     const mCompare = m.s !== null && cliCompare.s ? m.s / cliCompare.s : null;
-    console.log(`  monthly run (timer monthlyRun, ledger in Azurite): ${m.failure ? `not done (${m.failure})${m.failedAfter ? ` after ${fmtS(m.failedAfter)}` : ''}` : fmtS(m.s)}  host peak RSS ${fmtMb(m.mb)}${m.same === undefined || m.same === null ? '' : `  results file the same as yibao settle's: ${m.same ? 'yes' : 'NO'}`}`);
+    console.log(`  monthly run (its orchestration, POST /api/monthly, ledger in Azurite): ${m.failure ? `not done (${m.failure})${m.failedAfter ? ` after ${fmtS(m.failedAfter)}` : ''}` : fmtS(m.s)}  host peak RSS ${fmtMb(m.mb)}${m.same === undefined || m.same === null ? '' : `  results file the same as yibao settle's: ${m.same ? 'yes' : 'NO'}`}`);
     console.log(`    ${mRatio === null ? '–' : `${mRatio.toFixed(2)}×`} yibao settle, ${mCompare === null ? '–' : `${mCompare.toFixed(2)}×`} yibao settle --compare   goal ≤ 2×: ${verdict(mCompare === null ? (m.failure ? false : null) : mCompare <= 2)}`);
     console.log(`    host peak RSS goal < 600 MB: ${verdict(m.mb === null ? null : !m.failure && m.mb < 600)}`);
   } finally {
