@@ -26,7 +26,7 @@ const head = (key: string, length: number, accept = 'text/csv') =>
 /** The normal settle: the whole answer read; its time in ms. */
 async function settle(body: Buffer): Promise<number> {
   const t0 = Date.now();
-  const res = await fetch(`${host.base}/api/settle`, { method: 'POST', body, headers: { 'x-functions-key': host.key, 'content-type': 'text/csv' } });
+  const res = await fetch(`${host.base}/api/settle`, { method: 'POST', body: new Uint8Array(body), headers: { 'x-functions-key': host.key, 'content-type': 'text/csv' } });
   expect(res.status).toBe(200);
   const text = await res.text();
   expect(text.split('\n').length).toBeGreaterThan(19_000);
