@@ -5,17 +5,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { freePort, waitForPort, ROOT } from './helpers';
+import { ensureBuilt } from './local-host';
 
 const HOST = path.join(ROOT, 'dist', 'functions', 'local', 'host.js');
-
-function newestSource(dir: string): number {
-  let t = 0;
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    t = Math.max(t, e.isDirectory() ? newestSource(p) : e.name.endsWith('.ts') ? fs.statSync(p).mtimeMs : 0);
-  }
-  return t;
-}
 
 let host: ChildProcess | undefined;
 let out = '';
@@ -24,10 +16,7 @@ let blobPort = 0;
 
 beforeAll(async () => {
   // npm test builds first (pretest); build here too when the sources are newer than dist.
-  const built = fs.existsSync(HOST) ? fs.statSync(HOST).mtimeMs : 0;
-  if (built < Math.max(newestSource(path.join(ROOT, 'functions')), newestSource(path.join(ROOT, 'engine')))) {
-    execFileSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(ROOT, 'tsconfig.json')], { stdio: 'inherit' });
-  }
+  ensureBuilt(HOST);
   port = await freePort();
   blobPort = await freePort();
   const [q, t] = [await freePort(), await freePort()];

@@ -3,7 +3,6 @@
 // YIBAO_SETTLE_BULK=0 forces), x-yibao-path saying which path answered, the ordinary path for what the
 // bulk path cannot take, and the same problem details for errors wherever they arise.
 import fc from 'fast-check';
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { settleHandler } from '../../functions/handlers/settle';
@@ -16,26 +15,15 @@ import { generateLedger } from '../oracle/gen-ledger';
 import { withBadRows } from '../bulk/ledgers';
 import { exportOf, ndjsonOf } from '../nhsa/forms';
 import { streamRequest, context, ROOT, SPEC_HEADER } from './helpers';
+import { ensureBuilt } from './local-host';
 
 const WORKER = path.join(ROOT, 'dist', 'functions', 'settle-worker.js');
 const NDJSON = 'application/x-ndjson';
 const ENV = ['YIBAO_SETTLE_BULK', 'YIBAO_SETTLE_BULK_MIN_BYTES', 'YIBAO_SETTLE_WORKERS', 'YIBAO_SETTLE_WORKER_BYTES', 'YIBAO_MAX_BODY_BYTES'];
 
-function newestSource(dir: string): number {
-  let t = 0;
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    t = Math.max(t, e.isDirectory() ? newestSource(p) : e.name.endsWith('.ts') ? fs.statSync(p).mtimeMs : 0);
-  }
-  return t;
-}
-
 beforeAll(() => {
   // npm test builds first (pretest); build here too when the sources are newer than the worker.
-  const built = fs.existsSync(WORKER) ? fs.statSync(WORKER).mtimeMs : 0;
-  if (built < Math.max(newestSource(path.join(ROOT, 'functions')), newestSource(path.join(ROOT, 'engine')))) {
-    execFileSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(ROOT, 'tsconfig.json')], { stdio: 'inherit' });
-  }
+  ensureBuilt(WORKER);
   setSettleWorkerFile(WORKER);
 }, 120000);
 
