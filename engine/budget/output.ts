@@ -98,6 +98,16 @@ export function budgetDocument(o: BudgetOutcome) {
     totals: s.totals,
     rows: s.rows,
     ...(s.scenarios ? { scenarios: s.scenarios.map((x, i) => ({ ...(x as object), assumptions: o.scenarios[i].assumptions.map(assumptionJson) })) } : {}),
+    ...rosterCountJson(o),
+    violations: o.violations,
+  };
+}
+
+type RosterCounts = Pick<BudgetOutcome, 'read' | 'persons' | 'duplicateRows' | 'notInForce' | 'rejections' | 'duplicates'>;
+
+/** What a roster read gave, as the JSON fields of a budget (one-year and multi-year budgets alike). */
+export function rosterCountJson(o: RosterCounts) {
+  return {
     read: o.read,
     persons: o.persons,
     duplicate_rows: o.duplicateRows,
@@ -105,12 +115,11 @@ export function budgetDocument(o: BudgetOutcome) {
     rejected: o.rejections.map((r) => ({ line: r.line, reason_zh: r.reason.zh, reason_en: r.reason.en })),
     duplicates: o.duplicates,
     duplicates_cut: duplicatesCut(o),
-    violations: o.violations,
   };
 }
 
 /** What a roster read gave, as `#` rows of a header block (one-year and multi-year budgets alike). */
-export function rosterCountRows(o: Pick<BudgetOutcome, 'read' | 'persons' | 'duplicateRows' | 'notInForce' | 'rejections' | 'duplicates'>): string[][] {
+export function rosterCountRows(o: RosterCounts): string[][] {
   const cut = duplicatesCut(o);
   return [
     ['#read', String(o.read)],

@@ -5,7 +5,7 @@
 // re-assistance) and fundTable, written beside the CSV.
 import { fmt } from '../money';
 import { csvLine } from '../csv';
-import { duplicatesCut, assumptionJson, rosterCountRows, notesOf } from './output';
+import { assumptionJson, rosterCountJson, rosterCountRows, notesOf } from './output';
 import type { Assumption, FundAmounts } from '../budget';
 import type { YearsOutcome, YearBudget } from './years';
 import type { FundRun } from './fund';
@@ -72,13 +72,7 @@ export function yearsDocument(o: YearsOutcome) {
         violations: s.violations,
       })),
     })),
-    read: o.read,
-    persons: o.persons,
-    duplicate_rows: o.duplicateRows,
-    not_in_force: o.notInForce,
-    rejected: o.rejections.map((r) => ({ line: r.line, reason_zh: r.reason.zh, reason_en: r.reason.en })),
-    duplicates: o.duplicates,
-    duplicates_cut: duplicatesCut(o),
+    ...rosterCountJson(o),
   };
 }
 
