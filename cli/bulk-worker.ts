@@ -3,10 +3,10 @@
 // which validates, settles and writes (or, for partitions, splits them without looking for
 // duplicates). At most MAX_IN_FLIGHT batches wait at a time (bounded memory).
 import { workerData, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
-import { defaultBook, YibaoError, BulkLedger, BulkUnsupported, type RecordBatch } from '../engine';
+import { defaultBook, YibaoError, BulkLedger, BulkUnsupported, type RecordBatch, type LedgerInput } from '../engine';
 import { readChunks, MAX_IN_FLIGHT } from './bulk';
 
-const { file, rowsHint, findDuplicates, port, control } = workerData as { file: string; rowsHint: number; findDuplicates: boolean; port: MessagePort; control: Int32Array };
+const { file, input, rowsHint, findDuplicates, personHash, port, control } = workerData as { file: string; input: LedgerInput; rowsHint: number; findDuplicates: boolean; personHash: boolean; port: MessagePort; control: Int32Array };
 
 function send(message: unknown, transfer: ArrayBuffer[] = []): void {
   port.postMessage(message, transfer);
@@ -16,9 +16,11 @@ function send(message: unknown, transfer: ArrayBuffer[] = []): void {
 
 try {
   const reader = new BulkLedger(defaultBook(), {
+    ...input,
     role: 'reader',
     rowsHint: findDuplicates ? rowsHint : 0,
     findDuplicates,
+    personHash,
     spare: () => receiveMessageOnPort(port)?.message as RecordBatch | undefined,
     onBatch: (batch) => {
       // wait while the main thread has enough to do

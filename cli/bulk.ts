@@ -7,11 +7,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as os from 'node:os';
 import { isUtf8 } from 'node:buffer';
-import { MessageChannel, Worker, receiveMessageOnPort } from 'node:worker_threads';
+import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import {
   defaultBook, rejectedTable, toCsv, summaryText, monthlyWarningsTable, type LedgerOutcome, bilingual, readCsv, tableLedgerRows, YibaoError, BulkLedger,
   BulkUnsupported, PartWriter, runLedger, DEFAULT_LIMITS, type Book, type Scenario, type BulkRoster, type IdsExport,
-  type RecordBatch, type BatchReader, type LedgerInput, type RunOutcome, type GroupKey,
+  type RecordBatch, type BatchReader, type LedgerInput, type RunOutcome, type GroupKey, type Halves,
 } from '../engine';
 import { writeAtomic, runTempDir } from './io';
 import { progressBar } from './progress';
@@ -120,27 +120,62 @@ export function bulkThreads(file: string): number {
 
 const WORKER = path.join(__dirname, 'bulk-worker.js');
 
-/** The reader thread as the engine's run takes it. */
-function readerOf(file: string): BatchReader {
-  return (findDuplicates, rowsHint, consume) => readOnThread(file, rowsHint, findDuplicates, consume);
+/**
+ * A reader thread and a second settling thread (engine Halves) for a run in memory of `file`: the
+ * second thread is the partitions' one (cli/partition.ts), working in the run's folder.
+ */
+function halvesOf(file: string, storage: FileParts, job: Parameters<SecondThread['half']>[0], rowsHint: number): Halves {
+  const second = new SecondThread(storage.dir);
+  const port = second.half(job, rowsHint);
+  return {
+    reader: (findDuplicates, hint, consume) => readOnThread(file, job.input ?? {}, hint, findDuplicates, consume, port),
+    other: () => second.halfSummary(),
+    stop: async () => {
+      port.close();
+      await second.stop();
+    },
+  };
 }
 
+/** The reader thread as the engine's run takes it. */
+function readerOf(file: string, input: LedgerInput): BatchReader {
+  return (findDuplicates, rowsHint, consume) => readOnThread(file, input, rowsHint, findDuplicates, consume);
+}
+
+/** A batch's arrays, to move across threads. */
+const transferOf = (b: RecordBatch) => [b.buf.buffer as ArrayBuffer, b.meta.buffer as ArrayBuffer, b.cells.buffer as ArrayBuffer, b.quoted.buffer as ArrayBuffer];
+
 /**
- * Read a file on the reader thread (cli/bulk-worker.ts): it reads, checks UTF-8, scans records and,
+ * Read a file on the reader thread (cli/bulk-worker.ts): it reads the header as `input` says (an
+ * export's city and category column, the results' names), checks UTF-8, scans records and,
  * with `findDuplicates`, finds repeated claim ids; each batch of records is handed to `consume` on this
  * thread. Returns the claim ids the reader kept. Throws what the reader threw (BulkUnsupported,
  * YibaoError). This thread waits for batches without turning the event loop.
+ *
+ * With `forward` (a second settling thread's port, cli/partition-worker.ts): each readable record's
+ * person is hashed by the reader, each batch goes on to the second thread once consumed here and comes
+ * back from it to the reader; the claim ids go to it at the end.
  */
-export function readOnThread(file: string, rowsHint: number, findDuplicates: boolean, consume: (batch: RecordBatch) => void): IdsExport {
+export function readOnThread(file: string, input: LedgerInput, rowsHint: number, findDuplicates: boolean, consume: (batch: RecordBatch) => void, forward?: MessagePort): IdsExport {
   const control = new Int32Array(new SharedArrayBuffer(12)); // [batches in flight, messages sent, heartbeat]
   const { port1, port2 } = new MessageChannel();
   // a small young generation: the reader allocates little that lives, and its RSS counts in the total
-  const worker = new Worker(WORKER, { workerData: { file, rowsHint, findDuplicates, port: port2, control }, transferList: [port2], resourceLimits: { maxYoungGenerationSizeMb: 4 } });
+  const worker = new Worker(WORKER, { workerData: { file, input, rowsHint, findDuplicates, personHash: forward !== undefined, port: port2, control }, transferList: [port2], resourceLimits: { maxYoungGenerationSizeMb: 4 } });
+  // back to the reader, whose next batch reuses its arrays
+  const giveBack = (batch: RecordBatch) => {
+    const spare = { buf: batch.buf, meta: batch.meta, cells: batch.cells, quoted: batch.quoted };
+    port1.postMessage(spare, transferOf(batch));
+    Atomics.sub(control, 0, 1);
+    Atomics.notify(control, 0);
+  };
+  // the second thread wakes this one (control[1]) when it hands a batch back
+  forward?.postMessage({ type: 'start', control });
   try {
     let seen = 0;
     let beat = -1;
     let quietSince = Date.now();
     for (;;) {
+      if (forward) for (let r = receiveMessageOnPort(forward); r; r = receiveMessageOnPort(forward)) giveBack(r.message as RecordBatch);
       const m = receiveMessageOnPort(port1);
       if (!m) {
         Atomics.wait(control, 1, seen, 1000);
@@ -155,12 +190,12 @@ export function readOnThread(file: string, rowsHint: number, findDuplicates: boo
       if (msg.type === 'batch') {
         const batch = msg.batch!;
         consume(batch);
-        // back to the reader, whose next batch reuses its arrays
-        const spare = { buf: batch.buf, meta: batch.meta, cells: batch.cells, quoted: batch.quoted };
-        port1.postMessage(spare, [spare.buf.buffer as ArrayBuffer, spare.meta.buffer as ArrayBuffer, spare.cells.buffer as ArrayBuffer, spare.quoted.buffer as ArrayBuffer]);
-        Atomics.sub(control, 0, 1);
-        Atomics.notify(control, 0);
-      } else if (msg.type === 'end') return msg.ids!;
+        if (forward) forward.postMessage({ type: 'batch', batch }, transferOf(batch));
+        else giveBack(batch);
+      } else if (msg.type === 'end') {
+        forward?.postMessage({ type: 'end', ids: msg.ids });
+        return msg.ids!;
+      }
       else if (msg.type === 'unsupported') throw new BulkUnsupported(msg.message);
       else if (msg.type === 'error') throw new YibaoError(msg.zh!, msg.en!, msg.code);
       else throw new Error(`bulk reader thread: ${msg.message}`);
@@ -282,8 +317,10 @@ export async function runSettleBulk(book: Book, cmd: BulkSettleCommand, stdout: 
       return new FileParts(temp.dir, temp.remove);
     },
     // in memory, a reader thread for files over 16 MB (bulkThreads); for the split, whenever there are two cores
-    reader: (mode) => ((mode === 'memory' ? bulkThreads(cmd.input) : threads) > 1 && fs.existsSync(WORKER) ? readerOf(cmd.input) : undefined),
+    reader: (mode) => ((mode === 'memory' ? bulkThreads(cmd.input) : threads) > 1 && fs.existsSync(WORKER) ? readerOf(cmd.input, input) : undefined),
     helper: (storage) => (threads > 1 && book === defaultBook() && partitionThreadAvailable() ? new SecondThread((storage as FileParts).dir) : undefined),
+    // in memory, for files over 16 MB: a second thread settles half of the persons while the file is read
+    halves: (storage, job, rowsHint) => (bulkThreads(cmd.input) > 1 && fs.existsSync(WORKER) && book === defaultBook() && partitionThreadAvailable() && process.env.YIBAO_HALVES !== '0' ? halvesOf(cmd.input, storage as FileParts, job, rowsHint) : undefined),
     progress: (phase, done, total) => {
       if (phase === 'read') read.update(Math.round(done / 2 ** 20), Math.round(total / 2 ** 20));
       else {

@@ -4,7 +4,7 @@
 // which would be idle otherwise. (The split has the reader thread instead, cli/bulk.ts.)
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { YibaoError, BulkUnsupported, scenarioWire, type PartSummary, type PartHelper, type PartJob, type ScenarioWire } from '../engine';
 
 const WORKER = path.join(__dirname, 'partition-worker.js');
@@ -14,6 +14,8 @@ interface WorkerAnswer { k?: number; summary?: PartSummary; dupes?: number[][]; 
 /** A scenario as it crosses to the thread (scenarioFrom rebuilds it there). */
 export interface JobWire { scenario: ScenarioWire | null; groups?: PartJob['groups']; whatIf: ScenarioWire[]; input?: PartJob['input'] }
 
+
+const wireOf = (job: PartJob): JobWire => ({ scenario: job.scenario ? scenarioWire(job.scenario) : null, groups: job.groups, whatIf: (job.whatIf ?? []).map(scenarioWire), input: job.input });
 
 /** Whether the second thread can run (its compiled file exists: not under ts-jest's sources). */
 export function partitionThreadAvailable(): boolean {
@@ -65,9 +67,22 @@ export class SecondThread implements PartHelper {
   async settle(job: PartJob, parts: number[], duplicates: Int32Array, counter: Int32Array, onDone: (k: number, summary: PartSummary) => void): Promise<void> {
     const shared = new Int32Array(new SharedArrayBuffer(duplicates.byteLength));
     shared.set(duplicates);
-    const jobWire: JobWire = { scenario: job.scenario ? scenarioWire(job.scenario) : null, groups: job.groups, whatIf: (job.whatIf ?? []).map(scenarioWire), input: job.input };
-    this.worker.postMessage({ type: 'settle', job: jobWire, duplicates: shared, parts, counter });
+    this.worker.postMessage({ type: 'settle', job: wireOf(job), duplicates: shared, parts, counter });
     for (let a = await this.next(); !a.done; a = await this.next()) onDone(a.k!, a.summary!);
+  }
+
+  /**
+   * Settle half 1 of a run in memory (engine settleHalves) from the batches sent to the port returned
+   * (cli/bulk.ts readOnThread forwards them); halfSummary answers once the port has sent the end.
+   */
+  half(job: PartJob, rowsHint: number): MessagePort {
+    const { port1, port2 } = new MessageChannel();
+    this.worker.postMessage({ type: 'half', job: wireOf(job), rowsHint, port: port2 }, [port2]);
+    return port1;
+  }
+
+  async halfSummary(): Promise<PartSummary> {
+    return (await this.next()).summary!;
   }
 
   async stop(): Promise<void> {

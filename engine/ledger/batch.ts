@@ -6,11 +6,13 @@ import type { CsvScanner } from './scan';
 /**
  * Records as the reader hands them on: the bytes, and per record its line, status (0 readable,
  * 1 unterminated quote, 2 wrong number of cells, 3 duplicate claim_id), claim number, cell count,
- * first cell, and where its bytes start and end; per cell its start, end and whether it is quoted.
+ * first cell, where its bytes start and end, and the hash of its person (readable records, when the
+ * reader is asked for it: which of two settling threads takes the record); per cell its start, end and
+ * whether it is quoted.
  * The header comes as cells and as its bytes.
  */
 export interface RecordBatch { header?: string[]; headerBytes?: Uint8Array; buf: Uint8Array; count: number; meta: Int32Array; cells: Int32Array; quoted: Uint8Array }
-const META = 7;
+const META = 8;
 
 /** What the reader hands the settler at the end: the claim ids (shared memory where there is any). */
 export type IdsExport = ReturnType<ByteInterner['exportShared']>;
@@ -47,7 +49,7 @@ export class BatchWriter {
   }
 
   /** The scanner's current record. */
-  add(sc: CsvScanner, line: number, status: number, idk: number, start: number, end: number): void {
+  add(sc: CsvScanner, line: number, status: number, idk: number, start: number, end: number, personHash: number): void {
     const ncells = sc.ncells;
     if ((this.count + 1) * META > this.meta.length) {
       const m = new Int32Array(this.meta.length * 2);
@@ -70,6 +72,7 @@ export class BatchWriter {
     this.meta[m + 4] = this.cellCount;
     this.meta[m + 5] = start;
     this.meta[m + 6] = end;
+    this.meta[m + 7] = personHash;
     for (let k = 0; k < ncells; k++) {
       this.cells[2 * this.cellCount] = sc.cs[k];
       this.cells[2 * this.cellCount + 1] = sc.ce[k];
@@ -119,3 +122,5 @@ export const recordStatus = (batch: RecordBatch, r: number): number => batch.met
 export const recordId = (batch: RecordBatch, r: number): number => batch.meta[r * META + 2];
 export const recordStart = (batch: RecordBatch, r: number): number => batch.meta[r * META + 5];
 export const recordEnd = (batch: RecordBatch, r: number): number => batch.meta[r * META + 6];
+/** Record r's person hash (hashBytes of the trimmed person_id, unsigned), when the reader computed it. */
+export const recordPersonHash = (batch: RecordBatch, r: number): number => batch.meta[r * META + 7] >>> 0;

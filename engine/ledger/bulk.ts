@@ -20,7 +20,7 @@ import type { Rejection } from '../types';
 import type { PartWriter, PartSummary } from '../bulk/partition';
 import { ByteInterner, hashBytes, MAX_KEY_BYTES } from './columns';
 import { CsvScanner } from './scan';
-import { BatchWriter, loadRecord, recordEnd, recordId, recordLine, recordStart, recordStatus, type IdsExport, type RecordBatch } from './batch';
+import { BatchWriter, loadRecord, recordEnd, recordId, recordLine, recordPersonHash, recordStart, recordStatus, type IdsExport, type RecordBatch } from './batch';
 import { F_ID, F_PERSON, readHeader, type LedgerHeader } from './fields';
 import { ClaimTable } from './table';
 import { RosterOverlay, type BulkRoster } from './overlay';
@@ -54,6 +54,14 @@ export interface BulkOptions {
   spare?: () => RecordBatch | undefined;
   /** 'reader': look for repeated claim ids (default); false when the batches go to a splitter, which leaves that to partition.ts. */
   findDuplicates?: boolean;
+  /** 'reader': hash each readable record's person into the batch, for settlers that take half the persons each (`half`). */
+  personHash?: boolean;
+  /**
+   * 'settler': take only the records of persons whose hash is k modulo `of` (every record that cannot
+   * be settled goes to k = 0), keeping their input lines: one of several settling threads fed the same
+   * batches, whose results and summaries merge as partitions' do (engine/run/partitioned.ts settleHalves).
+   */
+  half?: { k: number; of: number };
   /**
    * 'splitter' (engine/bulk/partition.ts): rows that can be read go to this writer by a hash of the
    * person, with their claim ids by a hash of the id; rows that cannot be read are rejected here.
@@ -125,7 +133,7 @@ export class BulkLedger {
     const role = (this.role = opts.role ?? 'both');
     const ids = new ByteInterner(false, role === 'settler' || opts.duplicates ? 0 : opts.rowsHint ?? 0, role === 'reader');
     const personYears = new ByteInterner(true, role === 'reader' ? 0 : (opts.rowsHint ?? 0) / 2);
-    this.table = new ClaimTable(ids, personYears, opts.lines !== undefined);
+    this.table = new ClaimTable(ids, personYears, opts.lines !== undefined || opts.half !== undefined);
     this.batches = role === 'reader' ? new BatchWriter(opts.onBatch!, opts.spare) : null;
     const batches = this.batches;
     this.sc = new CsvScanner((b, line, start, end) => this.record(b, line, start, end), batches ? (b, used) => batches.flush(b, used) : undefined);
@@ -227,11 +235,18 @@ export class BulkLedger {
       }
     }
     const b = batch.buf;
+    const half = this.opts.half;
     for (let r = 0; r < batch.count; r++) {
-      loadRecord(this.sc, batch, r);
       const status = recordStatus(batch, r);
-      // the same mapper over the same readable records as the reader's: the same verdicts
-      if (this.header!.plan !== null && status !== 1 && status !== 2) this.intake.mapRecord(b);
+      // the same mapper over the same readable records as the reader's (every settler maps them all): the same verdicts
+      let loaded = false;
+      if (this.header!.plan !== null && status !== 1 && status !== 2) {
+        loadRecord(this.sc, batch, r);
+        loaded = true;
+        this.intake.mapRecord(b);
+      }
+      if (half && (status === 0 ? recordPersonHash(batch, r) % half.of : 0) !== half.k) continue; // the other settler's
+      if (!loaded) loadRecord(this.sc, batch, r);
       if (this.role === 'splitter' && status === 0) this.split(b, recordLine(batch, r), recordStart(batch, r), recordEnd(batch, r));
       else this.handle(b, recordLine(batch, r), status, recordId(batch, r));
     }
@@ -274,6 +289,7 @@ export class BulkLedger {
     else if (this.lineOf >= 0) line = this.lineOf;
     let status = 0;
     let idk = -1;
+    let person = 0;
     if (this.sc.recError) status = 1;
     else if (this.sc.ncells !== this.header.cells.length) status = 2;
     else if (this.header.plan !== null && !this.intake.mapRecord(b)) status = 4; // its claim_id is not taken
@@ -284,7 +300,8 @@ export class BulkLedger {
       idk = this.intake.claimNumber(b);
       if (this.intake.isDuplicate(idk, line)) status = 3;
     }
-    if (this.batches) this.batches.add(this.sc, line, status, idk, start, end);
+    if (status === 0 && this.opts.personHash) person = this.personHash(b);
+    if (this.batches) this.batches.add(this.sc, line, status, idk, start, end, person);
     else this.handle(b, line, status, idk);
   }
 
@@ -293,9 +310,7 @@ export class BulkLedger {
     this.read++;
     const w = this.opts.split!;
     const sc = this.sc, col = this.header!.col;
-    sc.trimmed(b, col[F_PERSON]);
-    if (sc.te - sc.ts > MAX_KEY_BYTES) throw new BulkUnsupported('person_id too long');
-    const hash = hashBytes(sc.tb, sc.ts, sc.te, 0);
+    const hash = this.personHash(b);
     if (this.header!.plan) {
       // the record as the plan maps it, under the spec's names: the partitions need no plan (its certno
       // checks look across persons, so they are made here, in one pass over the whole ledger)
@@ -309,6 +324,14 @@ export class BulkLedger {
     sc.trimmed(b, col[F_ID]);
     if (sc.te - sc.ts > MAX_KEY_BYTES) throw new BulkUnsupported('claim_id too long');
     if (sc.te > sc.ts) w.id(hashBytes(sc.tb, sc.ts, sc.te, 1), sc.tb.subarray(sc.ts, sc.te), line);
+  }
+
+  /** The hash of the record's trimmed person_id cell: all of a person's records go to one partition, or one settler. */
+  private personHash(b: Uint8Array): number {
+    const sc = this.sc;
+    sc.trimmed(b, this.header!.col[F_PERSON]);
+    if (sc.te - sc.ts > MAX_KEY_BYTES) throw new BulkUnsupported('person_id too long');
+    return hashBytes(sc.tb, sc.ts, sc.te, 0);
   }
 
   /**

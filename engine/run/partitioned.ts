@@ -5,7 +5,7 @@
 // command line does), one with a reader thread lends a BatchReader for the split.
 import { BulkLedger, type BulkOptions, type BulkRoster, type IdsExport, type RecordBatch } from '../ledger/bulk';
 import { NHSA_RESULT_COLUMNS } from '../output';
-import { PartWriter, duplicateLines, linesOf, mergeOutcomes, mergeResultsByLine, sortedLines, GroupMerger, type PartSummary } from '../bulk/partition';
+import { PartWriter, duplicateLines, linesOf, mergeOutcomes, mergeResultsByLine, mergeGroups, sortedLines, GroupMerger, type PartSummary } from '../bulk/partition';
 import type { Book } from '../policy/load';
 import type { Scenario } from '../scenario';
 import type { LedgerOutcome } from '../ledger';
@@ -145,6 +145,70 @@ export interface PartitionedOptions {
   helper?: () => PartHelper | undefined;
 }
 
+/** The parts' framed results (results-k), merged into the results CSV in input order. */
+async function mergeResults(storage: PartStorage, parts: number[], sink: (bytes: Uint8Array) => void | Promise<void>, input: LedgerInput | undefined): Promise<void> {
+  const sources = parts.map((k) => {
+    const name = partName('results', k);
+    const buf = new Uint8Array(1 << 16); // small: one per part, all open at once
+    let at = 0;
+    return () => {
+      const n = storage.read(name, at, buf);
+      at += n;
+      return n === 0 ? null : buf.subarray(0, n);
+    };
+  });
+  await mergeResultsByLine(sources, sink, undefined, input?.format === 'nhsa' ? NHSA_RESULT_COLUMNS : undefined);
+}
+
+/**
+ * A second settling thread in memory: the reader it lends hands this thread each batch and, once this
+ * thread has taken its half of the persons from it (BulkOptions.half 0 of 2), the second thread, which
+ * settles the other half. At the reader's end the second thread settles, writes its framed results to
+ * part results-1 of the run's storage and answers its summary (other).
+ */
+export interface Halves {
+  reader: BatchReader;
+  /** The second thread's summary, once the reader has ended. */
+  other(): Promise<PartSummary>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A ledger held in memory by two settling threads, each settling the persons of its half as the reader
+ * thread scans (so that both cores settle while the file is read, and nothing is written but the
+ * results): the halves' results merged by line and their summaries merged, as partitions' are.
+ */
+export async function settleHalves(
+  book: Book, storage: PartStorage, halves: Halves, job: PartJob, rowsHint: number, sink: ((bytes: Uint8Array) => void | Promise<void>) | undefined,
+): Promise<MergedRun> {
+  const ledger = halfSettler(book, job, rowsHint, 0);
+  let summaries: PartSummary[];
+  try {
+    const ids = halves.reader(true, rowsHint, (batch) => ledger.consume(batch));
+    const theirs = halves.other();
+    summaries = [endHalf(ledger, storage, 0, ids), await theirs];
+  } finally {
+    await halves.stop();
+  }
+  if (sink) await mergeResults(storage, [0, 1], sink, job.input);
+  // every record is settled or rejected by one of the two
+  const read = summaries.reduce((n, p) => n + p.settled + p.rejections.length, 0);
+  return { outcome: mergeOutcomes(book, job.scenario, read, [], summaries), groups: job.groups && mergeGroups(job.groups, summaries) };
+}
+
+/** The settler of half k of a run in memory (settleHalves): fed every batch, it takes its half of the persons. */
+export function halfSettler(book: Book, job: PartJob, rowsHint: number, k: number): BulkLedger {
+  return new BulkLedger(book, { scenario: job.scenario, rowsHint: rowsHint >> 1, role: 'settler', groups: job.groups, half: { k, of: 2 }, ...job.input });
+}
+
+/** Half k once the reader has ended: settled with the reader's claim ids, its framed results in part results-k; its summary. */
+export function endHalf(ledger: BulkLedger, storage: PartStorage, k: number, ids: IdsExport): PartSummary {
+  ledger.endWith(ids);
+  ledger.writeFramed((bytes) => storage.append(partName('results', k), bytes));
+  storage.flush();
+  return ledger.partSummary();
+}
+
 /**
  * The split step: the ledger by person into `parts` parts in `storage` (rows-k, lines-k, ids-k); the
  * records per part in `counts`. The splitter's rejections go to `opts.rejected` as they come when it is
@@ -216,18 +280,7 @@ export async function settlePartitioned(
       opts.progress?.('settle', ++done, nonEmpty.length);
     };
     const summaries = await settleParts(book, storage, job, nonEmpty, duplicates, helper, settled);
-    // merge
-    const sources = nonEmpty.map((k) => {
-      const name = partName('results', k);
-      const buf = new Uint8Array(1 << 16); // small: one per part, all open at once
-      let at = 0;
-      return () => {
-        const n = storage.read(name, at, buf);
-        at += n;
-        return n === 0 ? null : buf.subarray(0, n);
-      };
-    });
-    if (sink) await mergeResultsByLine(sources, sink, undefined, job.input?.format === 'nhsa' ? NHSA_RESULT_COLUMNS : undefined);
+    if (sink) await mergeResults(storage, nonEmpty, sink, job.input);
     for (const k of nonEmpty) storage.remove(partName('results', k));
     const merged = (sc: Scenario | undefined, sums: PartSummary[], i: number): MergedRun => ({
       outcome: mergeOutcomes(book, sc, splitter.read, splitter.rejections, sums),

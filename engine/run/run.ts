@@ -7,7 +7,7 @@ import { comparisonOf, type LedgerComparison, type SettledRun } from '../compare
 import type { Book } from '../policy/load';
 import type { Scenario } from '../scenario';
 import type { GroupKey } from '../summary';
-import { settlePartitioned, type BatchReader, type ChunkSource, type LedgerInput, type MergedRun, type PartHelper } from './partitioned';
+import { settleHalves, settlePartitioned, type BatchReader, type ChunkSource, type Halves, type LedgerInput, type MergedRun, type PartHelper, type PartJob } from './partitioned';
 import type { PartStorage } from './storage';
 
 export interface RunLimits {
@@ -62,6 +62,11 @@ export interface RunRequest {
   reader?: (mode: 'memory' | 'split') => BatchReader | undefined;
   /** A second thread for the partitions' dedupe and settle steps. */
   helper?: (storage: PartStorage) => PartHelper | undefined;
+  /**
+   * In memory, a reader thread and a second settling thread (each settles half of the persons as the
+   * file is read; their results go through `storage`): preferred to `reader` when given.
+   */
+  halves?: (storage: PartStorage, job: PartJob, rowsHint: number) => Halves | undefined;
   progress?: (phase: 'read' | 'settle', done: number, total: number) => void;
 }
 
@@ -94,12 +99,26 @@ async function inMemory(book: Book, req: RunRequest, scenario: Scenario | undefi
   return ledger;
 }
 
-/** The main run in memory: its results written, its summary kept (the ledger is let go before the what-if runs). */
-async function mainInMemory(book: Book, req: RunRequest): Promise<{ main: MergedRun; notOnRoster: number }> {
-  const ledger = await inMemory(book, req, req.scenario, req.roster);
-  const main = runOf(ledger, req.groups);
-  if (req.sink) ledger.writeResults(req.sink);
-  return { main, notOnRoster: ledger.notOnRoster };
+/**
+ * A run in memory under one scenario, its results to `sink` if given (the ledger is let go before the
+ * next run): on two settling threads when the request lends them (not with a roster, which is read on
+ * this thread, nor an NDJSON body), else on this one.
+ */
+async function runInMemory(book: Book, req: RunRequest, scenario: Scenario | undefined, roster: BulkRoster | undefined, sink?: (bytes: Uint8Array) => void): Promise<{ run: MergedRun; notOnRoster: number }> {
+  if (req.halves && req.storage && !roster && req.input?.body !== 'ndjson') {
+    const storage = req.storage();
+    try {
+      const job: PartJob = { scenario, groups: req.groups, input: req.input };
+      const halves = req.halves(storage, job, rowsHintOf(req.bytes));
+      if (halves) return { run: await settleHalves(book, storage, halves, job, rowsHintOf(req.bytes), sink), notOnRoster: 0 };
+    } finally {
+      storage.dispose();
+    }
+  }
+  const ledger = await inMemory(book, req, scenario, roster);
+  const run = runOf(ledger, req.groups);
+  if (sink) ledger.writeResults(sink);
+  return { run, notOnRoster: ledger.notOnRoster };
 }
 
 function runOf(ledger: BulkLedger, groups: GroupKey[] | undefined): MergedRun {
@@ -136,10 +155,10 @@ export async function runLedger(book: Book, req: RunRequest): Promise<RunOutcome
       storage.dispose();
     }
   } else {
-    ({ main, notOnRoster } = await mainInMemory(book, req));
+    ({ run: main, notOnRoster } = await runInMemory(book, req, req.scenario, req.roster, req.sink));
     // the roster again on each what-if run (its differences were reported on the main run's)
     whatIf = [];
-    for (const s of whatIfScenarios) whatIf.push(runOf(await inMemory(book, req, s, req.roster && { index: req.roster.index }), req.groups));
+    for (const s of whatIfScenarios) whatIf.push((await runInMemory(book, req, s, req.roster && { index: req.roster.index })).run);
   }
   const comparison = whatIfScenarios.length ? comparisonOf(req.groups ?? [], settledRun(main), whatIfScenarios.map((scenario, i) => ({ scenario, run: settledRun(whatIf[i]) }))) : undefined;
   return { main, whatIf, notOnRoster, parts, comparison };

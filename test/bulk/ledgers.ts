@@ -2,8 +2,10 @@
 // engine/output.ts make of them (the reference every bulk run is compared with).
 import {
   defaultBook, settleLedger, csvLedgerRows, resultsTable, rejectedTable, toCsv, summaryText, BulkLedger, PartWriter, linesOf, mergeOutcomes,
-  mergeResultsByLine, type Book, type LedgerInput, type PartStream, type Scenario,
+  mergeResultsByLine, halfSettler, endHalf, type Book, type LedgerInput, type PartStream, type Scenario, type PartStorage, type IdsExport,
+  type GroupKey, type MergedRun, type RecordBatch,
 } from '../../engine';
+import { settleHalves } from '../../engine/run/partitioned';
 import { duplicateLines, sortedLines } from '../../engine/bulk/partition';
 import { NHSA_RESULT_COLUMNS } from '../../engine/output';
 import { mulberry32 } from '../oracle/gen-ledger';
@@ -99,4 +101,56 @@ export async function viaPartitions(text: string, parts: number, chunk: number, 
   const outcome = mergeOutcomes(policy, scenario, splitter.read, splitter.rejections, summaries);
   expect(rows).toBe(outcome.summary.settled);
   return { results: pieces.map((p) => dec.decode(p)).join(''), rejected: toCsv(rejectedTable(outcome)), summary: summaryText(outcome), duplicates, summaries };
+}
+
+/** Parts as byte arrays in memory (engine/run/storage.ts PartStorage). */
+class MemoryParts implements PartStorage {
+  readonly parts = new Map<string, Uint8Array>();
+  append(name: string, bytes: Uint8Array): void {
+    const old = this.parts.get(name) ?? new Uint8Array(0);
+    const out = new Uint8Array(old.length + bytes.length);
+    out.set(old);
+    out.set(bytes, old.length);
+    this.parts.set(name, out);
+  }
+  flush(): void {}
+  size(name: string): number {
+    return this.parts.get(name)?.length ?? 0;
+  }
+  read(name: string, offset: number, into: Uint8Array): number {
+    const part = (this.parts.get(name) ?? new Uint8Array(0)).subarray(offset, offset + into.length);
+    into.set(part);
+    return part.length;
+  }
+  remove(name: string): void {
+    this.parts.delete(name);
+  }
+}
+
+/**
+ * engine/run/partitioned.ts settleHalves with both settlers on this thread: the reader (as the command
+ * line's reader thread runs it, hashing persons) hands each batch to one settler, then to the other, as
+ * the command line's threads do.
+ */
+export async function viaHalves(text: string, chunk: number, opts: { scenario?: Scenario; policy?: Book; input?: LedgerInput; groups?: GroupKey[] } = {}) {
+  const { scenario, policy = book, input, groups } = opts;
+  const job = { scenario, groups, input };
+  const storage = new MemoryParts();
+  const other = halfSettler(policy, job, 0, 1);
+  let ids: IdsExport | undefined;
+  const halves = {
+    reader: (findDuplicates: boolean, rowsHint: number, consume: (b: RecordBatch) => void) => {
+      const reader = new BulkLedger(policy, { ...input, role: 'reader', findDuplicates, personHash: true, rowsHint, onBatch: (b) => { consume(b); other.consume(b); } });
+      const bytes = enc.encode(text);
+      for (let i = 0; i < bytes.length; i += chunk) reader.push(bytes.subarray(i, i + chunk));
+      reader.end();
+      return (ids = reader.exportIds());
+    },
+    other: async () => endHalf(other, storage, 1, ids!),
+    stop: async () => undefined,
+  };
+  const pieces: Uint8Array[] = [];
+  const run: MergedRun = await settleHalves(policy, storage, halves, job, 0, (b) => void pieces.push(b.slice()));
+  const outcome = run.outcome;
+  return { results: pieces.map((p) => dec.decode(p)).join(''), rejected: toCsv(rejectedTable(outcome)), summary: summaryText(outcome), run, other };
 }
