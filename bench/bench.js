@@ -40,9 +40,10 @@ const yibao = (input, out, env = {}) => {
     process.env = saved;
   }
 };
-// cli/partition.ts partitionsFor: ledgers of more than YIBAO_MEMORY_ROWS (estimated as bytes / 80) go in partitions
-const memoryRows = Number(process.env.YIBAO_MEMORY_ROWS) > 0 ? Number(process.env.YIBAO_MEMORY_ROWS) : 1_500_000;
-const partitioned = (file) => fs.statSync(file).size / 80 > memoryRows;
+// the engine's runPlan: ledgers of more than YIBAO_MEMORY_ROWS rows (estimated from the size) go in partitions
+const { runPlan, DEFAULT_LIMITS } = require('../dist/engine');
+const memoryRows = Number(process.env.YIBAO_MEMORY_ROWS) > 0 ? Number(process.env.YIBAO_MEMORY_ROWS) : DEFAULT_LIMITS.memoryRows;
+const partitioned = (file) => runPlan(fs.statSync(file).size, { ...DEFAULT_LIMITS, memoryRows }) > 0;
 const duck = (input, out) => timed(process.execPath, [path.join(__dirname, 'duckdb-peer.js'), input, out]);
 const decimal = (input, out) => timed(process.execPath, ['--max-old-space-size=16000', path.join(__dirname, 'decimal-child.js'), input, out]);
 

@@ -320,7 +320,7 @@ export async function runSettleBulk(book: Book, cmd: BulkSettleCommand, stdout: 
     reader: (mode) => ((mode === 'memory' ? bulkThreads(cmd.input) : threads) > 1 && fs.existsSync(WORKER) ? readerOf(cmd.input, input) : undefined),
     helper: (storage) => (threads > 1 && book === defaultBook() && partitionThreadAvailable() ? new SecondThread((storage as FileParts).dir) : undefined),
     // in memory, for files over 16 MB: a second thread settles half of the persons while the file is read
-    halves: (storage, job, rowsHint) => (bulkThreads(cmd.input) > 1 && fs.existsSync(WORKER) && book === defaultBook() && partitionThreadAvailable() && process.env.YIBAO_HALVES !== '0' ? halvesOf(cmd.input, storage as FileParts, job, rowsHint) : undefined),
+    halves: (storage, job, rowsHint) => (bulkThreads(cmd.input) > 1 && fs.existsSync(WORKER) && book === defaultBook() && partitionThreadAvailable() ? halvesOf(cmd.input, storage as FileParts, job, rowsHint) : undefined),
     progress: (phase, done, total) => {
       if (phase === 'read') read.update(Math.round(done / 2 ** 20), Math.round(total / 2 ** 20));
       else {

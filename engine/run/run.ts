@@ -11,13 +11,16 @@ import { settleHalves, settlePartitioned, type BatchReader, type ChunkSource, ty
 import type { PartStorage } from './storage';
 
 export interface RunLimits {
-  /** Up to this many rows a ledger is settled in memory at once (faster; about 250 MB at most). */
+  /**
+   * Up to this many rows a ledger is settled in memory at once (faster: nothing is written but the
+   * results; about 300 MB at most, on one settling thread or two).
+   */
   memoryRows: number;
   /** Else in partitions of about this many rows each (about 250 MB whatever the ledger's size). */
   partRows: number;
 }
 
-export const DEFAULT_LIMITS: RunLimits = { memoryRows: 1_500_000, partRows: 250_000 };
+export const DEFAULT_LIMITS: RunLimits = { memoryRows: 2_200_000, partRows: 250_000 };
 
 /** Bytes a row takes on average in a ledger CSV (to estimate rows from a size). */
 const ROW_BYTES = 80;
