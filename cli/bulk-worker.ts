@@ -1,10 +1,10 @@
 // The reading half of the bulk path in a worker thread (cli/bulk.ts starts it): read the file, check
 // UTF-8, scan records and find duplicate claim ids, and hand batches of records to the main thread,
 // which validates, settles and writes (or, for partitions, splits them without looking for
-// duplicates). At most MAX_IN_FLIGHT batches wait at a time (bounded memory).
+// duplicates). At most maxInFlight batches wait at a time (bounded memory).
 import { workerData, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { defaultBook, YibaoError, BulkLedger, BulkUnsupported, type RecordBatch, type LedgerInput } from '../engine';
-import { readChunks, MAX_IN_FLIGHT } from './bulk';
+import { readChunks, maxInFlight } from './bulk';
 
 const { file, input, rowsHint, findDuplicates, personHash, port, control } = workerData as { file: string; input: LedgerInput; rowsHint: number; findDuplicates: boolean; personHash: boolean; port: MessagePort; control: Int32Array };
 
@@ -13,6 +13,8 @@ function send(message: unknown, transfer: ArrayBuffer[] = []): void {
   Atomics.add(control, 1, 1);
   Atomics.notify(control, 1);
 }
+
+const limit = maxInFlight(personHash);
 
 try {
   const reader = new BulkLedger(defaultBook(), {
@@ -24,7 +26,7 @@ try {
     spare: () => receiveMessageOnPort(port)?.message as RecordBatch | undefined,
     onBatch: (batch) => {
       // wait while the main thread has enough to do
-      for (let n = Atomics.load(control, 0); n >= MAX_IN_FLIGHT; n = Atomics.load(control, 0)) {
+      for (let n = Atomics.load(control, 0); n >= limit; n = Atomics.load(control, 0)) {
         Atomics.add(control, 2, 1); // alive
         Atomics.wait(control, 0, n, 100);
       }

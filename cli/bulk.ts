@@ -25,8 +25,11 @@ function notUtf8(file: string): YibaoError {
   return new YibaoError(`文件 ${file} 不是 UTF-8 编码（可能是 GBK）：请另存为“CSV UTF-8”后重试`, `${file} is not UTF-8 (GBK?): save it as "CSV UTF-8" and try again`, 'fatal');
 }
 
-/** Batches the reader thread may have waiting for the main thread. */
-export const MAX_IN_FLIGHT = 3;
+/**
+ * Batches the reader thread may have on their way (each about 2.5 MB): waiting for the main thread, or
+ * with two settling threads, for either of them (more, so that neither waits on the other's turn).
+ */
+export const maxInFlight = (forwarded: boolean) => (forwarded ? 6 : 3);
 
 function cannotRead(file: string, e: unknown): YibaoError {
   const code = (e as NodeJS.ErrnoException).code;
