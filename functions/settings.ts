@@ -144,7 +144,7 @@ function positiveInt(name: string, fallback: number): number {
 
 /**
  * When the engine's run settles a ledger in partitions (engine/run runPlan): above YIBAO_MEMORY_ROWS
- * rows (1,500,000), in partitions of about YIBAO_PART_ROWS rows (250,000), as on the command line.
+ * rows (2,200,000), in partitions of about YIBAO_PART_ROWS rows (250,000), as on the command line.
  */
 export function runLimits(): RunLimits {
   const count = (name: string, fallback: number) => {
