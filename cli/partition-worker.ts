@@ -2,7 +2,7 @@
 // ids of the id parts it is given, then takes parts from the shared counter, as the main thread
 // does, settles each from the run's folder and answers its summary.
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { defaultBook, YibaoError, BulkUnsupported, dedupeParts, settlePart, scenarioOfWire, halfSettler, endHalf, type PartJob, type ScenarioWire, type RecordBatch, type IdsExport } from '../engine';
+import { defaultBook, YibaoError, BulkUnsupported, dedupeParts, settlePart, scenarioOfWire, HalfSettler, type PartJob, type ScenarioWire, type RecordBatch, type IdsExport } from '../engine';
 import { FileParts } from '../node/part-files';
 import type { JobWire } from './partition';
 
@@ -30,7 +30,7 @@ function fail(e: unknown): void {
  * failure is answered at the end.
  */
 function half(ask: Extract<Ask, { type: 'half' }>): void {
-  const ledger = halfSettler(book, jobOf(ask.job), ask.rowsHint, 1);
+  const settler = new HalfSettler(book, jobOf(ask.job), ask.rowsHint, 1);
   let control: Int32Array | null = null;
   let failure: unknown = null;
   ask.port.on('message', (m: { type: 'start'; control: Int32Array } | { type: 'batch'; batch: RecordBatch } | { type: 'end'; ids: IdsExport }) => {
@@ -39,7 +39,7 @@ function half(ask: Extract<Ask, { type: 'half' }>): void {
       const b = m.batch;
       if (failure === null) {
         try {
-          ledger.consume(b);
+          settler.consume(b);
         } catch (e) {
           failure = e;
         }
@@ -51,7 +51,7 @@ function half(ask: Extract<Ask, { type: 'half' }>): void {
       ask.port.close();
       try {
         if (failure !== null) throw failure;
-        parentPort!.postMessage({ k: 1, summary: endHalf(ledger, storage, 1, m.ids) });
+        parentPort!.postMessage({ summaries: settler.end(m.ids, storage) });
       } catch (e) {
         fail(e);
       }

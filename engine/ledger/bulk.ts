@@ -54,14 +54,14 @@ export interface BulkOptions {
   spare?: () => RecordBatch | undefined;
   /** 'reader': look for repeated claim ids (default); false when the batches go to a splitter, which leaves that to partition.ts. */
   findDuplicates?: boolean;
-  /** 'reader': hash each readable record's person into the batch, for settlers that take half the persons each (`half`). */
+  /** 'reader': hash each readable record's person into the batch, for settlers that take a share of the persons each (`share`). */
   personHash?: boolean;
   /**
    * 'settler': take only the records of persons whose hash is k modulo `of` (every record that cannot
-   * be settled goes to k = 0), keeping their input lines: one of several settling threads fed the same
-   * batches, whose results and summaries merge as partitions' do (engine/run/partitioned.ts settleHalves).
+   * be settled goes to k = 0), keeping their input lines: one of several settlers fed the same batches,
+   * whose results and summaries merge as partitions' do (engine/run/partitioned.ts settleHalves).
    */
-  half?: { k: number; of: number };
+  share?: { k: number; of: number };
   /**
    * 'splitter' (engine/bulk/partition.ts): rows that can be read go to this writer by a hash of the
    * person, with their claim ids by a hash of the id; rows that cannot be read are rejected here.
@@ -133,7 +133,7 @@ export class BulkLedger {
     const role = (this.role = opts.role ?? 'both');
     const ids = new ByteInterner(false, role === 'settler' || opts.duplicates ? 0 : opts.rowsHint ?? 0, role === 'reader');
     const personYears = new ByteInterner(true, role === 'reader' ? 0 : (opts.rowsHint ?? 0) / 2);
-    this.table = new ClaimTable(ids, personYears, opts.lines !== undefined || opts.half !== undefined);
+    this.table = new ClaimTable(ids, personYears, opts.lines !== undefined || opts.share !== undefined);
     this.batches = role === 'reader' ? new BatchWriter(opts.onBatch!, opts.spare) : null;
     const batches = this.batches;
     this.sc = new CsvScanner((b, line, start, end) => this.record(b, line, start, end), batches ? (b, used) => batches.flush(b, used) : undefined);
@@ -235,7 +235,7 @@ export class BulkLedger {
       }
     }
     const b = batch.buf;
-    const half = this.opts.half;
+    const share = this.opts.share;
     for (let r = 0; r < batch.count; r++) {
       const status = recordStatus(batch, r);
       // the same mapper over the same readable records as the reader's (every settler maps them all): the same verdicts
@@ -245,7 +245,7 @@ export class BulkLedger {
         loaded = true;
         this.intake.mapRecord(b);
       }
-      if (half && (status === 0 ? recordPersonHash(batch, r) % half.of : 0) !== half.k) continue; // the other settler's
+      if (share && (status === 0 ? recordPersonHash(batch, r) % share.of : 0) !== share.k) continue; // another settler's
       if (!loaded) loadRecord(this.sc, batch, r);
       if (this.role === 'splitter' && status === 0) this.split(b, recordLine(batch, r), recordStart(batch, r), recordEnd(batch, r));
       else this.handle(b, recordLine(batch, r), status, recordId(batch, r));

@@ -2,8 +2,8 @@
 // engine/output.ts make of them (the reference every bulk run is compared with).
 import {
   defaultBook, settleLedger, csvLedgerRows, resultsTable, rejectedTable, toCsv, summaryText, BulkLedger, PartWriter, linesOf, mergeOutcomes,
-  mergeResultsByLine, halfSettler, endHalf, type Book, type LedgerInput, type PartStream, type Scenario, type PartStorage, type IdsExport,
-  type GroupKey, type MergedRun, type RecordBatch,
+  mergeResultsByLine, HalfSettler, type Book, type LedgerInput, type PartStream, type Scenario, type PartStorage, type IdsExport,
+  type GroupKey, type MergedRun, type RecordBatch, type PartSummary,
 } from '../../engine';
 import { settleHalves } from '../../engine/run/partitioned';
 import { duplicateLines, sortedLines } from '../../engine/bulk/partition';
@@ -136,8 +136,9 @@ export async function viaHalves(text: string, chunk: number, opts: { scenario?: 
   const { scenario, policy = book, input, groups } = opts;
   const job = { scenario, groups, input };
   const storage = new MemoryParts();
-  const other = halfSettler(policy, job, 0, 1);
+  const other = new HalfSettler(policy, job, 0, 1);
   let ids: IdsExport | undefined;
+  let summaries: PartSummary[] = [];
   const halves = {
     reader: (findDuplicates: boolean, rowsHint: number, consume: (b: RecordBatch) => void) => {
       const reader = new BulkLedger(policy, { ...input, role: 'reader', findDuplicates, personHash: true, rowsHint, onBatch: (b) => { consume(b); other.consume(b); } });
@@ -146,11 +147,11 @@ export async function viaHalves(text: string, chunk: number, opts: { scenario?: 
       reader.end();
       return (ids = reader.exportIds());
     },
-    other: async () => endHalf(other, storage, 1, ids!),
+    other: async () => (summaries = other.end(ids!, storage)),
     stop: async () => undefined,
   };
   const pieces: Uint8Array[] = [];
   const run: MergedRun = await settleHalves(policy, storage, halves, job, 0, (b) => void pieces.push(b.slice()));
   const outcome = run.outcome;
-  return { results: pieces.map((p) => dec.decode(p)).join(''), rejected: toCsv(rejectedTable(outcome)), summary: summaryText(outcome), run, other };
+  return { results: pieces.map((p) => dec.decode(p)).join(''), rejected: toCsv(rejectedTable(outcome)), summary: summaryText(outcome), run, theirs: summaries };
 }
