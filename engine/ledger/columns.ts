@@ -121,34 +121,43 @@ export class Money32 {
   }
 }
 
-/** Byte strings kept end to end in 4 MB blocks; a string never straddles two blocks. */
+/**
+ * Byte strings kept end to end in blocks of 2^bits bytes (64 KB to 4 MB: small for a small interner, so
+ * that many small ledgers do not each hold most of a 4 MB block empty); a string never straddles two
+ * blocks. Offsets (block × size + position) fit 32 bits.
+ */
 export class Arena {
-  static readonly SIZE = 1 << 22;
-  constructor(private readonly sharedMem = false) {}
+  private readonly size: number;
+  private readonly mask: number;
+  constructor(private readonly sharedMem = false, readonly bits = 22) {
+    this.size = 1 << bits;
+    this.mask = this.size - 1;
+    this.pos = this.size;
+  }
   readonly blocks: Uint8Array[] = [];
-  private pos = Arena.SIZE;
-  /** Copy bytes in; returns the global offset (block × SIZE + position). */
+  private pos: number;
+  /** Copy bytes in; returns the global offset (block × size + position). */
   add(src: Uint8Array, start: number, end: number): number {
     const len = end - start;
-    if (len > Arena.SIZE) throw new RangeError('string too long for the arena');
-    if (this.pos + len > Arena.SIZE) {
-      this.blocks.push(new Uint8Array(alloc(Arena.SIZE, this.sharedMem)));
+    if (len > this.size) throw new RangeError('string too long for the arena');
+    if (this.pos + len > this.size) {
+      this.blocks.push(new Uint8Array(alloc(this.size, this.sharedMem)));
       this.pos = 0;
     }
     const block = this.blocks[this.blocks.length - 1];
     // a short string byte by byte: subarray() makes an object per call (millions of ids)
     if (len <= 64) for (let i = start, p = this.pos; i < end; i++, p++) block[p] = src[i];
     else block.set(src.subarray(start, end), this.pos);
-    if (this.blocks.length > 1024) throw new RangeError('arena full (4 GB)');
-    const off = (this.blocks.length - 1) * Arena.SIZE + this.pos;
+    if (this.blocks.length > 2 ** (32 - this.bits)) throw new RangeError('arena full (4 GB)');
+    const off = (this.blocks.length - 1) * this.size + this.pos;
     this.pos += len;
     return off;
   }
   block(off: number): Uint8Array {
-    return this.blocks[off >>> 22];
+    return this.blocks[off >>> this.bits];
   }
   at(off: number): number {
-    return off & (Arena.SIZE - 1);
+    return off & this.mask;
   }
   equals(off: number, len: number, src: Uint8Array, start: number, end: number): boolean {
     if (end - start !== len) return false;
@@ -158,7 +167,7 @@ export class Arena {
     return true;
   }
   bytes(): number {
-    return this.blocks.length * Arena.SIZE;
+    return this.blocks.length * this.size;
   }
 }
 
@@ -190,9 +199,9 @@ export class ByteInterner {
   size = 0;
   lastWasNew = false;
 
-  /** sizeHint: about how many strings to expect (sizes the table once instead of growing it). */
-  constructor(tagged: boolean, sizeHint = 0, sharedMem = false) {
-    this.arena = new Arena(sharedMem);
+  /** sizeHint: about how many strings to expect (sizes the table and the arena's blocks once instead of growing them). */
+  constructor(tagged: boolean, sizeHint = 0, sharedMem = false, arenaBits = Math.max(16, Math.min(22, Math.ceil(Math.log2(sizeHint * 16 + 1))))) {
+    this.arena = new Arena(sharedMem, arenaBits);
     this.off = new U32(sharedMem);
     this.len = new U16(sharedMem);
     this.tag = tagged ? new U32() : null;
@@ -258,12 +267,12 @@ export class ByteInterner {
 
   /** The strings for another thread (shared memory: nothing is copied). */
   exportShared() {
-    return { arena: this.arena.blocks, off: this.off.blocks, len: this.len.blocks, size: this.size };
+    return { arena: this.arena.blocks, bits: this.arena.bits, off: this.off.blocks, len: this.len.blocks, size: this.size };
   }
 
   /** An interner over strings another thread kept (read through arena, off and len only). */
-  static adopt(data: { arena: Uint8Array[]; off: Uint32Array[]; len: Uint16Array[]; size: number }): ByteInterner {
-    const t = new ByteInterner(false);
+  static adopt(data: { arena: Uint8Array[]; bits: number; off: Uint32Array[]; len: Uint16Array[]; size: number }): ByteInterner {
+    const t = new ByteInterner(false, 0, false, data.bits);
     t.arena.blocks.push(...data.arena);
     t.off.blocks.push(...data.off);
     t.len.blocks.push(...data.len);
@@ -291,18 +300,22 @@ const CACHE_LIMIT = 20_000;
 export class ByteCache<V> {
   // the keys end to end in one byte array, their offsets, lengths and tags in typed arrays: a lookup
   // touches no object but the value (an array of Uint8Arrays was a pointer chase per probe)
-  private keyBytes = new Uint8Array(1 << 12);
+  // (all small at first, grown as keys come: a ledger of each share or partition has five caches, and
+  // most see a few dozen names)
+  private keyBytes = new Uint8Array(1 << 10);
   private keyEnd = 0;
-  private readonly keyOff = new Int32Array(CACHE_LIMIT);
-  private readonly keyLen = new Int32Array(CACHE_LIMIT);
-  private readonly keyTag = new Int32Array(CACHE_LIMIT);
+  private keyOff = new Int32Array(64);
+  private keyLen = new Int32Array(64);
+  private keyTag = new Int32Array(64);
   private readonly vals: V[] = [];
-  private readonly table = new Int32Array(1 << 16).fill(-1);
+  private table = new Int32Array(256).fill(-1);
   private slot = 0;
+  private hash = 0;
   /** The cached value, or undefined (then put() may follow for the same key). */
   get(b: Uint8Array, s: number, e: number, tag: number): V | undefined {
     let h = (0x811c9dc5 ^ Math.imul(tag, 0x9e3779b1)) >>> 0;
     for (let i = s; i < e; i++) h = Math.imul(h ^ b[i], 0x01000193);
+    this.hash = h;
     const table = this.table, kb = this.keyBytes, len = e - s;
     const mask = table.length - 1;
     let slot = h & mask;
@@ -322,6 +335,17 @@ export class ByteCache<V> {
   put(b: Uint8Array, s: number, e: number, tag: number, v: V): void {
     const k = this.vals.length;
     if (k >= CACHE_LIMIT) return;
+    if (k === this.keyOff.length) {
+      const grow = (a: Int32Array) => {
+        const out = new Int32Array(Math.min(CACHE_LIMIT, a.length * 2));
+        out.set(a);
+        return out;
+      };
+      this.keyOff = grow(this.keyOff);
+      this.keyLen = grow(this.keyLen);
+      this.keyTag = grow(this.keyTag);
+    }
+    if (2 * (k + 1) > this.table.length) this.rehash();
     const len = e - s;
     if (this.keyEnd + len > this.keyBytes.length) {
       const grown = new Uint8Array(Math.max(this.keyBytes.length * 2, this.keyEnd + len));
@@ -334,5 +358,24 @@ export class ByteCache<V> {
     this.keyTag[k] = tag;
     for (let i = s; i < e; i++) this.keyBytes[this.keyEnd++] = b[i];
     this.vals.push(v);
+  }
+
+  /** A table twice as large (at most half full), the keys put back; then the slot of the key being put. */
+  private rehash(): void {
+    const table = new Int32Array(this.table.length * 2).fill(-1);
+    const mask = table.length - 1;
+    const kb = this.keyBytes;
+    const slotOf = (h: number) => {
+      let slot = h & mask;
+      while (table[slot] >= 0) slot = (slot + 1) & mask;
+      return slot;
+    };
+    for (let k = 0; k < this.vals.length; k++) {
+      let h = (0x811c9dc5 ^ Math.imul(this.keyTag[k], 0x9e3779b1)) >>> 0;
+      for (let i = this.keyOff[k], e = i + this.keyLen[k]; i < e; i++) h = Math.imul(h ^ kb[i], 0x01000193);
+      table[slotOf(h)] = k;
+    }
+    this.table = table;
+    this.slot = slotOf(this.hash);
   }
 }
