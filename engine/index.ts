@@ -62,7 +62,7 @@ export { applyChanges, rosterCsv, CHANGE_COLUMNS } from './roster-apply';
 export type { ApplyOutcome } from './roster-apply';
 export { budgetRecords, budgetRecordsAsync, budgetStream, budgetRoster, budgetPlan, duplicatesOption, DEFAULT_DUPLICATE_REPORTS, type BudgetPlan, type Count } from './budget';
 export { mergeCounts } from './budget/count';
-export { RosterSplitter, recordLine, lineRecord } from './budget/split';
+export { splitRoster, lineRecord } from './budget/split';
 export { budgetJson, budgetScenariosJson, budgetTable, budgetCsv, budgetDocument, budgetHeaderBlock, duplicatesCut, notesOf } from './budget/output';
 export type { BudgetOptions, BudgetOutcome, BudgetRow, BudgetScenario, DuplicateReport, FundAmounts, Assumption, BudgetNote } from './budget';
 export { budgetYears, yearsOption } from './budget/years';

@@ -13,8 +13,8 @@
 // groups, the rejected rows and the duplicate reports kept, as the budget in one process keeps them).
 import type { ContainerClient } from '@azure/storage-blob';
 import {
-  defaultBook, budgetPlan, mergeCounts, RosterSplitter, recordLine, lineRecord, readCsvStream, scenarioOfWire, YibaoError,
-  type Book, type BudgetPlan, type Count, type CsvRecord, type Message,
+  defaultBook, budgetPlan, mergeCounts, splitRoster as splitRosterRecords, lineRecord, scenarioOfWire, YibaoError,
+  type Book, type BudgetPlan, type Count, type Message,
 } from '../../engine';
 import { utf8Checked } from '../body';
 import { HttpProblem } from '../problem';
@@ -41,14 +41,14 @@ function fatalOf(e: unknown): Message {
   throw e;
 }
 
-/** Lines of text from a blob of JSON lines, as they download. */
-async function* blobLines(client: ContainerClient, name: string): AsyncGenerator<string> {
+/** The lines of a blob of JSON lines, as they download: the lines each chunk completes, together. */
+async function* blobLines(client: ContainerClient, name: string): AsyncGenerator<string[]> {
   const dec = new TextDecoder('utf-8', { fatal: true });
   let carry = '';
   for await (const chunk of blobChunks(client, name)) {
     const lines = (carry + dec.decode(chunk, { stream: true })).split('\n');
     carry = lines.pop()!;
-    yield* lines;
+    yield lines;
   }
   carry += dec.decode();
   if (carry !== '') throw new Error(`${name}: a partial line at its end`);
@@ -71,35 +71,32 @@ const PIECE = 1 << 16;
 
 export async function splitRoster(client: ContainerClient, input: RosterSplitInput): Promise<RosterSplitOutput> {
   const book = defaultBook();
-  const records = readCsvStream(utf8Checked(blobChunks(client, inputBlob(input.jobId, 'csv')), { zh: '作业输入', en: 'the job input' }))[Symbol.asyncIterator]();
+  const chunks = utf8Checked(blobChunks(client, inputBlob(input.jobId, 'csv')), { zh: '作业输入', en: 'the job input' });
   const failed = (fatal: Message): RosterSplitOutput => ({ read: 0, parts: [], fatal });
   return staged(async (storage) => {
     const n = input.shards;
     const rows = new Array<number>(n).fill(0);
     const pieces = new Array<string>(n).fill('');
+    const enc = new TextEncoder();
     const put = (k: number) => {
-      storage.append(`roster-${k}`, new TextEncoder().encode(pieces[k]));
+      storage.append(`roster-${k}`, enc.encode(pieces[k]));
       pieces[k] = '';
     };
-    let read = 0;
+    let head = '';
+    let read;
     try {
-      const head = await records.next();
-      if (head.done) return failed(EMPTY);
-      const header = (head.value as CsvRecord).cells;
-      planOf(book, input.spec); // the budget's checks, in its order: before the header's
-      const splitter = new RosterSplitter(book, header, n);
-      const first = JSON.stringify(header) + '\n';
-      for (let r = await records.next(); !r.done; r = await records.next()) {
-        const rec = r.value as CsvRecord;
-        const k = splitter.partOf(rec);
-        if (rows[k]++ === 0) pieces[k] = first + pieces[k];
-        pieces[k] += recordLine(rec);
+      read = await splitRosterRecords(chunks, n, (header) => {
+        planOf(book, input.spec); // the budget's checks, in its order: before the header's
+        head = JSON.stringify(header) + '\n';
+      }, (k, line) => {
+        if (rows[k]++ === 0) pieces[k] = head;
+        pieces[k] += line;
         if (pieces[k].length >= PIECE) put(k);
-        read++;
-      }
+      });
     } catch (e) {
       return failed(fatalOf(e));
     }
+    if (read === undefined) return failed(EMPTY);
     for (let k = 0; k < n; k++) if (pieces[k]) put(k);
     storage.flush();
     const parts = rows.flatMap((count, part) => (count > 0 ? [{ part, rows: count }] : []));
@@ -116,11 +113,14 @@ export interface CountOutput { part: number; read: number; persons: number; reje
 
 export async function countPartition(client: ContainerClient, input: CountInput): Promise<CountOutput> {
   const plan = planOf(defaultBook(), input.spec);
-  const lines = blobLines(client, rosterBlob(input.jobId, input.part));
-  const head = await lines.next();
-  if (head.done) throw new Error(`roster partition ${input.part}: empty`);
-  const counter = plan.counter(JSON.parse(head.value) as string[], input.rows);
-  for await (const line of lines) counter.add(lineRecord(line));
+  let counter: ReturnType<BudgetPlan['counter']> | undefined;
+  for await (const lines of blobLines(client, rosterBlob(input.jobId, input.part))) {
+    for (const line of lines) {
+      if (counter) counter.add(lineRecord(line));
+      else counter = plan.counter(JSON.parse(line) as string[], input.rows); // the header
+    }
+  }
+  if (!counter) throw new Error(`roster partition ${input.part}: empty`);
   const count = counter.finish();
   await writeText(client, countBlob(input.jobId, input.part), JSON.stringify(count), 'application/json');
   return { part: input.part, read: count.read, persons: count.groups.reduce((t, g) => t + g.persons, 0), rejected: count.rejections.length };
