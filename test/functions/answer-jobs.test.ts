@@ -15,6 +15,7 @@ import { startJobHandler, durableClients } from '../../functions/handlers/jobs';
 import { compareHandler } from '../../functions/handlers/compare';
 import { settleHandler } from '../../functions/handlers/settle';
 import { budgetHandler } from '../../functions/handlers/budget';
+import { defaultBook, budgetRoster, budgetDocument, budgetPlan, splitRoster, lineRecord, mergeCounts } from '../../engine';
 import { generateLedger, mulberry32 } from '../oracle/gen-ledger';
 import { withBadRows } from '../bulk/ledgers';
 import { drive, activitiesOn } from './jobs-driver';
@@ -199,6 +200,27 @@ describe('comparison and summary jobs in partitions', () => {
     const got = await job('kind=summary&shards=4&summary=county,category,month&answer=csv', TEXT);
     expect(got.text).toBe(files['.summary.csv']);
   });
+});
+
+test('the engine\'s roster split and mergeCounts: the budget of the whole roster in one pass, in 1 to 16 partitions, however many duplicate reports are described', async () => {
+  const book = defaultBook();
+  const text = roster(101, 1500);
+  for (const max of [0, 3, 50, Infinity]) {
+    const whole = JSON.stringify(budgetDocument(budgetRoster(book, text, { year: 2024, maxDuplicateReports: max })));
+    for (const parts of [1, 2, 3, 7, 16]) {
+      const plan = budgetPlan(book, { year: 2024, maxDuplicateReports: max });
+      const lines: string[][] = Array.from({ length: parts }, () => []);
+      let header: string[] = [];
+      const read = await splitRoster((async function* () { yield Buffer.from(text); })(), parts, (h) => (header = h), (k, line) => lines[k].push(line));
+      expect(read).toBe(text.trimEnd().split('\r\n').length - 1);
+      const counts = lines.map((ls) => {
+        const c = plan.counter(header);
+        for (const l of ls) c.add(lineRecord(l.trimEnd()));
+        return c.finish();
+      });
+      expect(JSON.stringify(budgetDocument(plan.finish(mergeCounts(plan.date, counts, max))))).toBe(whole);
+    }
+  }
 });
 
 describe('budget jobs fanned out by person', () => {
