@@ -38,6 +38,9 @@ export async function mergeAnswer(client: ContainerClient, input: AnswerInput): 
     : [];
   if (rejections.length !== input.splitRejected) throw new Error(`answer: ${rejections.length} split rejections where the split had ${input.splitRejected}`);
   const { main, whatIf } = merger.result(input.read, rejections, summaries);
+  // every record read is settled or rejected: anything else is a partition lost or counted twice
+  const sm = main.outcome.summary;
+  if (sm.settled + sm.rejected !== input.read) throw new Error(`answer: ${sm.settled} settled and ${sm.rejected} rejected for ${input.read} read`);
   const comparison = job.whatIf ? comparisonOfRuns(job.groups, main, job.whatIf, whatIf) : undefined;
   const a = runAnswer(input.spec, job, main, comparison);
   const results = answerBlob(input.jobId, input.spec.answer);

@@ -12,10 +12,9 @@
 // counted, the counts merged into the budget (budget.ts: POST /api/budget's answer).
 import type { OrchestrationContext, OrchestrationHandler, Task } from 'durable-functions';
 import type { Message, Convention } from '../../engine';
-import type { JobSummary } from './common';
+import type { JobSummary, AnswerOutput } from './common';
 import { combineParts, type JobSplitInput, type JobSplitOutput, type DedupeInput, type DedupeOutput, type PartInput, type PartOutput, type MergePartsInput, type MergePartsOutput, type CleanupInput } from './bulk';
 import type { LedgerFormat } from '../body';
-import type { AnswerOutput } from './common';
 import type { AnswerInput } from './answer';
 import type { RosterSplitInput, RosterSplitOutput, CountInput, CountOutput, BudgetMergeInput } from './budget';
 import type { RunSpec, BudgetSpec } from '../pool-jobs';
