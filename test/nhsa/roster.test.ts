@@ -174,6 +174,19 @@ describe('--roster under a header plan on the columnar ledger equals rosterCateg
     await expectSame(text, {}, rosterText, 'spec');
   });
 
+  test('an export with a county column: the row\'s county first, else the roster\'s, on both paths', async () => {
+    const counties = ['兰山区', ' 罗庄区 ', '"河东区,东"', '', ''];
+    const text = exportOf(3, 1500, { cityColumn: true, categoryHeader: 'category' }).trimEnd().split('\n')
+      .map((l, i) => `${l},${i === 0 ? 'county' : counties[i % counties.length]}`).join('\n') + '\n';
+    const want = await expectSame(text, {}, rosterFor(text, 3), 'nhsa');
+    const keys = want.groups.map((r) => r[0]);
+    expect(keys).toEqual(expect.arrayContaining(['罗庄区', '河东区,东', '兰山区', '金安区', '(未知 unknown)']));
+    // without a roster too (the decimal path reads the county the plan carries)
+    const plain = decimal(text, {}, 'person_id,id_number,city,county,category,included_on,exited_on\n');
+    expect(summaryTable(plain.groups).map((r) => r[0])).toEqual(expect.arrayContaining(['罗庄区', '河东区,东', '兰山区', '(未知 unknown)']));
+    expect(inMemory(text, {}, plain.roster, 'nhsa', 1 << 20, false).groups).toEqual(summaryTable(plain.groups));
+  });
+
   test('--city and --category-column (no city column, the category under a Chinese header)', async () => {
     const full = exportOf(11, 2000, { cityColumn: true, categoryHeader: '困难类别' });
     const text = full.trimEnd().split('\n').filter((l, i) => i === 0 || l.split(',')[3] === 'linyi').map((l) => l.split(',').filter((_, i) => i !== 3).join(',')).join('\n') + '\n';
