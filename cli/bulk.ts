@@ -215,22 +215,33 @@ function inputOf(cmd: BulkSettleCommand): LedgerInput {
 }
 
 /**
- * The file's first record (its header) as readCsv reads it, up to the first line break that ends it
+ * The file's first record (its header) as readCsv reads it, up to the first line break outside quotes
  * (a quoted cell may hold one; blank lines before it are skipped, as readCsv skips them); undefined
- * for a file without one, or whose first record is still open after 1 MB (the run then reads it).
+ * for a file without one, or whose first record is still open after 1 MB (the run then reads it, and
+ * a platform export's is handed back to the decimal path: a header no one writes).
  */
 function headerOf(file: string): string[] | undefined {
   const decoder = new TextDecoder();
   let text = '';
+  let quotes = 0; // quote marks before `from`: a line break after an even number ends a record
   let from = 0;
-  const first = (end: number) => readCsv(text.slice(0, end)).next();
+  let start = 0; // where the record begins (after the blank lines read so far)
+  const first = (end: number) => readCsv(text.slice(start, end)).next();
   for (const chunk of fileChunks(file)) {
     text += decoder.decode(chunk, { stream: true });
-    for (let lf = text.indexOf('\n', from); lf >= 0; lf = text.indexOf('\n', from)) {
-      from = lf + 1;
-      const h = first(lf);
-      if (!h.done && !h.value.error) return h.value.cells;
+    for (let i = from; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 34) quotes++;
+      else if (c === 10 && quotes % 2 === 0) {
+        if (i === start || (i === start + 1 && text.charCodeAt(start) === 13)) { start = i + 1; continue; } // an empty line
+        const h = first(i);
+        if (!h.done) return h.value.error ? undefined : h.value.cells;
+        start = i + 1; // a blank line
+      }
     }
+    text = text.slice(start); // the blank lines go
+    start = 0;
+    from = text.length;
     if (text.length > 1 << 20) return undefined;
   }
   const h = first((text += decoder.decode()).length);

@@ -10,16 +10,11 @@ import type { CategoryId, CityId } from './types';
 export interface CategoryDifference { line: number; claim_id: string; ledger: string; roster: CategoryId; reason: Message }
 
 /**
- * The roster's word on one ledger row (its city resolved, its date a valid YYYY-MM-DD, its person id
- * trimmed and not empty): undefined when the person is not on the roster (the row keeps its
- * category); else the category in force on the date (the most favourable entry), `ordinary` when no
- * entry is in force then.
+ * The roster's word on one ledger row among the person's entries (its city resolved, its date a valid
+ * YYYY-MM-DD, its person id trimmed and not empty): undefined when the person is not on the roster
+ * (no entries: the row keeps its category); else the category in force on the date (the most
+ * favourable entry), `ordinary` when no entry is in force then.
  */
-export function rosterVerdict(roster: RosterIndex, person: string, city: CityId, date: string): { category: CategoryId; entry?: RosterEntry } | undefined {
-  return rosterVerdictIn(roster, roster.entriesOf(person), city, date);
-}
-
-/** rosterVerdict with the person's entries already looked up (undefined: not on the roster). */
 export function rosterVerdictIn(roster: RosterIndex, entries: RosterEntry[] | undefined, city: CityId, date: string): { category: CategoryId; entry?: RosterEntry } | undefined {
   if (!entries) return undefined;
   const entry = roster.atIn(entries, city, date);

@@ -31,10 +31,15 @@ async function settle(name: string, text: string, explain = false) {
   return { code, bulk: bulkRuns.memory + bulkRuns.partitioned - before.memory - before.partitioned, results: read(out), rejected: read(`${out}.rejected.csv`), stderr: err.text() };
 }
 
-test('an export whose header comes after blank lines: the bulk path, the results under the platform\'s names', async () => {
-  const text = '\n\n' + exportOf(3, 300, { cityColumn: true, categoryHeader: 'category' });
+test.each([
+  ['after blank lines', (t: string) => '\n\r\n\n' + t],
+  ['after 2 MB of blank lines', (t: string) => '\n'.repeat(2 << 20) + t],
+  ['with a quoted line break in a heading', (t: string) => t.replace(/^setl_id,psn_no/, 'setl_id,"psn_no\n"')],
+])('an export\'s header %s: the bulk path, the results under the platform\'s names', async (name, form) => {
+  const text = form(exportOf(3, 300, { cityColumn: true, categoryHeader: 'category' }));
   const want = settleLedger(book, csvLedgerRows(text).rows);
-  const got = await settle('blank-lines', text);
+  expect(want.summary.settled).toBeGreaterThan(200);
+  const got = await settle(name.replace(/\W+/g, '-'), text);
   expect(got.bulk).toBe(1);
   expect(got.results).toBe(toCsv(nhsaResultsTable(want)));
   expect(got.rejected).toBe(toCsv(rejectedTable(want, 'nhsa')));
