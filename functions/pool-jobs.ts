@@ -147,7 +147,7 @@ export class BodyJob {
     const fd = fs.openSync(results, 'w');
     let run;
     try {
-      run = await runLedger(book, { source: () => fileChunks(this.file), bytes: this.bytes, storage: partsStorage, limits: this.spec.limits, sink: (b) => writeAll(fd, b) });
+      run = await runLedger(book, { source: () => fileChunks(this.file), bytes: this.bytes, storage: partsStorage, limits: this.spec.limits, input: this.spec.input, sink: (b) => writeAll(fd, b) });
     } finally {
       fs.closeSync(fd);
     }
