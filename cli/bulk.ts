@@ -237,24 +237,53 @@ export interface BulkSettleCommand extends BudgetSettleOptions {
 /**
  * How the run reads the file's header and writes its results: the results under the input's names
  * unless --format says otherwise, so the header's convention is read first. A header the engine
- * refuses, or one not within the first chunk, leaves the format open: the run then reports the
- * header's error itself, or hands a platform export back to the decimal path.
+ * refuses leaves the format open: the run then reports the header's error itself.
  */
 function inputOf(cmd: BulkSettleCommand): LedgerInput {
   const input: LedgerInput = { city: cmd.city, categoryColumn: cmd.categoryColumn, format: cmd.format };
   if (input.format !== undefined) return input;
-  const first = fileChunks(cmd.input).next();
-  const bytes = first.done ? new Uint8Array(0) : first.value;
-  const lf = bytes.indexOf(10);
-  if (lf < 0) return input;
-  const header = readCsv(new TextDecoder().decode(bytes.subarray(0, lf))).next();
-  if (header.done || header.value.error) return input;
+  const header = headerOf(cmd.input);
+  if (header === undefined) return input;
   try {
-    return { ...input, format: tableLedgerRows(header.value.cells, [], input).convention };
+    return { ...input, format: tableLedgerRows(header, [], input).convention };
   } catch (e) {
     if (e instanceof YibaoError) return input;
     throw e;
   }
+}
+
+/**
+ * The file's first record (its header) as readCsv reads it, up to the first line break outside quotes
+ * (a quoted cell may hold one; blank lines before it are skipped, as readCsv skips them); undefined
+ * for a file without one, or whose first record is still open after 1 MB (the run then reads it, and
+ * a platform export's is handed back to the decimal path: a header no one writes).
+ */
+function headerOf(file: string): string[] | undefined {
+  const decoder = new TextDecoder();
+  let text = '';
+  let quotes = 0; // quote marks before `from`: a line break after an even number ends a record
+  let from = 0;
+  let start = 0; // where the record begins (after the blank lines read so far)
+  const first = (end: number) => readCsv(text.slice(start, end)).next();
+  for (const chunk of fileChunks(file)) {
+    text += decoder.decode(chunk, { stream: true });
+    for (let i = from; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 34) quotes++;
+      else if (c === 10 && quotes % 2 === 0) {
+        if (i === start || (i === start + 1 && text.charCodeAt(start) === 13)) { start = i + 1; continue; } // an empty line
+        const h = first(i);
+        if (!h.done) return h.value.error ? undefined : h.value.cells;
+        start = i + 1; // a blank line
+      }
+    }
+    text = text.slice(start); // the blank lines go
+    start = 0;
+    from = text.length;
+    if (text.length > 1 << 20) return undefined;
+  }
+  const h = first((text += decoder.decode()).length);
+  return h.done || h.value.error ? undefined : h.value.cells;
 }
 
 /** Counts of the bulk runs of this process, by kind (to see which path a run took, e.g. in tests). */
@@ -263,7 +292,8 @@ export const bulkRuns = { memory: 0, partitioned: 0, whatIf: 0 };
 /**
  * The ledger file read as the bulk path reads it, settling nothing (an error in the options or the
  * roster is reported only after the ledger's own, as the decimal path reads the ledger first): throws
- * the ledger's error if it has one; false when the bulk path cannot take it (the decimal path will).
+ * the ledger's error if it has one; false when the engine cannot partition it (BulkUnsupported: an id
+ * over 4,096 bytes, say), which only the decimal path settles.
  */
 function bulkCanRead(book: Book, file: string, input: LedgerInput): boolean {
   const splitter = new BulkLedger(book, { role: 'splitter', split: new PartWriter(1, () => undefined), ...input });
@@ -279,10 +309,12 @@ function bulkCanRead(book: Book, file: string, input: LedgerInput): boolean {
 
 /**
  * `yibao settle` on the bulk path: the same files, messages and exit status as cli/settle.ts runSettle
- * on the decimal path (spec column names, no explanations), --summary, --compare and --roster
- * included (cli/settle-budget.ts). A ledger of more rows than one partition holds (cli/partition.ts)
- * is cut into partitions, so memory stays bounded. Returns null when the file needs the ordinary path
- * (then nothing has been written or printed).
+ * on the decimal path (no explanations), every option but --explain: --format, --city,
+ * --category-column, --summary, --compare and --roster (cli/settle-budget.ts), on a ledger under the
+ * spec's or the national platform's names. A ledger of more rows than one partition holds
+ * (cli/partition.ts) is cut into partitions, so memory stays bounded. Returns null for the one ledger
+ * the engine cannot partition (BulkUnsupported: an id over 4,096 bytes, or past one of the engine's
+ * other limits): then nothing has been written or printed, and the decimal path settles it.
  */
 export async function runSettleBulk(book: Book, cmd: BulkSettleCommand, stdout: NodeJS.WritableStream, stderr: NodeJS.WritableStream): Promise<number | null> {
   const input = inputOf(cmd);

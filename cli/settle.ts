@@ -24,8 +24,9 @@ export async function runSettle(book: Book, cmd: SettleCommand, stdout: NodeJS.W
   if (cmd.format !== undefined && cmd.format !== 'spec' && cmd.format !== 'nhsa') throw new YibaoError(`--format 须为 nhsa 或 spec，而不是“${cmd.format}”`, `--format must be nhsa or spec, not "${cmd.format}"`, 'usage');
   if (cmd.city !== undefined) resolveCity(book, cmd.city); // an unknown --city stops the run, not every row
   if (cmd.input === '-') return withStdinFile((file) => runSettle(book, { ...cmd, input: file }, stdout, stderr));
-  // The bulk path (cli/bulk.ts, docs/performance.md), every option but --explain: same bytes out; null
-  // hands the run back (a national-platform export with --roster, say).
+  // The bulk path (cli/bulk.ts, docs/performance.md) takes every option but --explain: the same bytes
+  // out. The decimal path below serves --explain, and a ledger the engine cannot partition (an id over
+  // 4,096 bytes: runSettleBulk answers null), and nothing else.
   if (!cmd.explain) {
     const code = await runSettleBulk(book, { ...cmd, format: cmd.format as 'spec' | 'nhsa' | undefined }, stdout, stderr);
     if (code !== null) return code;
@@ -58,7 +59,7 @@ export async function runSettle(book: Book, cmd: SettleCommand, stdout: NodeJS.W
 
 /**
  * Standard input copied to a temporary file (checked as UTF-8 on the way), so that every path reads
- * it as a file: the bulk path, its partitions, and the ordinary path if the bulk path hands it back.
+ * it as a file: the bulk path, its partitions, and the decimal path (--explain, or a ledger the bulk path hands back).
  */
 async function withStdinFile<T>(run: (file: string) => Promise<T>): Promise<T> {
   const temp = runTempDir('stdin');

@@ -178,10 +178,21 @@ export function budgetOf(book: Book, year: number, count: Count, scenarios: Scen
   };
 }
 
-interface Prepared { counter: RosterCounter; finish: (c: Count) => BudgetOutcome }
+/**
+ * What a budget is computed under, checked before any row is read (the year, the date, a contribution
+ * standard for the basis and each scenario), and how its count becomes the budget.
+ */
+export interface BudgetPlan {
+  year: number;
+  date: string;
+  basis: Scenario | undefined;
+  maxDuplicateReports: number;
+  /** The counter of a roster (or of a partition of it: see mergeCounts) with this header. */
+  counter(header: string[], sizeHint?: number): RosterCounter;
+  finish(count: Count): BudgetOutcome;
+}
 
-/** Checks before reading (the year, the date, a contribution standard for the basis and each scenario) and the counter. */
-function prepare(book: Book, header: string[], opts: BudgetOptions): Prepared {
+export function budgetPlan(book: Book, opts: BudgetOptions): BudgetPlan {
   const year = opts.year;
   checkYear(year);
   const date = opts.date ? parseDate(opts.date) : `${year}-01-01`;
@@ -190,8 +201,19 @@ function prepare(book: Book, header: string[], opts: BudgetOptions): Prepared {
   const basis = budgetBasis(book, year, scenarios);
   for (const s of scenarios) contributionFor(book, year, s);
   const max = opts.maxDuplicateReports ?? DEFAULT_DUPLICATE_REPORTS;
-  const counter = new RosterCounter(book, header, date, year, basis, max, opts.sizeHint);
-  return { counter, finish: (c) => budgetOf(book, year, c, scenarios, basis, max) };
+  return {
+    year, date, basis, maxDuplicateReports: max,
+    counter: (header, sizeHint) => new RosterCounter(book, header, date, year, basis, max, sizeHint),
+    finish: (c) => budgetOf(book, year, c, scenarios, basis, max),
+  };
+}
+
+interface Prepared { counter: RosterCounter; finish: (c: Count) => BudgetOutcome }
+
+/** The plan's checks, then the counter of the roster (its header checked). */
+function prepare(book: Book, header: string[], opts: BudgetOptions): Prepared {
+  const plan = budgetPlan(book, opts);
+  return { counter: plan.counter(header, opts.sizeHint), finish: plan.finish };
 }
 
 /** Budget from a roster's header and records (CSV records or any source of cells), streamed. */

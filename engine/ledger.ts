@@ -1,7 +1,7 @@
 // A whole ledger: validate every row, settle each person's claims per calendar year in date order
 // (input may come in any order), and account for every row: read = settled + rejected.
 import type DecimalBase from 'decimal.js';
-import { YibaoError, emptyInput } from './errors';
+import { YibaoError, emptyInput, type Message } from './errors';
 import { ZERO } from './money';
 import { readCsv } from './csv';
 import { normalizeName } from './catalog';
@@ -70,6 +70,11 @@ export function unreadableReason(cells: number, width: number, unterminated: boo
   return undefined;
 }
 
+/** Why a row is rejected whose claim_id an earlier row has (the first row stands): every ledger's words. */
+export function duplicateReason(claimId: string): Message {
+  return { zh: `claim_id ${claimId} 重复，以首次出现的行为准`, en: `duplicate claim_id ${claimId}: the first row stands` };
+}
+
 /** Rows of a table whose first record is the header; a record that cannot be read is a rejected row. */
 export function tableLedgerRows(header: string[], records: Iterable<{ line: number; cells: string[]; error?: string }>, opts: LedgerHeaderOptions = {}): { columns: string[]; rows: Iterable<LedgerRow>; convention: Convention } {
   const { columns, plan } = readLedgerHeader(header, opts);
@@ -111,7 +116,7 @@ export function settleLedger(book: Book, rows: Iterable<LedgerRow>, opts: Ledger
     }
     if (claimId !== undefined) {
       if (seen.has(claimId)) {
-        rejections.push({ line: row.line, claim_id: claimId, reason: { zh: `claim_id ${claimId} 重复，以首次出现的行为准`, en: `duplicate claim_id ${claimId}: the first row stands` } });
+        rejections.push({ line: row.line, claim_id: claimId, reason: duplicateReason(claimId) });
         continue;
       }
       seen.add(claimId);

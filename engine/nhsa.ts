@@ -278,6 +278,8 @@ export function headerPlan(columns: string[], opts: LedgerHeaderOptions = {}): H
       out.category = f[categoryFrom];
       out.city = city ?? f[cityFrom!];
       if (f.hospital_level !== undefined) out.hospital_level = f.hospital_level;
+      // a county column is carried along (as the columnar ledger carries it): totals by county read it first
+      if (f.county !== undefined) out.county = f.county;
       if (convention === 'spec') {
         for (const c of SPEC_MAPPED) if (f[c] !== undefined) out[c] = f[c];
         return { fields: out };

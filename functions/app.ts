@@ -11,8 +11,9 @@ import { openapiHandler } from './handlers/openapi';
 import { startJobHandler, jobHandler } from './handlers/jobs';
 import { monthlyHandler, monthlyHttpHandler, monthlyItem, writeMonthlyReport } from './handlers/monthly';
 import { monthlyJobHandler, MONTHLY_ORCHESTRATOR, MONTHLY_ITEM, MONTHLY_REPORT, type MonthlyItemInput, type MonthlyReport } from './jobs/monthly';
-import { ledgerJobHandler, ORCHESTRATOR, SPLIT, DEDUPE, SETTLE_PART, MERGE_PARTS, CLEANUP, RUN_WHOLE } from './jobs/orchestrator';
-import { runWhole, type WholeInput } from './jobs/whole';
+import { ledgerJobHandler, ORCHESTRATOR, SPLIT, DEDUPE, SETTLE_PART, MERGE_PARTS, CLEANUP, MERGE_ANSWER, SPLIT_ROSTER, COUNT_PART, MERGE_BUDGET } from './jobs/orchestrator';
+import { mergeAnswer, type AnswerInput } from './jobs/answer';
+import { splitRoster, countPartition, mergeBudget, type RosterSplitInput, type CountInput, type BudgetMergeInput } from './jobs/budget';
 import { splitJob, findDuplicates, settlePartition, mergePartitions, cleanupJob, type JobSplitInput, type DedupeInput, type PartInput, type MergePartsInput, type CleanupInput } from './jobs/bulk';
 import { container } from './storage';
 import { jobsContainer, monthlySchedule } from './settings';
@@ -47,7 +48,11 @@ export function registerAll(): void {
   df.app.activity(SETTLE_PART, { handler: async (input: unknown) => settlePartition(await container(jobsContainer()), input as PartInput) });
   df.app.activity(MERGE_PARTS, { handler: async (input: unknown) => mergePartitions(await container(jobsContainer()), input as MergePartsInput) });
   df.app.activity(CLEANUP, { handler: async (input: unknown) => cleanupJob(await container(jobsContainer()), input as CleanupInput) });
-  df.app.activity(RUN_WHOLE, { handler: async (input: unknown) => runWhole(await container(jobsContainer()), input as WholeInput) });
+  // a comparison's or a summary's answer (functions/jobs/answer.ts); a budget's steps (functions/jobs/budget.ts)
+  df.app.activity(MERGE_ANSWER, { handler: async (input: unknown) => mergeAnswer(await container(jobsContainer()), input as AnswerInput) });
+  df.app.activity(SPLIT_ROSTER, { handler: async (input: unknown) => splitRoster(await container(jobsContainer()), input as RosterSplitInput) });
+  df.app.activity(COUNT_PART, { handler: async (input: unknown) => countPartition(await container(jobsContainer()), input as CountInput) });
+  df.app.activity(MERGE_BUDGET, { handler: async (input: unknown) => mergeBudget(await container(jobsContainer()), input as BudgetMergeInput) });
 
   app.timer('monthlyRun', { schedule: monthlySchedule(), runOnStartup: false, useMonitor: true, extraInputs: [client], handler: monthlyHandler });
   httpFunction('monthly', { route: 'monthly/{month?}', methods: ['GET', 'POST'], authLevel: 'function', extraInputs: [client], handler: monthlyHttpHandler });

@@ -2,12 +2,11 @@
 // thread of the pool (functions/settle-pool.ts), its bytes streamed to it as they arrive, so that this
 // thread's event loop stays free; on this thread only when no worker can run (YIBAO_SETTLE_WORKERS=0,
 // or the sources without their compiled worker). A ledger the bulk path cannot take comes back for the
-// ordinary path (from the spooled body): what BulkLedger hands back (a claim_id over 4,096 bytes, …),
-// and for the monthly run's files a ledger under the national platform's names.
+// ordinary path (from the spooled body): what BulkLedger hands back (a claim_id over 4,096 bytes, …).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { defaultBook, tableLedgerRows, type YibaoError } from '../engine';
-import { firstRecord, replay } from './body';
+import { firstRecord } from './body';
 import type { HttpProblem } from './problem';
 import { WorkerJob, settleWorkerAvailable } from './settle-pool';
 import { BodyJob, type BodyJobAnswer, type BodyJobSpec } from './pool-jobs';
@@ -38,6 +37,9 @@ async function runner(spec: BodyJobSpec): Promise<Runner> {
 
 export type Answered = Exclude<BodyJobAnswer, { t: 'unsupported' }> & { bytes: number; path: JobPath };
 
+/** The spooled body handed back (removed once read), and why the engine's run could not take it (BulkUnsupported's words). */
+export type HandedBack = AsyncIterable<Uint8Array> & { reason: string };
+
 /**
  * The job's answer on `chunks` (checked as UTF-8 already), or the bytes from the first for the
  * ordinary path. `empty`: the error for a body without a header. A CSV ledger's header is read here
@@ -45,7 +47,7 @@ export type Answered = Exclude<BodyJobAnswer, { t: 'unsupported' }> & { bytes: n
  * gives them), and its names tell the results' names when the request did not (spec.input.format).
  * A roster's header is the budget's to check.
  */
-export async function runBodyJob(chunks: AsyncIterable<Uint8Array>, spec: BodyJobSpec, empty: () => HttpProblem | YibaoError): Promise<Answered | AsyncIterable<Uint8Array>> {
+export async function runBodyJob(chunks: AsyncIterable<Uint8Array>, spec: BodyJobSpec, empty: () => HttpProblem | YibaoError): Promise<Answered | HandedBack> {
   let bytes = 0;
   const src = (async function* () {
     for await (const c of chunks) {
@@ -60,7 +62,6 @@ export async function runBodyJob(chunks: AsyncIterable<Uint8Array>, spec: BodyJo
       if (header === undefined) throw empty();
       if (spec.kind !== 'budget') {
         const convention = tableLedgerRows(header, [], spec.input).convention;
-        if (spec.kind === 'ledger' && convention !== 'spec') return replay(held, src); // the monthly run writes its files under the spec's names
         spec = { ...spec, input: { ...spec.input, format: spec.input?.format ?? convention } };
       }
     }
@@ -74,7 +75,7 @@ export async function runBodyJob(chunks: AsyncIterable<Uint8Array>, spec: BodyJo
       job.abort();
       throw e;
     }
-    if (answer.t === 'unsupported') return spooled(answer.file);
+    if (answer.t === 'unsupported') return Object.assign(spooled(answer.file), { reason: answer.reason });
     return { ...answer, bytes, path: settleWorkerAvailable() ? 'bulk-worker' : 'bulk' };
   } catch (e) {
     await src.return(undefined); // stop reading the body (a refused body is not read to its end)

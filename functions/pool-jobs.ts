@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import {
   budgetCsv, budgetStream, budgetDocument, budgetYears, yearsCsv, yearsDocument, csvLine, rejectedTable, monthlyWarningsTable, RESULT_COLUMNS, comparisonJson,
   comparisonTable, summaryJson, summaryTable, toCsv, readCsvStream, BulkUnsupported, runLedger,
-  validateClaim, scenarioOfWire, type Book, type GroupKey, type LedgerInput, type PartStorage, type RunLimits, type ScenarioWire,
+  validateClaim, scenarioOfWire, type Book, type GroupKey, type Scenario, type MergedRun, type LedgerComparison, type BudgetOutcome, type LedgerInput, type PartStorage, type RunLimits, type ScenarioWire,
 } from '../engine';
 import { FileParts, writeAll } from '../node/part-files';
 import { rejectionsJson } from './settle-answer';
@@ -130,24 +130,13 @@ export class BodyJob {
 
   private async answer(): Promise<BodyJobAnswer> {
     const book = this.book;
-    const scenarioOf = (w: ScenarioWire) => scenarioOfWire(book, w);
     const spec = this.spec;
     const common = { source: () => fileChunks(this.file), bytes: this.bytes, storage: partsStorage, limits: spec.limits, input: spec.input };
-    if (spec.kind === 'compare') {
-      const run = await runLedger(book, { ...common, whatIf: spec.scenarios.map(scenarioOf), groups: spec.groups ?? [] });
-      const c = run.comparison!;
-      return { t: 'answer', headers: {}, text: spec.answer === 'csv' ? toCsv(comparisonTable(c)) : JSON.stringify(comparisonJson(c)) };
-    }
     if (spec.kind === 'budget') return this.budget(spec);
     if (spec.kind === 'ledger') return this.ledgerFiles();
-    const scenario = spec.scenario ? scenarioOf(spec.scenario) : undefined;
-    const run = await runLedger(book, { ...common, scenario, groups: spec.groups });
-    const o = run.main.outcome;
-    const s = run.main.groups!;
-    const headers = countHeaders(o.summary);
-    if (spec.answer === 'csv') return { t: 'answer', text: toCsv(summaryTable(s)), headers };
-    const sm = o.summary;
-    return { t: 'answer', headers, text: JSON.stringify({ scenario: scenario?.name ?? null, read: sm.read, settled: sm.settled, rejected: sm.rejected, ...summaryJson(s), rejections: rejectionsJson(o) }) };
+    const job = runJobOf(book, spec);
+    const run = await runLedger(book, { ...common, ...job });
+    return { t: 'answer', ...runAnswer(spec, job, run.main, run.comparison) };
   }
 
   /** The ledger settled into files beside the spooled body (LedgerFiles). */
@@ -158,7 +147,7 @@ export class BodyJob {
     const fd = fs.openSync(results, 'w');
     let run;
     try {
-      run = await runLedger(book, { source: () => fileChunks(this.file), bytes: this.bytes, storage: partsStorage, limits: this.spec.limits, sink: (b) => writeAll(fd, b) });
+      run = await runLedger(book, { source: () => fileChunks(this.file), bytes: this.bytes, storage: partsStorage, limits: this.spec.limits, input: this.spec.input, sink: (b) => writeAll(fd, b) });
     } finally {
       fs.closeSync(fd);
     }
@@ -185,10 +174,42 @@ export class BodyJob {
       return { t: 'answer', headers, text: spec.answer === 'csv' ? yearsCsv(y) : JSON.stringify(yearsDocument(y)) };
     }
     const o = await budgetStream(book, readCsvStream(fileChunks(this.file)), { ...common, year: spec.year });
-    const headers = { 'x-yibao-read': String(o.read), 'x-yibao-persons': String(o.persons), 'x-yibao-rejected': String(o.rejections.length) };
-    if (spec.answer === 'csv') return { t: 'answer', headers, text: budgetCsv(o) };
-    return { t: 'answer', headers, text: JSON.stringify(budgetDocument(o)) };
+    return { t: 'answer', ...budgetAnswer(o, spec.answer) };
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The answers, one way each: the HTTP functions' (above) and the jobs' (functions/jobs/answer.ts,
+// from their partitions' merged runs) are these.
+
+export type RunSpec = Extract<BodyJobSpec, { kind: 'compare' | 'summary' }>;
+export type BudgetSpec = Extract<BodyJobSpec, { kind: 'budget' }>;
+export interface TextAnswer { text: string; headers: Record<string, string> }
+
+/** What the runs of a comparison or a summary are settled under (the engine's run, or a job's partitions: PartJob). */
+export function runJobOf(book: Book, spec: RunSpec): { scenario?: Scenario; whatIf?: Scenario[]; groups: GroupKey[] } {
+  if (spec.kind === 'compare') return { whatIf: spec.scenarios.map((w) => scenarioOfWire(book, w)), groups: spec.groups ?? [] };
+  return { scenario: spec.scenario ? scenarioOfWire(book, spec.scenario) : undefined, groups: spec.groups };
+}
+
+/** The answer of a comparison (POST /api/scenarios/compare) or a summary (POST /api/settle?summary=) from its runs. */
+export function runAnswer(spec: RunSpec, job: { scenario?: Scenario }, main: MergedRun, comparison: LedgerComparison | undefined): TextAnswer {
+  if (spec.kind === 'compare') {
+    const c = comparison!;
+    return { headers: {}, text: spec.answer === 'csv' ? toCsv(comparisonTable(c)) : JSON.stringify(comparisonJson(c)) };
+  }
+  const o = main.outcome;
+  const s = main.groups!;
+  const headers = countHeaders(o.summary);
+  if (spec.answer === 'csv') return { text: toCsv(summaryTable(s)), headers };
+  const sm = o.summary;
+  return { headers, text: JSON.stringify({ scenario: job.scenario?.name ?? null, read: sm.read, settled: sm.settled, rejected: sm.rejected, ...summaryJson(s), rejections: rejectionsJson(o) }) };
+}
+
+/** The answer of a one-year budget (POST /api/budget). */
+export function budgetAnswer(o: BudgetOutcome, answer: 'json' | 'csv'): TextAnswer {
+  const headers = { 'x-yibao-read': String(o.read), 'x-yibao-persons': String(o.persons), 'x-yibao-rejected': String(o.rejections.length) };
+  return { headers, text: answer === 'csv' ? budgetCsv(o) : JSON.stringify(budgetDocument(o)) };
 }
 
 /**

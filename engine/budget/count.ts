@@ -113,13 +113,47 @@ export class RosterCounter {
 
   finish(): Count {
     const { gCity, gCounty, gCat, counts } = this;
-    const order = counts.map((_, i) => i).filter((i) => counts[i] > 0).sort((x, y) =>
-      gCity[x] !== gCity[y] ? (gCity[x] < gCity[y] ? -1 : 1)
-        : gCounty[x] !== gCounty[y] ? (gCounty[x] < gCounty[y] ? -1 : 1)
-          : CATEGORY_ORDER.indexOf(gCat[x]) - CATEGORY_ORDER.indexOf(gCat[y]));
-    return {
-      date: this.date, read: this.read, notInForce: this.notInForce, duplicateRows: this.duplicateRows, rejections: this.rejections, duplicates: this.duplicates,
-      groups: order.map((i) => ({ city: gCity[i], county: gCounty[i], category: gCat[i], persons: counts[i] })),
-    };
+    const groups = counts.flatMap((persons, i) => (persons > 0 ? [{ city: gCity[i], county: gCounty[i], category: gCat[i], persons }] : []));
+    return { date: this.date, read: this.read, notInForce: this.notInForce, duplicateRows: this.duplicateRows, rejections: this.rejections, duplicates: this.duplicates, groups: orderGroups(groups) };
   }
+}
+
+/** Groups by city, county, then CATEGORY_ORDER (the order of a budget's rows). */
+function orderGroups(groups: Group[]): Group[] {
+  return groups.sort((x, y) =>
+    x.city !== y.city ? (x.city < y.city ? -1 : 1)
+      : x.county !== y.county ? (x.county < y.county ? -1 : 1)
+        : CATEGORY_ORDER.indexOf(x.category) - CATEGORY_ORDER.indexOf(y.category));
+}
+
+/** The line a duplicate report was made at: the later of its two rows (the one being read). */
+const reportedAt = (d: DuplicateReport) => Math.max(d.kept_line, d.dropped_line);
+
+/**
+ * The counts of a roster's partitions as the count of the whole roster, when every person's rows are
+ * in one partition, each read in input order (a job's partitions by a hash of the person): the sums
+ * of the counts and of each group's persons, the rejected rows in line order, and the first
+ * `maxReports` duplicate reports in the order the rows that made them were read (each partition kept
+ * its own first `maxReports`, so the whole roster's first are among them).
+ */
+export function mergeCounts(date: string, parts: Count[], maxReports: number): Count {
+  const groups = new Map<string, Group>();
+  for (const p of parts) {
+    for (const g of p.groups) {
+      const id = `${g.city}\u0000${g.county}\u0000${g.category}`;
+      const had = groups.get(id);
+      if (had) had.persons += g.persons;
+      else groups.set(id, { ...g });
+    }
+  }
+  const sum = (f: (p: Count) => number) => parts.reduce((t, p) => t + f(p), 0);
+  return {
+    date,
+    read: sum((p) => p.read),
+    notInForce: sum((p) => p.notInForce),
+    duplicateRows: sum((p) => p.duplicateRows),
+    rejections: parts.flatMap((p) => p.rejections).sort((a, b) => a.line - b.line),
+    duplicates: parts.flatMap((p) => p.duplicates).sort((a, b) => reportedAt(a) - reportedAt(b)).slice(0, maxReports),
+    groups: orderGroups([...groups.values()]),
+  };
 }

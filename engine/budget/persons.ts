@@ -8,7 +8,8 @@
 // one byte per character while every id is Latin-1 (ids are almost always ASCII), two from the first
 // id that is not.
 
-function hashA(id: string): number {
+/** The 32-bit FNV-1a hash of an id (the table's slot; a roster's partition, budget/split.ts). */
+export function hashA(id: string): number {
   let a = 0x811c9dc5 | 0;
   for (let j = 0; j < id.length; j++) a = Math.imul(a ^ id.charCodeAt(j), 16777619);
   return a;

@@ -31,7 +31,7 @@ import { GroupSums, sumTotals } from './aggregate';
 import { monthlyOfTable, type MonthlyWarning } from './monthly';
 import { writeRows } from './write';
 import { BulkUnsupported } from './unsupported';
-import { specHeader, specRecord } from './records';
+import { specHeader } from './records';
 import { NdjsonFeed } from './ndjson';
 
 export { BulkUnsupported };
@@ -140,7 +140,7 @@ export class BulkLedger {
     this.byCounty = opts.groups?.includes('county') ?? false;
     this.appendCounty = role === 'splitter' && opts.roster !== undefined && this.byCounty;
     this.groups = opts.groups && role !== 'splitter' && role !== 'reader' ? new GroupSums(opts.groups) : null;
-    this.overlay = new RosterOverlay(book, this.sc, this.names, opts.roster, this.appendCounty);
+    this.overlay = new RosterOverlay(book, this.sc, this.names, opts.roster, this.appendCounty, () => this.intake.mappedFields());
     this.intake = new Intake(book, this.sc, this.table, this.names, this.overlay, { scenario: opts.scenario, groups: this.groups, duplicates: opts.duplicates });
     this.findings = new ClaimFindings(book, this.table);
     this.settler = new Settler(book, this.table, this.names, this.findings);
@@ -269,9 +269,6 @@ export class BulkLedger {
       // An export's results are written under the platform's names unless the caller says otherwise:
       // only the caller knows its choice (--format), so it must give one.
       if (h.plan.convention === 'nhsa' && this.opts.format === undefined) throw new BulkUnsupported('the national platform\'s column names');
-      // the roster overlay reads the spec's columns
-      const what = h.plan.convention === 'nhsa' ? 'the national platform\'s column names' : 'the header options (city, category_column)';
-      if (this.opts.roster) throw new BulkUnsupported(`${what} with a roster`);
     }
     this.intake.header = h;
     this.overlay.header = h;
@@ -282,7 +279,7 @@ export class BulkLedger {
     if (this.header === null) {
       this.setHeader(this.sc.cells(b));
       this.batches?.setHeader(this.header!.cells, Uint8Array.prototype.slice.call(b, start, end));
-      this.opts.split?.header(this.header!.plan ? specHeader(this.header!.countyCol >= 0) : this.overlay.headerBytes(b, start, end));
+      this.opts.split?.header(this.header!.plan ? specHeader(this.header!.countyCol >= 0 || this.appendCounty) : this.overlay.headerBytes(b, start, end));
       return;
     }
     if (this.opts.lines) line = this.opts.lines[this.recIdx++];
@@ -311,16 +308,11 @@ export class BulkLedger {
     const w = this.opts.split!;
     const sc = this.sc, col = this.header!.col;
     const hash = this.personHash(b);
-    if (this.header!.plan) {
-      // the record as the plan maps it, under the spec's names: the partitions need no plan (its certno
-      // checks look across persons, so they are made here, in one pass over the whole ledger)
-      const county = this.header!.countyCol >= 0 ? sc.cellText(b, this.header!.countyCol) : undefined;
-      w.row(hash, specRecord(this.intake.mappedFields(), county), line);
-    } else if (this.opts.roster) {
-      // the roster's category written into the record (and the county beside it): partitions need no roster
-      this.overlay.rosterRecord(b, line);
-      w.row(hash, this.overlay.rewritten(b, start, end), line);
-    } else w.row(hash, b.subarray(start, end), line);
+    // the roster's category written into the record (and the county beside it): partitions need no roster
+    if (this.opts.roster) this.overlay.rosterRecord(b, line);
+    // under a header plan, the record as the plan maps it, under the spec's names: the partitions need no
+    // plan (its certno checks look across persons, so they are made here, in one pass over the whole ledger)
+    w.row(hash, this.header!.plan ? this.overlay.mappedRecord(b) : this.overlay.rewritten(b, start, end), line);
     sc.trimmed(b, col[F_ID]);
     if (sc.te - sc.ts > MAX_KEY_BYTES) throw new BulkUnsupported('claim_id too long');
     if (sc.te > sc.ts) w.id(hashBytes(sc.tb, sc.ts, sc.te, 1), sc.tb.subarray(sc.ts, sc.te), line);

@@ -6,7 +6,7 @@ import type DecimalBase from 'decimal.js';
 import { YibaoError } from '../errors';
 import { normalizeName, resolveCategory, resolveCity } from '../catalog';
 import { parseKind, parseDate, validateClaim, type ValidClaim } from '../claims';
-import { unreadableReason } from '../ledger';
+import { duplicateReason, unreadableReason } from '../ledger';
 import type { MappedRow } from '../nhsa';
 import { paramsAt } from '../policy/resolve';
 import type { Book } from '../policy/load';
@@ -112,7 +112,7 @@ export class Intake {
   /** A repeated claim_id: the first row stands. */
   duplicate(b: Uint8Array, line: number): void {
     const claimId = this.sc.cellText(b, this.header.col[F_ID]).trim();
-    this.rejections.push({ line, claim_id: claimId, reason: { zh: `claim_id ${claimId} 重复，以首次出现的行为准`, en: `duplicate claim_id ${claimId}: the first row stands` } });
+    this.rejections.push({ line, claim_id: claimId, reason: duplicateReason(claimId) });
   }
 
   /** A readable record, the seq-th read: into the table, or rejected. */

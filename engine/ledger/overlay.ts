@@ -1,16 +1,18 @@
 // The roster laid over the ledger (--roster: engine/roster.ts rosterCategories, record by record on
-// bytes), and the county of a record for group sums by county. A splitter writes the roster's
-// category (and the county) into the records it hands the partitions, so that they need no roster.
+// bytes; under a header plan on the fields it mapped), and the county of a record for group sums by
+// county. A splitter writes the roster's category (and the county) into the records it hands the
+// partitions, so that they need no roster.
 import { resolveCategory, resolveCity } from '../catalog';
 import { isIsoDate } from '../policy/load';
 import { UNKNOWN_KEY } from '../summary';
-import { rosterVerdictIn, categoryDifference, type CategoryDifference } from '../roster-claims';
+import { rosterVerdictIn, rosterOfRow, categoryDifference, type CategoryDifference } from '../roster-claims';
 import type { RosterIndex, RosterEntry } from '../roster';
 import type { Book } from '../policy/load';
 import type { CategoryId } from '../types';
 import { ByteCache, hashBytes } from './columns';
 import { F_CAT, F_CITY, F_DATE, F_ID, F_PERSON, resolve, type LedgerHeader } from './fields';
 import { COMMA, type CsvScanner } from './scan';
+import { specRecord } from './records';
 import type { RuleSets } from './settle';
 
 export interface BulkRoster {
@@ -114,8 +116,11 @@ export class RosterOverlay {
   private readonly countyIds = new Map<string, number>();
   private readonly countyCells: Uint8Array[] = [];
 
-  /** appendCounty: a splitter's records get their county as a last cell. */
-  constructor(private readonly book: Book, private readonly sc: CsvScanner, private readonly names: RuleSets, private readonly roster: BulkRoster | undefined, private readonly appendCounty: boolean) {}
+  /**
+   * appendCounty: a splitter's records get their county as a last cell. mapped: under a header plan,
+   * the current record's fields as the plan mapped them (intake.ts mapRecord), keyed by the spec's names.
+   */
+  constructor(private readonly book: Book, private readonly sc: CsvScanner, private readonly names: RuleSets, private readonly roster: BulkRoster | undefined, private readonly appendCounty: boolean, private readonly mapped: () => Record<string, string>) {}
 
   /**
    * The roster's word on the current record, as engine/roster.ts rosterCategories reads the row: its
@@ -127,6 +132,8 @@ export class RosterOverlay {
     this.recVerdict = undefined;
     this.recCityIdx = -1;
     const roster = this.roster!;
+    // under a header plan the record's fields are the mapped ones (its own cells are the export's)
+    if (this.header.plan !== null) return this.rosterMapped(roster, line);
     const sc = this.sc, col = this.header.col;
     const kc = col[F_CITY];
     let cityIdx = this.rCity.get(b, sc.cs[kc], sc.ce[kc], 0);
@@ -167,6 +174,18 @@ export class RosterOverlay {
     if (own < 0 || this.names.categories[own] !== verdict.category) {
       roster.onDifference(categoryDifference(line, sc.cellText(b, col[F_ID]).trim(), sc.cellText(b, k).trim(), verdict, date));
     }
+  }
+
+  /** rosterRecord on the fields a header plan mapped: rosterCategories's own reading of a row (rosterOfRow). */
+  private rosterMapped(roster: BulkRoster, line: number): void {
+    const word = rosterOfRow(this.book, roster.index, this.mapped(), line);
+    if (word === undefined) this.notOnRoster++;
+    if (!word) return;
+    this.recCityIdx = this.names.cityIndex(word.city);
+    this.recEntries = word.entries;
+    this.recVerdict = word;
+    this.recCat = word.category;
+    if (word.difference) roster.onDifference?.(word.difference);
   }
 
   /**
@@ -215,6 +234,19 @@ export class RosterOverlay {
     if (this.appendCounty) pieces.push(COMMA_BYTES, this.countyCell(this.countyOfRecord(b)));
     pieces.push(b.subarray(tail, end));
     return concatBytes(pieces);
+  }
+
+  /**
+   * A record a header plan mapped, as a splitter hands it on: under the spec's names (records.ts), the
+   * roster's category in it, and the county (the row's county cell, or with appendCounty the county as
+   * countyOfRecord finds it) as a last cell.
+   */
+  mappedRecord(b: Uint8Array): Uint8Array {
+    const fields = this.mapped();
+    if (this.recCat !== null) fields.category = this.recCat;
+    const k = this.header.countyCol;
+    const county = this.appendCounty ? this.countyNames[this.countyOfRecord(b)] : k >= 0 ? this.sc.cellText(b, k) : undefined;
+    return specRecord(fields, county);
   }
 
   /** The header as a splitter hands it on: with a last cell county when the records get one. */

@@ -6,7 +6,7 @@
 import { BulkLedger, type BulkOptions, type BulkRoster, type IdsExport, type RecordBatch } from '../ledger/bulk';
 import { readHeader } from '../ledger/fields';
 import { NHSA_RESULT_COLUMNS } from '../output';
-import { PartWriter, duplicateLines, linesOf, mergeOutcomes, mergeResultsByLine, mergeGroups, sortedLines, GroupMerger, type PartSummary } from '../bulk/partition';
+import { PartWriter, duplicateLines, linesOf, mergeOutcomes, mergeResultsByLine, sortedLines, GroupMerger, type PartSummary } from '../bulk/partition';
 import type { Book } from '../policy/load';
 import type { Scenario } from '../scenario';
 import type { LedgerOutcome } from '../ledger';
@@ -127,6 +127,42 @@ async function settleParts(book: Book, storage: PartStorage, job: PartJob, parts
   return parts.map((k) => out.get(k)!);
 }
 
+/**
+ * The parts' summaries as runs over the whole ledger: the main run and each what-if run (mergeOutcomes),
+ * with totals per group when the job asks for them. The group sums are added up as each part is
+ * given (add) and let go, so that memory holds the groups once, not once per part.
+ */
+export class RunMerger {
+  private readonly mergers: GroupMerger[] | null;
+  constructor(private readonly book: Book, private readonly job: PartJob) {
+    this.mergers = job.groups ? [job.scenario, ...(job.whatIf ?? [])].map(() => new GroupMerger(job.groups!)) : null;
+  }
+
+  /** A part's summary (and its what-if summaries): their group sums added up and taken off them. */
+  add(p: PartSummary): void {
+    const mergers = this.mergers;
+    if (!mergers) return;
+    mergers[0].add(p.groups!);
+    p.groups = undefined;
+    p.whatIf?.forEach((w, i) => {
+      mergers[i + 1].add(w.groups!);
+      w.groups = undefined;
+    });
+  }
+
+  /** The runs, from the records read, the splitter's rejections and every part's summary (each given to add first). */
+  result(read: number, splitRejections: Rejection[], summaries: PartSummary[]): { main: MergedRun; whatIf: MergedRun[] } {
+    const merged = (sc: Scenario | undefined, sums: PartSummary[], i: number): MergedRun => ({
+      outcome: mergeOutcomes(this.book, sc, read, splitRejections, sums),
+      groups: this.mergers?.[i].result(),
+    });
+    return {
+      main: merged(this.job.scenario, summaries, 0),
+      whatIf: (this.job.whatIf ?? []).map((w, i) => merged(w, summaries.map((p) => p.whatIf![i]), i + 1)),
+    };
+  }
+}
+
 export interface PartitionedRun extends MergedRun {
   /** Under each of the job's what-if scenarios, in order (no results written). */
   whatIf: MergedRun[];
@@ -192,9 +228,11 @@ export async function settleHalves(
     await halves.stop();
   }
   if (sink) await mergeResults(storage, [...Array(2 * SHARES).keys()], sink, job.input);
-  // every record is settled or rejected by one of the two
+  // every record is settled or rejected by one of the shares
   const read = summaries.reduce((n, p) => n + p.settled + p.rejections.length, 0);
-  return { outcome: mergeOutcomes(book, job.scenario, read, [], summaries), groups: job.groups && mergeGroups(job.groups, summaries) };
+  const merger = new RunMerger(book, job);
+  summaries.forEach((p) => merger.add(p));
+  return merger.result(read, [], summaries).main;
 }
 
 /**
@@ -296,30 +334,16 @@ export async function settlePartitioned(
     // settle; group sums added up as parts finish (held once, not once per part)
     const nonEmpty = counts.flatMap((n, k) => (n > 0 ? [k] : []));
     let done = 0;
-    const mergers = job.groups ? [job.scenario, ...(job.whatIf ?? [])].map(() => new GroupMerger(job.groups!)) : null;
+    const merger = new RunMerger(book, job);
     const settled = (p: PartSummary) => {
-      if (mergers) {
-        mergers[0].add(p.groups!);
-        p.groups = undefined;
-        p.whatIf?.forEach((w, i) => {
-          mergers[i + 1].add(w.groups!);
-          w.groups = undefined;
-        });
-      }
+      merger.add(p);
       opts.progress?.('settle', ++done, nonEmpty.length);
     };
     const summaries = await settleParts(book, storage, job, nonEmpty, duplicates, helper, settled);
     if (sink) await mergeResults(storage, nonEmpty, sink, job.input);
     for (const k of nonEmpty) storage.remove(partName('results', k));
-    const merged = (sc: Scenario | undefined, sums: PartSummary[], i: number): MergedRun => ({
-      outcome: mergeOutcomes(book, sc, splitter.read, splitter.rejections, sums),
-      groups: mergers?.[i].result(),
-    });
-    return {
-      ...merged(job.scenario, summaries, 0),
-      whatIf: (job.whatIf ?? []).map((w, i) => merged(w, summaries.map((p) => p.whatIf![i]), i + 1)),
-      notOnRoster: splitter.notOnRoster,
-    };
+    const { main, whatIf } = merger.result(splitter.read, splitter.rejections, summaries);
+    return { ...main, whatIf, notOnRoster: splitter.notOnRoster };
   } finally {
     await helper?.stop();
   }

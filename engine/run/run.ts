@@ -135,6 +135,11 @@ export function settledRun(r: MergedRun): SettledRun {
   return { summary: r.outcome.summary, violations: r.outcome.policyViolations, findings, groups: r.groups };
 }
 
+/** The comparison of each what-if run with the main run (a run of runLedger, or a job's merged partitions). */
+export function comparisonOfRuns(groups: GroupKey[], main: MergedRun, scenarios: Scenario[], whatIf: MergedRun[]): LedgerComparison {
+  return comparisonOf(groups, settledRun(main), scenarios.map((scenario, i) => ({ scenario, run: settledRun(whatIf[i]) })));
+}
+
 /**
  * Settle a ledger: the main run under req.scenario (its results to req.sink), then each what-if run;
  * one ledger in memory at a time, or partitions (runPlan). Throws BulkUnsupported, before anything
@@ -163,6 +168,6 @@ export async function runLedger(book: Book, req: RunRequest): Promise<RunOutcome
     whatIf = [];
     for (const s of whatIfScenarios) whatIf.push((await runInMemory(book, req, s, req.roster && { index: req.roster.index })).run);
   }
-  const comparison = whatIfScenarios.length ? comparisonOf(req.groups ?? [], settledRun(main), whatIfScenarios.map((scenario, i) => ({ scenario, run: settledRun(whatIf[i]) }))) : undefined;
+  const comparison = whatIfScenarios.length ? comparisonOfRuns(req.groups ?? [], main, whatIfScenarios, whatIf) : undefined;
   return { main, whatIf, notOnRoster, parts, comparison };
 }

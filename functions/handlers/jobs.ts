@@ -1,7 +1,9 @@
 // POST /api/jobs: the ledger goes to Blob Storage as it arrives, then a Durable orchestration splits
 // it by person into partitions, settles them in parallel and merges the results (functions/jobs/:
 // the engine's partition pipeline, for a CSV or NDJSON body, the spec's or the national platform's
-// names, ?city=, ?category_column=, ?format=). Answers 202 with status URLs (the Durable async pattern). GET /api/jobs/{id}:
+// names, ?city=, ?category_column=, ?format=); kind=compare and summary the same way, answered as
+// the HTTP functions of those names answer; kind=budget a roster split by person, each partition
+// counted, the counts merged into POST /api/budget's answer. Answers 202 with status URLs (the Durable async pattern). GET /api/jobs/{id}:
 // progress (partitions done of total), the summary and, at the end, where the results are;
 // GET /api/jobs/{id}/results and /rejected: the files streamed from Blob Storage (CSV, or JSON by
 // Accept); DELETE /api/jobs/{id}: terminated if running, its blobs and history removed. Ordinary
@@ -20,10 +22,9 @@ import { jobShards, jobsContainer, maxJobBytes } from '../settings';
 import { blobChunks, container } from '../storage';
 import { deleteUnder } from '../jobs/blobs';
 import { csvAsJson } from '../jobs/results';
-import type { WholeKind, WholeSpec } from '../jobs/whole';
 import { inputBlob } from '../jobs/common';
 import { resultsFormat } from './settle';
-import { ORCHESTRATOR, type JobInput, type JobOutput, type JobProgress } from '../jobs/orchestrator';
+import { ORCHESTRATOR, type JobInput, type JobOutput, type JobProgress, type AnswerKind, type AnswerSpec } from '../jobs/orchestrator';
 
 /** How handlers get the Durable client (replaceable in tests, which have no Durable extension). */
 export const durableClients = { get: (context: InvocationContext): df.DurableClient => df.getClient(context) };
@@ -52,7 +53,7 @@ async function storeInput(request: HttpRequest, name: string): Promise<number> {
 const KINDS = ['settle', 'budget', 'compare', 'summary'] as const;
 
 /** What a job of kind budget, compare or summary runs: its parameters checked now (a bad one is a 400, not a failed job). */
-function wholeSpec(request: HttpRequest, kind: WholeKind, book: Book): WholeSpec {
+function answerSpec(request: HttpRequest, kind: AnswerKind, book: Book): AnswerSpec {
   const answerParam = request.query.get('answer') ?? 'json';
   if (answerParam !== 'json' && answerParam !== 'csv') throw new HttpProblem(400, 'answer 须为 json 或 csv', 'answer must be json or csv', 'usage');
   const answer = answerParam;
@@ -85,7 +86,7 @@ export async function startJob(request: HttpRequest, context: InvocationContext)
   const book = defaultBook();
   const kind = request.query.get('kind') ?? 'settle';
   if (!(KINDS as readonly string[]).includes(kind)) throw new HttpProblem(400, `kind 须为 ${KINDS.join('、')} 之一`, `kind must be one of ${KINDS.join(', ')}`, 'usage');
-  const spec = kind === 'settle' ? undefined : wholeSpec(request, kind as WholeKind, book);
+  const spec = kind === 'settle' ? undefined : answerSpec(request, kind as AnswerKind, book);
   const scenario = spec ? undefined : oneScenario(request, book); // checked now: a bad scenario is a 400, not a failed job
   const format = ledgerFormat(request);
   const opts = spec ? {} : headerOptions(request, book);
@@ -99,14 +100,14 @@ export async function startJob(request: HttpRequest, context: InvocationContext)
   if (bytes === 0) throw new HttpProblem(400, kind === 'budget' ? '请求体为空：请发送花名册 CSV' : '请求体为空：请发送台账', kind === 'budget' ? 'the body is empty: send a roster CSV' : 'the body is empty: send a ledger', 'empty');
   const input: JobInput & { container: string } = { jobId, format, shards, scenario: scenario ? request.query.get('scenario')! : undefined, city: opts.city, categoryColumn: opts.categoryColumn, convention, container: jobsContainer(), ...(spec ? { kind: spec.kind, spec } : {}) };
   await client.startNew(ORCHESTRATOR, { instanceId: jobId, input });
-  context.log(`job ${jobId} started: ${kind}, ${bytes} bytes${spec ? '' : `, ${shards} shards`}`);
+  context.log(`job ${jobId} started: ${kind}, ${bytes} bytes, ${shards} shards`);
   const urls = client.createHttpManagementPayload(jobId);
   const origin = new URL(request.url).origin;
   const own = `${origin}/api/jobs/${jobId}`;
   return new HttpResponse({
     status: 202,
     headers: { 'content-type': CONTENT_TYPE.json, location: urls.statusQueryGetUri, 'retry-after': '10' },
-    jsonBody: { ...urls, kind, bytes, ...(spec ? {} : { shards }), jobStatusUri: own },
+    jsonBody: { ...urls, kind, bytes, shards, jobStatusUri: own },
   });
 }
 

@@ -1,10 +1,11 @@
 // The monthly run (timer): on the 1st at 08:00 China time by default (app setting
 // YIBAO_MONTHLY_SCHEDULE), after the month's roster update, recalculate the configured ledgers and
 // rosters in Blob Storage and write beside each one the month's results, early-warning list and
-// rejected rows (ledgers) or the budget report (rosters), plus a run report. A ledger is settled by
-// the engine's run on a worker thread of the pool (functions/body-job.ts, pool-jobs.ts: the files of
-// `yibao settle --out`, in memory or in partitions by its size, the host's event loop free); a ledger
-// the bulk path cannot take (the national platform's names, …) by settleLedger here, as before.
+// rejected rows (ledgers) or the budget report (rosters), plus a run report. Every ledger, under the
+// spec's names or the national platform's, is settled by the engine's run on a worker thread of the
+// pool (functions/body-job.ts, pool-jobs.ts: the files of `yibao settle --format spec --out`, in
+// memory or in partitions by its size, memory bounded, the host's event loop free). A ledger the
+// engine cannot partition (an id over 4,096 bytes) is the item's problem in the report, as a job says it.
 //   ledger  claims/2024.csv → claims/2024.csv.2024-05.results.csv, .warnings.csv, .rejected.csv
 //   roster  roster.csv      → roster.csv.2024-05.budget.csv, .budget.json
 //   report  monthly/2024-05.json
@@ -17,12 +18,11 @@ import * as fs from 'node:fs';
 import { HttpResponse, type HttpRequest, type InvocationContext, type Timer } from '@azure/functions';
 import type { ContainerClient } from '@azure/storage-blob';
 import {
-  defaultBook, settleLedger, resultCells, RESULT_COLUMNS, REJECTED_COLUMNS, csvLine, budgetStream, budgetCsv,
-  budgetDocument, parseScenario, monthlyWarningsTable, toCsv, fmt, todayInChina, YibaoError, readCsvStream, type Book, type LedgerRow, type ClaimResult,
+  defaultBook, budgetStream, budgetCsv, budgetDocument, parseScenario, todayInChina, YibaoError, readCsvStream, type Book,
 } from '../../engine';
-import { pipeCsvRows, utf8Checked, utf8Text } from '../body';
+import { utf8Checked, utf8Text } from '../body';
 import { runBodyJob } from '../body-job';
-import { WARNING_COLUMNS } from '../pool-jobs';
+import { unsupportedProblem } from '../jobs/bulk';
 import { blobChunks, container, BlobWriter, writeText } from '../storage';
 import { monthlyContainer, monthlyList, monthlyScenario, runLimits } from '../settings';
 import { CONTENT_TYPE } from '../http';
@@ -34,10 +34,6 @@ export type { MonthlyItem, MonthlyReport };
 
 /** The files an item of each kind may leave beside its blob for a month. */
 const OUTPUTS = { ledger: ['results.csv', 'warnings.csv', 'rejected.csv', 'monthly-warnings.csv'], roster: ['budget.csv', 'budget.json'] } as const;
-
-function warningRow(r: ClaimResult): string[] {
-  return [r.claim_id, r.city, r.category, r.date, r.kind, fmt(r.oop_compliant), fmt(r.oop_total)];
-}
 
 /** The month (China time) of a run at `now`, and the items configured. */
 export function monthlyInput(now: Date): MonthlyInput {
@@ -75,7 +71,7 @@ export async function monthlyItem(input: MonthlyItemInput, context?: InvocationC
   const item: MonthlyItem = { blob, kind: input.kind, ok: false, written: [] };
   const base = `${blob}.${month}`;
   try {
-    if (input.kind === 'ledger') await ledgerItem(book, c, blob, base, item);
+    if (input.kind === 'ledger') await ledgerItem(c, blob, base, item);
     else await rosterItem(book, c, blob, base, Number(month.slice(0, 4)), `${month}-01`, item, input.scenario);
   } catch (e) {
     item.problem = problemOf(e);
@@ -87,10 +83,15 @@ export async function monthlyItem(input: MonthlyItemInput, context?: InvocationC
   return item;
 }
 
-async function ledgerItem(book: Book, c: ContainerClient, blob: string, base: string, item: MonthlyItem): Promise<void> {
+async function ledgerItem(c: ContainerClient, blob: string, base: string, item: MonthlyItem): Promise<void> {
   const what = { zh: `blob ${blob} `, en: `blob ${blob}` };
-  const done = await runBodyJob(utf8Checked(blobChunks(c, blob), what), { kind: 'ledger', limits: runLimits() }, () => new YibaoError('台账为空', 'the ledger is empty', 'fatal'));
-  if (Symbol.asyncIterator in done) return ordinaryLedger(book, done, c, base, item, what);
+  // the files under the spec's names, whatever the ledger's (an export's results as yibao settle --format spec writes them)
+  const done = await runBodyJob(utf8Checked(blobChunks(c, blob), what), { kind: 'ledger', limits: runLimits(), input: { format: 'spec' } }, () => new YibaoError('台账为空', 'the ledger is empty', 'fatal'));
+  if (Symbol.asyncIterator in done) {
+    for await (const _ of done) void _; // the spooled copy removed
+    const why = unsupportedProblem(done.reason);
+    throw new YibaoError(why.zh, why.en, 'unsupported'); // the item's problem in the report
+  }
   if (done.t !== 'files') throw new Error('monthly run: a ledger job answered no files');
   try {
     await upload(c, `${base}.results.csv`, done.results);
@@ -138,38 +139,6 @@ async function upload(c: ContainerClient, name: string, file: string): Promise<v
   for await (const chunk of fs.createReadStream(file, { highWaterMark: 1 << 20 })) await w.write(decoder.decode(chunk as Buffer, { stream: true }));
   await w.write(decoder.decode());
   await w.close();
-}
-
-/**
- * A ledger the bulk path cannot take (the national platform's names, …): read whole and settled by
- * settleLedger on this thread, as before (memory not bounded).
- */
-async function ordinaryLedger(book: Book, chunks: AsyncIterable<Uint8Array>, c: ContainerClient, base: string, item: MonthlyItem, what: { zh: string; en: string }): Promise<void> {
-  const rows: LedgerRow[] = [];
-  const convention = await pipeCsvRows(readCsvStream(utf8Text(chunks, true, what)), {}, (r) => { rows.push(r); });
-  if (convention === undefined) throw new YibaoError('台账为空', 'the ledger is empty', 'fatal');
-  const o = settleLedger(book, rows);
-  const results = new BlobWriter(c, `${base}.results.csv`);
-  await results.write(csvLine([...RESULT_COLUMNS]));
-  for (const r of o.results) await results.write(csvLine(resultCells(r, o.claimFindings.get(r.claim_id))));
-  await results.close();
-  const warnings = new BlobWriter(c, `${base}.warnings.csv`);
-  await warnings.write(csvLine([...WARNING_COLUMNS]));
-  for (const r of o.results) if (r.warning) await warnings.write(csvLine(warningRow(r)));
-  await warnings.close();
-  item.written.push(`${base}.results.csv`, `${base}.warnings.csv`);
-  if (o.rejections.length) {
-    const rej = new BlobWriter(c, `${base}.rejected.csv`);
-    await rej.write(csvLine([...REJECTED_COLUMNS]));
-    for (const r of o.rejections) await rej.write(csvLine([String(r.line), r.claim_id ?? '', r.reason.zh, r.reason.en]));
-    await rej.close();
-    item.written.push(`${base}.rejected.csv`);
-  }
-  if (o.monthlyWarnings?.length) {
-    await writeText(c, `${base}.monthly-warnings.csv`, toCsv(monthlyWarningsTable(o)));
-    item.written.push(`${base}.monthly-warnings.csv`);
-  }
-  Object.assign(item, { ok: true, read: o.summary.read, settled: o.summary.settled, rejected: o.summary.rejected, warnings: o.summary.warnings });
 }
 
 function problemOf(e: unknown): { zh: string; en: string } {

@@ -224,14 +224,14 @@ const schemas = {
     description: 'Durable 的管理地址（含密钥）与本应用的状态地址 The Durable management URLs (they carry a key) and this app\'s status URL',
     properties: {
       id: { type: 'string' }, statusQueryGetUri: { type: 'string', format: 'uri' }, sendEventPostUri: { type: 'string' }, terminatePostUri: { type: 'string' }, purgeHistoryDeleteUri: { type: 'string' },
-      kind: { type: 'string', enum: [...JOB_KINDS] }, bytes: { type: 'integer' }, shards: { type: 'integer', description: '仅 kind=settle only' }, jobStatusUri: { type: 'string', format: 'uri' },
+      kind: { type: 'string', enum: [...JOB_KINDS] }, bytes: { type: 'integer' }, shards: { type: 'integer' }, jobStatusUri: { type: 'string', format: 'uri' },
     },
   },
   JobStatus: {
     type: 'object', required: ['id', 'runtimeStatus', 'progress', 'summary', 'problem', 'resultsUri', 'rejectedUri', 'result'],
     properties: {
       id: { type: 'string' }, runtimeStatus: { type: 'string', examples: ['Running', 'Completed', 'Failed', 'Terminated'] }, createdTime: { type: ['string', 'null'] }, lastUpdatedTime: { type: ['string', 'null'] },
-      progress: { oneOf: [{ type: 'null' }, { type: 'object', required: ['stage', 'shards_done', 'shards_total'], properties: { stage: { type: 'string', enum: ['split', 'dedupe', 'settle', 'merge', 'run', 'done', 'failed'] }, shards_done: { type: 'integer' }, shards_total: { type: 'integer' } }, additionalProperties: false }] },
+      progress: { oneOf: [{ type: 'null' }, { type: 'object', required: ['stage', 'shards_done', 'shards_total'], properties: { stage: { type: 'string', enum: ['split', 'dedupe', 'settle', 'count', 'merge', 'done', 'failed'] }, shards_done: { type: 'integer' }, shards_total: { type: 'integer' } }, additionalProperties: false }] },
       summary: {
         description: '结算作业：行数、合计与底线；其他作业：行数 A settle job: counts, totals and floors; the other kinds: the counts (read, settled or persons, rejected)',
         oneOf: [
@@ -383,9 +383,9 @@ export const OPENAPI = {
       post: {
         operationId: 'startJob', summary: '大台账或大花名册作业（Durable Functions） Start a job for a large ledger or roster', security: keyed,
         parameters: [
-          query('kind', '作业种类 settle（默认：分片结算）、budget（花名册）、compare、summary（整体运行） settle (default: settled in partitions), budget (a roster), compare, summary (run whole)', { type: 'string', enum: [...JOB_KINDS] }),
+          query('kind', '作业种类 settle（默认）、budget（花名册）、compare、summary，均按人分片 settle (default), budget (a roster), compare, summary, each in partitions by person', { type: 'string', enum: [...JOB_KINDS] }),
           query('scenario', '情景（kind=compare 可重复、至少一个） a scenario, URL-encoded JSON (kind=compare: one or more)', { type: 'array', items: { type: 'string' } }, { style: 'form', explode: true, example: [SCENARIO] }),
-          query('shards', '分片数 shards (1–256; kind=settle)', { type: 'integer', minimum: 1, maximum: 256 }),
+          query('shards', '分片数 shards (1–256)', { type: 'integer', minimum: 1, maximum: 256 }),
           { ...params.format, description: '结果列名（kind=settle） the results\' column names (kind=settle)' },
           { ...params.city, description: '全表的城市（kind=settle，国家平台导出） the city of the whole table (kind=settle, national platform exports)' },
           { ...params.categoryColumn, description: '类别列名（kind=settle） which column holds the category (kind=settle)' },

@@ -3,6 +3,7 @@
 // job's intermediate blobs removed at the end.
 import type { BlockBlobClient, ContainerClient } from '@azure/storage-blob';
 import type { ChunkReader } from '../../engine';
+import { blobChunks } from '../storage';
 
 /** A block blob may hold at most 50,000 blocks: past every BLOCKS_PER_STEP blocks the block size doubles. */
 const BLOCKS_PER_STEP = 10_000;
@@ -170,4 +171,12 @@ export async function deleteUnder(client: ContainerClient, prefixes: string[]): 
     await inParallel(left, 16, one);
   });
   return names.length;
+}
+
+/** A small blob's UTF-8 text (a partition's summary or count, JSON). */
+export async function blobText(client: ContainerClient, name: string): Promise<string> {
+  const dec = new TextDecoder('utf-8', { fatal: true });
+  let text = '';
+  for await (const chunk of blobChunks(client, name)) text += dec.decode(chunk, { stream: true });
+  return text + dec.decode();
 }

@@ -32,10 +32,11 @@ import {
   defaultBook, parseScenario, csvLine, fmt, Decimal, YibaoError, RESULT_COLUMNS, TOTAL_FIELDS, BulkUnsupported,
   linesOf, mergeOutcomes, mergeResultsByLine, splitParts, dedupeParts, settlePart, partName, readPart,
   tableLedgerRows, nhsaResultsTable, rejectedTable, type Message, type Rejection, type PartStream, type PartSummary,
-  type LedgerInput, type Convention,
+  type LedgerInput, type Convention, type Book, type PartJob,
 } from '../../engine';
 import { FileParts } from '../../node/part-files';
-import { blobChunks } from '../storage';
+import { blobChunks, writeText } from '../storage';
+import { runJobOf, type RunSpec } from '../pool-jobs';
 import { BytesBlobWriter, Uploads, blobSource, deleteUnder, inParallel } from './blobs';
 import { firstRecord, replay, type LedgerFormat } from '../body';
 import { inputBlob, resultsBlob, rejectedBlob, violationText, firstYears, type JobSummary } from './common';
@@ -45,11 +46,13 @@ export const partsPrefix = (jobId: string) => `${jobId}/parts/`;
 export const partBlob = (jobId: string, stream: PartStream | 'results' | 'rejected', k: number) => `${partsPrefix(jobId)}${stream}-${pad(k)}`;
 export const splitRejectedBlob = (jobId: string) => `${partsPrefix(jobId)}split-rejected`;
 export const duplicatesBlob = (jobId: string) => `${partsPrefix(jobId)}duplicates`;
+/** A comparison's or a summary's partition: its whole PartSummary (what-if runs, group sums, rejections), JSON. */
+export const summaryBlob = (jobId: string, k: number) => `${partsPrefix(jobId)}summary-${pad(k)}`;
 
 const clamp = (x: number, lo: number, hi: number) => Math.max(lo, Math.min(hi, Math.floor(x)));
 
 /** Where an activity stages its parts: a fresh folder under the system's temporary one, removed at the end. */
-async function staged<T>(step: (storage: FileParts) => Promise<T>): Promise<T> {
+export async function staged<T>(step: (storage: FileParts) => Promise<T>): Promise<T> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `yibao-job-parts-${process.pid}-`));
   const storage = new FileParts(dir, () => fs.rmSync(dir, { recursive: true, force: true }));
   try {
@@ -62,11 +65,11 @@ async function staged<T>(step: (storage: FileParts) => Promise<T>): Promise<T> {
 // blobs to and from the staging folder in blocks of 4 MB, 4 at a time (memory: 16 MB whatever the part's size)
 const TRANSFER = { blockSize: 4 << 20, maxSingleShotSize: 4 << 20, concurrency: 4 };
 
-async function download(client: ContainerClient, blob: string, storage: FileParts, part: string): Promise<void> {
+export async function download(client: ContainerClient, blob: string, storage: FileParts, part: string): Promise<void> {
   await client.getBlobClient(blob).downloadToFile(path.join(storage.dir, part));
 }
 
-async function upload(client: ContainerClient, storage: FileParts, part: string, blob: string): Promise<void> {
+export async function upload(client: ContainerClient, storage: FileParts, part: string, blob: string): Promise<void> {
   await client.getBlockBlobClient(blob).uploadFile(path.join(storage.dir, part), TRANSFER);
 }
 
@@ -86,6 +89,11 @@ export interface JobSplitInput {
   categoryColumn?: string;
   /** The results' names (?format=); by default a CSV header's own. */
   convention?: Convention;
+  /**
+   * A comparison or a summary (kind=compare, summary): the runs each partition is settled under;
+   * the split's rejections then go to split-rejected as JSON lines (the answer lists them).
+   */
+  spec?: RunSpec;
 }
 
 export interface JobSplitOutput {
@@ -166,7 +174,6 @@ async function inputOf(client: ContainerClient, input: JobSplitInput): Promise<{
  */
 export async function splitJob(client: ContainerClient, input: JobSplitInput): Promise<JobSplitOutput> {
   const book = defaultBook();
-  const scenario = input.scenario ? parseScenario(book, input.scenario) : undefined;
   const { ledger, source } = await inputOf(client, input);
   const convention = ledger.format ?? 'spec';
   const failed = (fatal: Message): JobSplitOutput => ({ read: 0, parts: [], idParts: [], rejected: 0, convention, fatal });
@@ -174,10 +181,10 @@ export async function splitJob(client: ContainerClient, input: JobSplitInput): P
     let rejected = 0;
     let split;
     try {
-      split = await splitParts(book, source, storage, input.shards, { scenario, input: ledger }, {
+      split = await splitParts(book, source, storage, input.shards, { ...partJobOf(book, input), input: ledger }, {
         rejected: (rs) => {
           rejected += rs.length;
-          storage.append(SPLIT_REJECTED, framedRejections(rs));
+          storage.append(SPLIT_REJECTED, input.spec ? rejectionLines(rs) : framedRejections(rs));
         },
       });
     } catch (e) {
@@ -260,7 +267,18 @@ async function duplicatesOf(client: ContainerClient, jobId: string, lines: Int32
 // ---------------------------------------------------------------------------------------------
 // settle
 
-export interface PartInput { jobId: string; part: number; scenario?: string; duplicates: number; convention: Convention }
+export interface PartInput { jobId: string; part: number; scenario?: string; duplicates: number; convention: Convention; spec?: RunSpec }
+
+/** What the partitions are settled under: a settle job's scenario, or a comparison's or summary's runs. */
+function partJobOf(book: Book, input: { scenario?: string; spec?: RunSpec }): PartJob {
+  if (input.spec) return runJobOf(book, input.spec);
+  return { scenario: input.scenario ? parseScenario(book, input.scenario) : undefined };
+}
+
+/** Rejections as JSON lines (a comparison's or a summary's split-rejected: read back whole by answer.ts). */
+function rejectionLines(rs: Rejection[]): Uint8Array {
+  return new TextEncoder().encode(rs.map((r) => JSON.stringify(r) + '\n').join(''));
+}
 
 /** A partition's PartSummary less its rejections (those are in rejected-p), and how many there were. */
 export type PartOutput = Omit<PartSummary, 'rejections'> & {
@@ -271,7 +289,7 @@ export type PartOutput = Omit<PartSummary, 'rejections'> & {
 
 export async function settlePartition(client: ContainerClient, input: PartInput): Promise<PartOutput> {
   const book = defaultBook();
-  const scenario = input.scenario ? parseScenario(book, input.scenario) : undefined;
+  const job = partJobOf(book, input);
   const k = input.part;
   return staged(async (storage) => {
     await Promise.all((['rows', 'lines'] as const).map((s) => download(client, partBlob(input.jobId, s, k), storage, partName(s, k))));
@@ -279,12 +297,19 @@ export async function settlePartition(client: ContainerClient, input: PartInput)
     const duplicates = input.duplicates > 0 ? await duplicatesOf(client, input.jobId, lines) : new Int32Array(0);
     let summary: PartSummary;
     try {
-      summary = settlePart(book, storage, k, duplicates, { scenario, input: { format: input.convention } });
+      summary = settlePart(book, storage, k, duplicates, { ...job, input: { format: input.convention } });
     } catch (e) {
       const none = { part: k, rejected: 0, settled: 0, warnings: 0, totals: [], findings: 0, firstFinding: undefined, firstFindingLine: -1, years: [], decimalGroups: 0 };
       if (e instanceof BulkUnsupported) return { ...none, fatal: unsupportedProblem(e.message) };
       if (e instanceof YibaoError) return { ...none, fatal: e.reason };
       throw e;
+    }
+    if (input.spec) {
+      // a comparison or a summary answers from the partitions' summaries (answer.ts): no result rows
+      const { rejections } = summary;
+      await writeText(client, summaryBlob(input.jobId, k), JSON.stringify(summary), 'application/json');
+      const { monthly: _m, whatIf: _w, groups: _g, rejections: _r, ...small } = summary;
+      return { part: k, rejected: rejections.length, ...small };
     }
     await upload(client, storage, partName('results', k), partBlob(input.jobId, 'results', k));
     // an activity's output is kept in the orchestration's history: small totals only, never a person's

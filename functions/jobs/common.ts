@@ -37,3 +37,14 @@ export interface JobSummary {
   totals: Record<string, string>;
   violations: string[];
 }
+
+/** A job that answers one text (kind=budget, compare, summary): its blob, by the format asked for. */
+export const answerBlob = (jobId: string, answer: 'json' | 'csv') => `${jobId}/results.${answer}`;
+
+/** The last step of such a job: the answer's blob, its format and the x-yibao-* counts of its answer. */
+export interface AnswerOutput { results: string; answer: 'json' | 'csv'; counts: Record<string, number> }
+
+/** The x-yibao-* headers of an answer as the job's counts (read, settled or persons, rejected). */
+export function countsOf(headers: Record<string, string>): Record<string, number> {
+  return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.replace(/^x-yibao-/, ''), Number(v)]));
+}

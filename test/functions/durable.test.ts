@@ -114,6 +114,31 @@ const blobsUnder = async (prefix: string) => {
   return names;
 };
 
+/** Each episode of the job's recorded history, replayed, schedules what the host recorded it scheduling; the last gives its output. */
+async function replaysTheSame(done: { id: string; statusQueryGetUri: string }): Promise<void> {
+  const { input, output, history } = await historyOf(done.statusQueryGetUri);
+  for (const e of history) e.Timestamp = new Date(e.Timestamp);
+  const handler = createOrchestrator(ledgerJob);
+  const starts = history.flatMap((e, i) => (e.EventType === EVENT.OrchestratorStarted ? [i] : []));
+  expect(starts.length).toBeGreaterThan(3);
+  let scheduledBefore = 0;
+  for (const at of starts) {
+    // the episode saw the history up to its own new events; it answered the TaskScheduled that follow
+    let end = at + 1;
+    while (end < history.length && ![EVENT.TaskScheduled, EVENT.OrchestratorCompleted].includes(history[end].EventType as never)) end++;
+    const state = await replay(handler as never, done.id, input, history.slice(0, end));
+    const recorded: HistoryEvent[] = [];
+    for (let k = end; history[k]?.EventType === EVENT.TaskScheduled; k++) recorded.push(history[k]);
+    const actions = uniqueActions(state).slice(scheduledBefore);
+    expect(actions.map((a) => [a.functionName, JSON.stringify(a.input)])).toEqual(recorded.map((e) => [e.Name, e.Input]));
+    scheduledBefore += recorded.length;
+    if (at === starts.at(-1)) {
+      expect(state.isDone).toBe(true);
+      expect(state.output).toEqual(output);
+    }
+  }
+}
+
 describe('the local Durable runner (npm start)', () => {
   let done: { id: string; statusQueryGetUri: string } | undefined;
 
@@ -176,27 +201,7 @@ describe('the local Durable runner (npm start)', () => {
 
   test('the orchestrator replayed from the history the host recorded gives the same actions, episode by episode', async () => {
     expect(done).toBeDefined();
-    const { input, output, history } = await historyOf(done!.statusQueryGetUri);
-    for (const e of history) e.Timestamp = new Date(e.Timestamp);
-    const handler = createOrchestrator(ledgerJob);
-    const starts = history.flatMap((e, i) => (e.EventType === EVENT.OrchestratorStarted ? [i] : []));
-    expect(starts.length).toBeGreaterThan(4);
-    let scheduledBefore = 0;
-    for (const at of starts) {
-      // the episode saw the history up to its own new events; it answered the TaskScheduled that follow
-      let end = at + 1;
-      while (end < history.length && ![EVENT.TaskScheduled, EVENT.OrchestratorCompleted].includes(history[end].EventType as never)) end++;
-      const state = await replay(handler as never, done!.id, input, history.slice(0, end));
-      const recorded: HistoryEvent[] = [];
-      for (let k = end; history[k]?.EventType === EVENT.TaskScheduled; k++) recorded.push(history[k]);
-      const actions = uniqueActions(state).slice(scheduledBefore);
-      expect(actions.map((a) => [a.functionName, JSON.stringify(a.input)])).toEqual(recorded.map((e) => [e.Name, e.Input]));
-      scheduledBefore += recorded.length;
-      if (at === starts.at(-1)) {
-        expect(state.isDone).toBe(true);
-        expect(state.output).toEqual(output);
-      }
-    }
+    await replaysTheSame(done!);
   }, 60000);
 
   test('budget, compare and summary jobs: results equal to yibao budget and yibao settle --compare to the byte, and to POST /api/budget and POST /api/settle?summary=', async () => {
@@ -241,6 +246,8 @@ describe('the local Durable runner (npm start)', () => {
     const bad = await fetch(`${base}/api/jobs?kind=compare`, { method: 'POST', headers: { ...headers, 'content-type': 'text/csv' }, body: fs.readFileSync(claims) });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { zh: string }).zh).toMatch(/scenario/);
+    // their steps replay as deterministically as the settle job's
+    for (const job of [budgetCsv, compare, summary]) await replaysTheSame(job);
   }, 120000);
 
   test('the host killed (SIGKILL) during the settle step and started again: the job completes with the same results, each activity counted once', async () => {

@@ -1,7 +1,6 @@
 // Large jobs and the monthly run against a real Azurite (blob service, in memory, on a free port,
 // started here and stopped by PID). The orchestrator is driven step by step (DummyOrchestrationContext
-// with df stubbed) and run end to end by an in-test driver of the generator (no Durable runtime is
-// installed: @microsoft/durabletask-js is not a dependency).
+// with df stubbed) and run end to end by the in-memory driver of jobs-driver.ts.
 import { DummyOrchestrationContext } from 'durable-functions';
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { randomUUID } from 'node:crypto';
@@ -11,8 +10,9 @@ import * as os from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { defaultBook, settleLedger, csvLedgerRows, resultsTable, rejectedTable, toCsv, RESULT_COLUMNS, parseScenario, fmt, TOTAL_FIELDS, type LedgerOutcome, type LedgerRow } from '../../engine';
 import { ledgerJob, SPLIT, DEDUPE, SETTLE_PART, MERGE_PARTS, CLEANUP, type JobInput, type JobOutput } from '../../functions/jobs/orchestrator';
+import { drive, activitiesOn } from './jobs-driver';
 import { resultsBlob, rejectedBlob, inputBlob, violationText } from '../../functions/jobs/common';
-import { splitJob, findDuplicates, settlePartition, mergePartitions, cleanupJob, type JobSplitOutput } from '../../functions/jobs/bulk';
+import { splitJob, settlePartition, type JobSplitOutput } from '../../functions/jobs/bulk';
 import { BytesBlobWriter, Uploads, blobSource, deleteUnder } from '../../functions/jobs/blobs';
 import { ndjsonRows } from '../../functions/body';
 import { generateLedger } from '../oracle/gen-ledger';
@@ -63,81 +63,6 @@ function bigLedger(): string {
     if (p % 23 === 7) lines.push(`SHORT${p},P${p},dibao`);
   }
   return lines.join('\r\n') + '\r\n';
-}
-
-/** host.json's durableTask.maxConcurrentActivityFunctions: how many activities an instance runs at once. */
-const ACTIVITY_SLOTS = (JSON.parse(fs.readFileSync(path.join(ROOT, 'host.json'), 'utf8')) as { extensions: { durableTask: { maxConcurrentActivityFunctions: number } } }).extensions.durableTask.maxConcurrentActivityFunctions;
-
-/**
- * A faithful driver of a Durable orchestrator generator, in memory: activities scheduled when the
- * generator yields them and run at most ACTIVITY_SLOTS at a time (as one host instance runs them),
- * Task.any answered with the first to finish, inputs and outputs passed through JSON as the history
- * stores them. Returns the output, the custom statuses and the history.
- */
-async function drive(input: unknown, activities: Record<string, (i: unknown) => Promise<unknown>>) {
-  type T = { kind: 'activity'; name: string; input: unknown; isCompleted: boolean; isFaulted: boolean; result?: unknown; promise?: Promise<void> } | { kind: 'any'; tasks: T[] };
-  const history: { name: string; input: string; output: string }[] = [];
-  const statuses: unknown[] = [];
-  let free = ACTIVITY_SLOTS;
-  const waiting: (() => void)[] = [];
-  const slot = async () => {
-    if (free > 0) free--;
-    else await new Promise<void>((resolve) => waiting.push(resolve));
-  };
-  const release = () => {
-    const next = waiting.shift();
-    if (next) next();
-    else free++;
-  };
-  const run = async (t: T & { kind: 'activity' }) => {
-    await slot();
-    try {
-      return await activities[t.name](JSON.parse(JSON.stringify(t.input)));
-    } finally {
-      release();
-    }
-  };
-  const start = (t: T & { kind: 'activity' }) => {
-    t.promise ??= run(t).then(
-      (out) => { const s = JSON.stringify(out); history.push({ name: t.name, input: JSON.stringify(t.input), output: s }); t.result = JSON.parse(s); t.isCompleted = true; },
-      (err) => { t.result = err; t.isCompleted = true; t.isFaulted = true; },
-    );
-    return t.promise;
-  };
-  const ctx = new DummyOrchestrationContext('yibaoLedgerJob', 'job-1');
-  (ctx as unknown as { df: unknown }).df = {
-    getInput: () => JSON.parse(JSON.stringify(input)),
-    setCustomStatus: (s: unknown) => statuses.push(JSON.parse(JSON.stringify(s))),
-    callActivity: (name: string, i: unknown): T => ({ kind: 'activity', name, input: i, isCompleted: false, isFaulted: false }),
-    Task: { any: (tasks: T[]): T => ({ kind: 'any', tasks }) },
-  };
-  const gen = ledgerJob(ctx as never) as Generator<T, JobOutput, unknown>;
-  let step = gen.next();
-  while (!step.done) {
-    const t = step.value;
-    if (t.kind === 'activity') {
-      await start(t);
-      step = t.isFaulted ? gen.throw(t.result) : gen.next(t.result);
-    } else {
-      const acts = t.tasks as (T & { kind: 'activity' })[];
-      acts.forEach(start);
-      const done = acts.find((a) => a.isCompleted) ?? (await Promise.race(acts.map((a) => a.promise!.then(() => a))));
-      step = gen.next(done);
-    }
-  }
-  return { output: JSON.parse(JSON.stringify(step.value)) as JobOutput, statuses, history };
-}
-
-/** Every activity of the app, on the jobs container (as functions/app.ts registers them). */
-function activitiesOn(jobs: ContainerClient, over: Record<string, (i: unknown) => Promise<unknown>> = {}): Record<string, (i: unknown) => Promise<unknown>> {
-  return {
-    [SPLIT]: (i) => splitJob(jobs, i as never),
-    [DEDUPE]: (i) => findDuplicates(jobs, i as never),
-    [SETTLE_PART]: (i) => settlePartition(jobs, i as never),
-    [MERGE_PARTS]: (i) => mergePartitions(jobs, i as never),
-    [CLEANUP]: (i) => cleanupJob(jobs, i as never),
-    ...over,
-  };
 }
 
 /** A job run over Azurite as the app runs it: the input blob stored, the orchestration driven to its end. */

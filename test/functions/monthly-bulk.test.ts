@@ -1,7 +1,9 @@
 // The monthly run's ledgers on the engine's run (engine/run) in the worker pool: the results and
 // rejected blobs byte for byte what `yibao settle --out` writes for the same ledger, the early-warning
 // list what the ordinary path wrote (settleLedger's results with a warning), in memory, in partitions
-// and on the request's thread; a ledger with the national platform's names keeps the ordinary path.
+// and on the request's thread; a ledger under the national platform's names too (its files under the
+// spec's names, as `yibao settle --format spec` writes them); a ledger the engine cannot partition is
+// the item's problem.
 import { BlobServiceClient } from '@azure/storage-blob';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -10,9 +12,11 @@ import * as path from 'node:path';
 import { defaultBook, settleLedger, csvLedgerRows, csvLine, fmt } from '../../engine';
 import { monthlyRun } from '../../functions/handlers/monthly';
 import { WARNING_COLUMNS } from '../../functions/pool-jobs';
+import { unsupportedProblem } from '../../functions/jobs/bulk';
 import { setSettleWorkerFile, closeSettleWorkers } from '../../functions/settle-pool';
 import { generateLedger } from '../oracle/gen-ledger';
 import { withBadRows } from '../bulk/ledgers';
+import { exportOf } from '../nhsa/forms';
 import { context, startAzurite, ROOT } from './helpers';
 
 const WORKER = path.join(ROOT, 'dist', 'functions', 'settle-worker.js');
@@ -81,9 +85,41 @@ test.each([
   expect(report.items[0]).toMatchObject({ read: o.summary.read, settled: o.summary.settled, rejected: o.summary.rejected, warnings: o.summary.warnings });
 });
 
-test('a ledger with the national platform names keeps the ordinary path', async () => {
-  const text = fs.readFileSync(path.join(ROOT, 'samples', 'nhsa-export.csv'), 'utf8');
-  const report = await monthly('nhsa.csv', text, {});
+const EXPORT = exportOf(82, 4000, { cityColumn: true, categoryHeader: '困难类别' });
+
+test.each([
+  ['on a worker, in memory', {}],
+  ['on a worker, in partitions', { YIBAO_MEMORY_ROWS: '1000', YIBAO_PART_ROWS: '700' }],
+  ['on this thread, in partitions', { YIBAO_SETTLE_WORKERS: '0', YIBAO_MEMORY_ROWS: '1000', YIBAO_PART_ROWS: '700' }],
+])('a ledger under the national platform\'s names, %s: the files of yibao settle --format spec --out', async (name, env) => {
+  const blob = `export-${name.replace(/\W+/g, '-')}.csv`;
+  const report = await monthly(blob, EXPORT, env);
   expect(report.items[0]).toMatchObject({ ok: true });
-  expect((await blobText('nhsa.csv.2024-05.results.csv')).split('\n')[0]).toBe('claim_id,basic,critical,assistance,reassist,oop_compliant,oop_total,warning,notes');
+  const file = path.join(dir, 'export.csv');
+  fs.writeFileSync(file, EXPORT);
+  const out = path.join(dir, 'export-out', 'r.csv');
+  const r = spawnSync(process.execPath, [BIN, 'settle', file, '--format', 'spec', '--out', out], { encoding: 'utf8' });
+  expect(r.status).toBe(3);
+  const base = `${blob}.2024-05`;
+  const results = await blobText(`${base}.results.csv`);
+  expect(results).toBe(fs.readFileSync(out, 'utf8'));
+  expect(results.split('\n')[0]).toBe('claim_id,basic,critical,assistance,reassist,oop_compliant,oop_total,warning,notes');
+  const rejected = await blobText(`${base}.rejected.csv`);
+  expect(rejected).toBe(fs.readFileSync(`${out}.rejected.csv`, 'utf8'));
+  expect(rejected).toMatch(/校验位不符/); // the plan's own checks, made once over the whole ledger
+  // the early warnings and the counts: settleLedger's on the rows as the plan maps them
+  const o = settleLedger(defaultBook(), csvLedgerRows(EXPORT).rows);
+  const want = [csvLine([...WARNING_COLUMNS]), ...o.results.filter((x) => x.warning).map((x) => csvLine([x.claim_id, x.city, x.category, x.date, x.kind, fmt(x.oop_compliant), fmt(x.oop_total)]))].join('');
+  expect(o.summary.warnings).toBeGreaterThan(5);
+  expect(await blobText(`${base}.warnings.csv`)).toBe(want);
+  expect(report.items[0]).toMatchObject({ read: o.summary.read, settled: o.summary.settled, rejected: o.summary.rejected, warnings: o.summary.warnings });
+});
+
+test('a ledger the engine cannot partition (a claim_id over 4,096 bytes): the item\'s problem, in Chinese and English, and no files', async () => {
+  const [head, ...rows] = generateLedger(83, 300).trimEnd().split('\n');
+  const text = [head, ...rows, rows[0].replace(/^[^,]*/, 'C' + 'x'.repeat(5000))].join('\n') + '\n';
+  const report = await monthly('long-id.csv', text, {});
+  expect(report.status).toBe('failed');
+  expect(report.items[0]).toMatchObject({ ok: false, written: [], problem: unsupportedProblem('claim_id too long') });
+  expect(report.items[0].problem!.zh).toContain('4,096 字节');
 });

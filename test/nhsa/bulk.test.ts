@@ -168,10 +168,8 @@ describe('generated exports', () => {
     await expectSameInParts(withCounty, { city: 'linyi' }, 'nhsa');
   });
 
-  test('a roster under a plan, and a platform export without a format, are handed back (BulkUnsupported)', () => {
+  test('a platform export without a format is handed back (BulkUnsupported); a roster under a plan is not (test/nhsa/roster.test.ts)', () => {
     const text = exportOf(6, 50, { cityColumn: true, categoryHeader: 'category' });
-    const roster = new BulkLedger(book, { format: 'spec', roster: { index: {} } as never });
-    expect(() => roster.push(enc.encode(text))).toThrow(new BulkUnsupported("the national platform's column names with a roster"));
     // without a format: the shells' default (the platform's names) is theirs to choose
     expect(() => new BulkLedger(book).push(enc.encode(text))).toThrow(new BulkUnsupported("the national platform's column names"));
   });
