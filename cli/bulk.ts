@@ -132,7 +132,7 @@ function halvesOf(file: string, storage: FileParts, job: Parameters<SecondThread
   const port = second.half(job, rowsHint);
   return {
     reader: (findDuplicates, hint, consume) => readOnThread(file, job.input ?? {}, hint, findDuplicates, consume, port),
-    other: () => second.halfSummaries(),
+    other: () => second.halfSummary(),
     stop: async () => {
       port.close();
       await second.stop();

@@ -51,7 +51,7 @@ function half(ask: Extract<Ask, { type: 'half' }>): void {
       ask.port.close();
       try {
         if (failure !== null) throw failure;
-        parentPort!.postMessage({ summaries: settler.end(m.ids, storage) });
+        parentPort!.postMessage({ k: 1, summary: settler.end(m.ids, storage) });
       } catch (e) {
         fail(e);
       }

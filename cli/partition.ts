@@ -9,7 +9,7 @@ import { YibaoError, BulkUnsupported, scenarioWire, type PartSummary, type PartH
 
 const WORKER = path.join(__dirname, 'partition-worker.js');
 
-interface WorkerAnswer { k?: number; summary?: PartSummary; summaries?: PartSummary[]; dupes?: number[][]; done?: true; unsupported?: string; zh?: string; en?: string; code?: string; crash?: string }
+interface WorkerAnswer { k?: number; summary?: PartSummary; dupes?: number[][]; done?: true; unsupported?: string; zh?: string; en?: string; code?: string; crash?: string }
 
 /** A scenario as it crosses to the thread (scenarioFrom rebuilds it there). */
 export interface JobWire { scenario: ScenarioWire | null; groups?: PartJob['groups']; whatIf: ScenarioWire[]; input?: PartJob['input'] }
@@ -81,8 +81,8 @@ export class SecondThread implements PartHelper {
     return port1;
   }
 
-  async halfSummaries(): Promise<PartSummary[]> {
-    return (await this.next()).summaries!;
+  async halfSummary(): Promise<PartSummary> {
+    return (await this.next()).summary!;
   }
 
   async stop(): Promise<void> {

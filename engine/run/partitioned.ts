@@ -4,7 +4,6 @@
 // ledger. The parts live in a PartStorage; a shell with a second thread lends it as a PartHelper (the
 // command line does), one with a reader thread lends a BatchReader for the split.
 import { BulkLedger, type BulkOptions, type BulkRoster, type IdsExport, type RecordBatch } from '../ledger/bulk';
-import { readHeader } from '../ledger/fields';
 import { NHSA_RESULT_COLUMNS } from '../output';
 import { PartWriter, duplicateLines, linesOf, mergeOutcomes, mergeResultsByLine, sortedLines, GroupMerger, type PartSummary } from '../bulk/partition';
 import type { Book } from '../policy/load';
@@ -205,8 +204,8 @@ async function mergeResults(storage: PartStorage, parts: number[], sink: (bytes:
  */
 export interface Halves {
   reader: BatchReader;
-  /** The second thread's summaries, once the reader has ended. */
-  other(): Promise<PartSummary[]>;
+  /** The second thread's summary, once the reader has ended. */
+  other(): Promise<PartSummary>;
   stop(): Promise<void>;
 }
 
@@ -223,12 +222,12 @@ export async function settleHalves(
   try {
     const ids = halves.reader(true, rowsHint, (batch) => mine.consume(batch));
     const theirs = halves.other();
-    summaries = [...mine.end(ids, storage), ...(await theirs)];
+    summaries = [mine.end(ids, storage), await theirs];
   } finally {
     await halves.stop();
   }
-  if (sink) await mergeResults(storage, [...Array(2 * SHARES).keys()], sink, job.input);
-  // every record is settled or rejected by one of the shares
+  if (sink) await mergeResults(storage, [0, 1], sink, job.input);
+  // every record is settled or rejected by one of the two
   const read = summaries.reduce((n, p) => n + p.settled + p.rejections.length, 0);
   const merger = new RunMerger(book, job);
   summaries.forEach((p) => merger.add(p));
@@ -236,43 +235,25 @@ export async function settleHalves(
 }
 
 /**
- * Shares of persons a settling thread holds, each a ledger of its own: a share of a quarter of a million
- * rows settles faster than one of a million (its columns stay in the processor's cache while a person's
- * claims are gathered), as partitions do. An export's records are all mapped by one ledger per thread
- * (its certno checks look across persons, so one mapper must see every record in order).
- */
-const SHARES = 4;
-
-/**
- * One settling thread of a run in memory (settleHalves), half 0 or 1: fed every batch, its ledgers take
- * the shares half + 2j of the persons (BulkOptions.share).
+ * One settling thread of a run in memory (settleHalves), half 0 or 1: fed every batch, its ledger takes
+ * the persons of its half (BulkOptions.share).
  */
 export class HalfSettler {
-  private ledgers: BulkLedger[] = [];
-  constructor(private readonly book: Book, private readonly job: PartJob, private readonly rowsHint: number, private readonly half: number) {}
-
-  consume(batch: RecordBatch): void {
-    if (batch.header && !this.ledgers.length) {
-      const { plan } = readHeader(batch.header, { city: this.job.input?.city, categoryColumn: this.job.input?.categoryColumn });
-      const shares = plan ? 1 : SHARES;
-      for (let j = 0; j < shares; j++) {
-        this.ledgers.push(new BulkLedger(this.book, {
-          scenario: this.job.scenario, rowsHint: this.rowsHint / (2 * shares), role: 'settler', groups: this.job.groups, share: { k: this.half + 2 * j, of: 2 * shares }, ...this.job.input,
-        }));
-      }
-    }
-    for (const l of this.ledgers) l.consume(batch);
+  private readonly ledger: BulkLedger;
+  constructor(book: Book, job: PartJob, rowsHint: number, private readonly half: number) {
+    this.ledger = new BulkLedger(book, { scenario: job.scenario, rowsHint: rowsHint / 2, role: 'settler', groups: job.groups, share: { k: half, of: 2 }, ...job.input });
   }
 
-  /** Once the reader has ended: each share settled with the reader's claim ids, its framed results in part results-k; their summaries. */
-  end(ids: IdsExport, storage: PartStorage): PartSummary[] {
-    if (!this.ledgers.length) this.ledgers.push(new BulkLedger(this.book, { role: 'settler' })); // no header: it says so
-    return this.ledgers.map((l, j) => {
-      l.endWith(ids);
-      l.writeFramed((bytes) => storage.append(partName('results', this.half + 2 * j), bytes));
-      storage.flush();
-      return l.partSummary();
-    });
+  consume(batch: RecordBatch): void {
+    this.ledger.consume(batch);
+  }
+
+  /** Once the reader has ended: settled with the reader's claim ids, its framed results in part results-half; its summary. */
+  end(ids: IdsExport, storage: PartStorage): PartSummary {
+    this.ledger.endWith(ids);
+    this.ledger.writeFramed((bytes) => storage.append(partName('results', this.half), bytes));
+    storage.flush();
+    return this.ledger.partSummary();
   }
 }
 

@@ -23,11 +23,9 @@ describe('two settling halves equal settleLedger', () => {
       expect(got.results).toBe(want.results);
       expect(got.rejected).toBe(want.rejected);
       expect(got.summary).toBe(want.summary);
-      // every share of both halves settled claims: the split by person took place
-      expect(got.theirs).toHaveLength(4);
-      for (const s of got.theirs) expect(s.settled).toBeGreaterThan(200);
-      const theirs = got.theirs.reduce((n, s) => n + s.settled, 0);
-      expect(got.run.outcome.summary.settled - theirs).toBeGreaterThan(800);
+      // both halves settled claims: the split by person took place
+      expect(got.theirs.settled).toBeGreaterThan(800);
+      expect(got.run.outcome.summary.settled - got.theirs.settled).toBeGreaterThan(800);
     }
   });
 

@@ -138,7 +138,7 @@ export async function viaHalves(text: string, chunk: number, opts: { scenario?: 
   const storage = new MemoryParts();
   const other = new HalfSettler(policy, job, 0, 1);
   let ids: IdsExport | undefined;
-  let summaries: PartSummary[] = [];
+  let theirs: PartSummary | undefined;
   const halves = {
     reader: (findDuplicates: boolean, rowsHint: number, consume: (b: RecordBatch) => void) => {
       const reader = new BulkLedger(policy, { ...input, role: 'reader', findDuplicates, personHash: true, rowsHint, onBatch: (b) => { consume(b); other.consume(b); } });
@@ -147,11 +147,11 @@ export async function viaHalves(text: string, chunk: number, opts: { scenario?: 
       reader.end();
       return (ids = reader.exportIds());
     },
-    other: async () => (summaries = other.end(ids!, storage)),
+    other: async () => (theirs = other.end(ids!, storage)),
     stop: async () => undefined,
   };
   const pieces: Uint8Array[] = [];
   const run: MergedRun = await settleHalves(policy, storage, halves, job, 0, (b) => void pieces.push(b.slice()));
   const outcome = run.outcome;
-  return { results: pieces.map((p) => dec.decode(p)).join(''), rejected: toCsv(rejectedTable(outcome)), summary: summaryText(outcome), run, theirs: summaries };
+  return { results: pieces.map((p) => dec.decode(p)).join(''), rejected: toCsv(rejectedTable(outcome)), summary: summaryText(outcome), run, theirs: theirs! };
 }
