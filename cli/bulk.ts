@@ -146,7 +146,7 @@ function readerOf(file: string, input: LedgerInput): BatchReader {
 }
 
 /** A batch's arrays, to move across threads. */
-const transferOf = (b: RecordBatch) => [b.buf.buffer as ArrayBuffer, b.meta.buffer as ArrayBuffer, b.cells.buffer as ArrayBuffer, b.quoted.buffer as ArrayBuffer];
+export const transferOf = (b: RecordBatch) => [b.buf.buffer as ArrayBuffer, b.meta.buffer as ArrayBuffer, b.cells.buffer as ArrayBuffer, b.quoted.buffer as ArrayBuffer];
 
 /**
  * Read a file on the reader thread (cli/bulk-worker.ts): it reads the header as `input` says (an

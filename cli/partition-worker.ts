@@ -1,10 +1,12 @@
-// The second thread of a partitioned run (cli/partition.ts starts it): it finds the repeated claim
-// ids of the id parts it is given, then takes parts from the shared counter, as the main thread
-// does, settles each from the run's folder and answers its summary.
+// The second thread of a run (cli/partition.ts starts it). In partitions it finds the repeated claim
+// ids of the id parts it is given, then takes parts from the shared counter, as the main thread does,
+// settles each from the run's folder and answers its summary. In memory it settles the second half of
+// the persons from the batches the main thread forwards (engine settleHalves).
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { defaultBook, YibaoError, BulkUnsupported, dedupeParts, settlePart, scenarioOfWire, HalfSettler, type PartJob, type ScenarioWire, type RecordBatch, type IdsExport } from '../engine';
 import { FileParts } from '../node/part-files';
 import type { JobWire } from './partition';
+import { transferOf } from './bulk';
 
 const { dir } = workerData as { dir: string };
 const book = defaultBook();
@@ -44,7 +46,7 @@ function half(ask: Extract<Ask, { type: 'half' }>): void {
           failure = e;
         }
       }
-      ask.port.postMessage(b, [b.buf.buffer as ArrayBuffer, b.meta.buffer as ArrayBuffer, b.cells.buffer as ArrayBuffer, b.quoted.buffer as ArrayBuffer]);
+      ask.port.postMessage(b, transferOf(b));
       Atomics.add(control!, 1, 1);
       Atomics.notify(control!, 1);
     } else {

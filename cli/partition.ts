@@ -1,7 +1,8 @@
-// The second thread of a partitioned run on the command line (engine/run/partitioned.ts PartHelper):
+// The second thread of a run on the command line: in partitions (engine/run/partitioned.ts PartHelper)
 // cli/partition-worker.ts takes half of the dedupe and settle steps on the run's folder of parts
-// (node/part-files.ts), so both cores work on them. One extra V8 heap, not two, beside this thread,
-// which would be idle otherwise. (The split has the reader thread instead, cli/bulk.ts.)
+// (node/part-files.ts), so both cores work on them; in memory it settles half of the persons (half,
+// engine settleHalves). One extra V8 heap, not two, beside this thread, which would be idle otherwise.
+// (The split and a run in memory have the reader thread besides, cli/bulk.ts.)
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
