@@ -28,7 +28,7 @@ import { fundRun, claimsFactor, type FundRun } from './fund';
 import type { ChunkSource, RunRequest } from '../run';
 import {
   budgetBasis, priceGroups, totalOf, minus, assumptionsOf, checkYear, DEFAULT_DUPLICATE_REPORTS,
-  type Assumption, type BudgetRow, type FundAmounts,
+  type Assumption, type BudgetRow, type BudgetScenario, type FundAmounts,
 } from '../budget';
 
 export interface YearsOptions {
@@ -46,17 +46,10 @@ export interface YearsOptions {
 /** A year's re-settled ledger: under the basis and each scenario (in the order of `scenarios`). */
 export interface YearFund { basis: FundRun; scenarios: FundRun[] }
 
-export interface YearScenario {
-  name: string;
-  city?: string;
-  rows: BudgetRow[];
-  totals: FundAmounts;
-  diff: FundAmounts[];
-  totalsDiff: FundAmounts;
-  assumptions: Assumption[];
+/** A scenario's budget of one year of several: a one-year budget's scenario, with the year's growth rates. */
+export interface YearScenario extends BudgetScenario {
   /** The growth rates of this year (as decimals), when the scenario sets any. */
   growth: { contribution?: string; persons: Record<string, string> };
-  violations: Violation[];
 }
 
 export interface YearBudget {
