@@ -200,7 +200,7 @@ async function mergeResults(storage: PartStorage, parts: number[], sink: (bytes:
  * A second settling thread in memory: the reader it lends hands this thread each batch and, once this
  * thread has taken its half of the persons from it (HalfSettler 0), the second thread, which settles
  * the other half (HalfSettler 1). At the reader's end the second thread settles, writes its framed
- * results to the run's storage and answers its summaries (other).
+ * results to the run's storage and answers its summary (other).
  */
 export interface Halves {
   reader: BatchReader;
