@@ -19,7 +19,7 @@ import type { GroupKey } from '../../engine/summary';
 import { runSettle } from '../../cli/settle';
 import { bulkRuns } from '../../cli/bulk';
 import { generateLedger, mulberry32, CITY_CATEGORIES, type City } from '../oracle/gen-ledger';
-import { withBadRows } from '../bulk/ledgers';
+import { withBadRows, rosterRows } from '../bulk/ledgers';
 
 const book = defaultBook();
 const enc = new TextEncoder();
@@ -49,20 +49,7 @@ function rosterFor(text: string, seed: number): string {
     const c = l.split(',');
     if (/^P\d+$/.test(c[1] ?? '') && c[3] in CITY_CATEGORIES) persons.set(c[1], c[3] as City);
   }
-  const day = () => `${2022 + Math.floor(rnd() * 3)}-${String(1 + Math.floor(rnd() * 12)).padStart(2, '0')}-${String(1 + Math.floor(rnd() * 28)).padStart(2, '0')}`;
-  const out = ['person_id,id_number,city,county,category,included_on,exited_on'];
-  for (const [p, city] of persons) {
-    if (rnd() < 0.25) continue;
-    for (let k = 1 + Math.floor(rnd() * 3); k > 0; k--) {
-      let inc = rnd() < 0.5 ? day() : '';
-      let exi = rnd() < 0.3 ? day() : '';
-      if (inc && exi && exi < inc) [inc, exi] = [exi, inc];
-      const cats = CITY_CATEGORIES[city];
-      out.push(`${p},,${rnd() < 0.05 ? 'luan' : city},${['兰山区', '河东区', '', '金安区'][Math.floor(rnd() * 4)]},${cats[Math.floor(rnd() * cats.length)]},${inc},${exi}`);
-    }
-    if (rnd() < 0.01) out.push(`${p},,nowhere,,dibao,,`); // rejected
-  }
-  return out.join('\n') + '\n';
+  return rosterRows(persons, rnd, () => 'luan', 0.01);
 }
 
 const LOW = { name: 'low', city: 'linyi', overrides: { 'assistance.dibao.rate': 0.5, 'critical.deductible': 9000 } }; // below the national 70% floor

@@ -8,7 +8,7 @@ import {
 import { settleHalves } from '../../engine/run/partitioned';
 import { duplicateLines, sortedLines } from '../../engine/bulk/partition';
 import { NHSA_RESULT_COLUMNS } from '../../engine/output';
-import { mulberry32 } from '../oracle/gen-ledger';
+import { mulberry32, CITY_CATEGORIES, type City } from '../oracle/gen-ledger';
 
 const book = defaultBook();
 const enc = new TextEncoder();
@@ -154,4 +154,26 @@ export async function viaHalves(text: string, chunk: number, opts: { scenario?: 
   const run: MergedRun = await settleHalves(policy, storage, halves, job, 0, (b) => void pieces.push(b.slice()));
   const outcome = run.outcome;
   return { results: pieces.map((p) => dec.decode(p)).join(''), rejected: toCsv(rejectedTable(outcome)), summary: summaryText(outcome), run, theirs: theirs! };
+}
+
+/**
+ * Roster rows for these persons (person id → city): three in four listed, some two or three times
+ * (other categories, benefit windows, now and then `otherCity`), a county or none, and now and then
+ * (`rejectedRate`) a row the roster rejects.
+ */
+export function rosterRows(persons: Map<string, City>, rnd: () => number, otherCity: (city: City) => string, rejectedRate: number): string {
+  const day = () => `${2022 + Math.floor(rnd() * 3)}-${String(1 + Math.floor(rnd() * 12)).padStart(2, '0')}-${String(1 + Math.floor(rnd() * 28)).padStart(2, '0')}`;
+  const out = ['person_id,id_number,city,county,category,included_on,exited_on'];
+  for (const [p, city] of persons) {
+    if (rnd() < 0.25) continue;
+    for (let k = 1 + Math.floor(rnd() * 3); k > 0; k--) {
+      let inc = rnd() < 0.5 ? day() : '';
+      let exi = rnd() < 0.3 ? day() : '';
+      if (inc && exi && exi < inc) [inc, exi] = [exi, inc];
+      const cats = CITY_CATEGORIES[city];
+      out.push(`${p},,${rnd() < 0.05 ? otherCity(city) : city},${['兰山区', '河东区', '', '金安区'][Math.floor(rnd() * 4)]},${cats[Math.floor(rnd() * cats.length)]},${inc},${exi}`);
+    }
+    if (rnd() < rejectedRate) out.push(`${p},,nowhere,,dibao,,`); // rejected
+  }
+  return out.join('\n') + '\n';
 }

@@ -18,7 +18,8 @@ import { NHSA_RESULT_COLUMNS } from '../../engine/output';
 import type { GroupKey } from '../../engine/summary';
 import { runSettle } from '../../cli/settle';
 import { bulkRuns } from '../../cli/bulk';
-import { mulberry32, CITY_CATEGORIES, type City } from '../oracle/gen-ledger';
+import { mulberry32, type City } from '../oracle/gen-ledger';
+import { rosterRows } from '../bulk/ledgers';
 import { exportOf } from './forms';
 
 const book = defaultBook();
@@ -45,20 +46,7 @@ function rosterFor(text: string, seed: number, city?: City): string {
     const at = city ?? CITY_OF[c[cols.indexOf('city')]];
     if (/^P\d+$/.test(p ?? '') && at) persons.set(p, at);
   }
-  const day = () => `${2022 + Math.floor(rnd() * 3)}-${String(1 + Math.floor(rnd() * 12)).padStart(2, '0')}-${String(1 + Math.floor(rnd() * 28)).padStart(2, '0')}`;
-  const out = ['person_id,id_number,city,county,category,included_on,exited_on'];
-  for (const [p, at] of persons) {
-    if (rnd() < 0.25) continue;
-    for (let k = 1 + Math.floor(rnd() * 3); k > 0; k--) {
-      let inc = rnd() < 0.5 ? day() : '';
-      let exi = rnd() < 0.3 ? day() : '';
-      if (inc && exi && exi < inc) [inc, exi] = [exi, inc];
-      const cats = CITY_CATEGORIES[at];
-      out.push(`${p},,${rnd() < 0.05 ? (at === 'luan' ? 'linyi' : 'luan') : at},${['兰山区', '河东区', '', '金安区'][Math.floor(rnd() * 4)]},${cats[Math.floor(rnd() * cats.length)]},${inc},${exi}`);
-    }
-    if (rnd() < 0.02) out.push(`${p},,nowhere,,dibao,,`); // rejected
-  }
-  return out.join('\n') + '\n';
+  return rosterRows(persons, rnd, (at) => (at === 'luan' ? 'linyi' : 'luan'), 0.02);
 }
 
 /** The decimal path: the rows as the plan maps them, the roster's categories, settleLedger. */
