@@ -32,13 +32,13 @@ class FenSums {
 
   /** Settled claim v of the table into slot s. */
   add(s: number, t: ClaimTable, v: number): void {
-    const total = t.vTotal.get(v), compliant = t.vCompliant.get(v);
-    const b = t.vBasic.get(v), c = t.vCritical.get(v), a = t.vAssist.get(v), r = t.vReassist.get(v);
+    const total = t.total(v), compliant = t.compliant(v);
+    const b = t.basic(v), c = t.critical(v), a = t.assist(v), r = t.reassist(v);
     const paid = b + c + a + r;
     const acc = this.acc, o = s * 8;
     acc[o] += total; acc[o + 1] += compliant; acc[o + 2] += b; acc[o + 3] += c; acc[o + 4] += a; acc[o + 5] += r; acc[o + 6] += compliant - paid; acc[o + 7] += total - paid;
     this.claims[s]++;
-    if (t.vWarn.get(v) === 2) this.warnings[s]++;
+    if (t.warn(v) === 2) this.warnings[s]++;
     if (++this.pending[s] === 0x7fff) this.flush(s);
   }
 

@@ -71,56 +71,6 @@ export class U16 {
   }
 }
 
-export class U8 {
-  readonly blocks: Uint8Array[] = [];
-  /** sharedMem: blocks in SharedArrayBuffers, for another thread to read. */
-  constructor(private readonly sharedMem = false) {}
-  get(i: number): number {
-    return this.blocks[i >>> BLOCK_BITS][i & MASK];
-  }
-  set(i: number, v: number): void {
-    const b = i >>> BLOCK_BITS;
-    if (b >= this.blocks.length) this.add(b);
-    this.blocks[b][i & MASK] = v;
-  }
-  private add(b: number): void {
-    while (this.blocks.length <= b) this.blocks.push(new Uint8Array(alloc(BLOCK * Uint8Array.BYTES_PER_ELEMENT, this.sharedMem)));
-  }
-  bytes(): number {
-    return this.blocks.length * BLOCK * Uint8Array.BYTES_PER_ELEMENT;
-  }
-}
-
-/**
- * Amounts in fen (integers from −1 to 10^13) in 4 bytes each: values up to 4,294,967,293 fen (about
- * 42.9 million yuan) are stored as they are, −1 as a marker, larger ones in a side map.
- */
-export class Money32 {
-  readonly blocks: Uint32Array[] = [];
-  private readonly big = new Map<number, number>();
-  get(i: number): number {
-    const x = this.blocks[i >>> BLOCK_BITS][i & MASK];
-    return x < 0xfffffffe ? x : x === 0xfffffffe ? -1 : this.big.get(i)!;
-  }
-  set(i: number, v: number): void {
-    const b = i >>> BLOCK_BITS;
-    if (b >= this.blocks.length) this.add(b);
-    if (v >= 0 && v < 0xfffffffe) this.blocks[b][i & MASK] = v;
-    else if (v === -1) this.blocks[b][i & MASK] = 0xfffffffe;
-    else {
-      if (!Number.isSafeInteger(v) || v < 0) throw new RangeError(`not an amount in fen: ${v}`);
-      this.blocks[b][i & MASK] = 0xffffffff;
-      this.big.set(i, v);
-    }
-  }
-  private add(b: number): void {
-    while (this.blocks.length <= b) this.blocks.push(new Uint32Array(BLOCK));
-  }
-  bytes(): number {
-    return this.blocks.length * BLOCK * 4 + this.big.size * 40;
-  }
-}
-
 /**
  * Byte strings kept end to end in blocks of 2^bits bytes (64 KB to 4 MB: small for a small interner, so
  * that many small ledgers do not each hold most of a 4 MB block empty); a string never straddles two

@@ -28,27 +28,26 @@ export class ClaimFindings {
 
   constructor(private readonly book: Book, private readonly table: ClaimTable) {}
 
-  /** The findings of settled claim v, as note texts (null: none). */
-  fast(rs: RulesInForce, v: number, total: number, compliant: number): string[] | null {
+  /** The findings of claim v settled to `paid` (fen by tier: basic, critical, assistance, reassist), as note texts (null: none). */
+  fast(rs: RulesInForce, v: number, paid: ArrayLike<number>, total: number, compliant: number): string[] | null {
     let rules = this.claimRules.get(rs.cityIdx);
     if (rules === undefined) {
       rules = this.compileClaimRules(rs.city);
       this.claimRules.set(rs.cityIdx, rules);
     }
     if (rules === null) {
-      const f = checkClaim(this.book, rs.city, rs.params, this.resultOf(v, rs, total, compliant));
+      const f = checkClaim(this.book, rs.city, rs.params, this.resultOf(v, rs, paid, total, compliant));
       if (!f.length) return null;
       this.note(f);
       return f.map((x) => `${x.zh}〔${x.source}〕`);
     }
     if (rules.length === 0) return null;
-    const t = this.table;
-    const basic = t.vBasic.get(v), crit = t.vCritical.get(v), as = t.vAssist.get(v), re = t.vReassist.get(v);
-    const paid = basic + crit + as + re;
+    const basic = paid[0], crit = paid[1], as = paid[2], re = paid[3];
+    const sum = basic + crit + as + re;
     let out: string[] | null = null;
     for (const r of rules) {
       const f = r.field;
-      const x = f === 0 ? basic : f === 1 ? crit : f === 2 ? as : f === 3 ? re : f === 4 ? compliant - paid : total - paid;
+      const x = f === 0 ? basic : f === 1 ? crit : f === 2 ? as : f === 3 ? re : f === 4 ? compliant - sum : total - sum;
       const ok = r.op === '>' ? x > r.fen : r.op === '>=' ? x >= r.fen : r.op === '<' ? x < r.fen : r.op === '<=' ? x <= r.fen : x === r.fen;
       if (!ok) {
         (out ??= []).push(r.text);
@@ -81,12 +80,11 @@ export class ClaimFindings {
     return out;
   }
 
-  /** A ClaimResult with the amounts of claim v (for checkClaim on rules without an integer form). */
-  private resultOf(v: number, rs: RulesInForce, total: number, compliant: number): ClaimResult {
+  /** A ClaimResult of claim v settled to `paid` (for checkClaim on rules without an integer form). */
+  private resultOf(v: number, rs: RulesInForce, paid: ArrayLike<number>, total: number, compliant: number): ClaimResult {
     const t = this.table;
     const d = (f: number) => new Decimal(f).div(100);
-    const basic = t.vBasic.get(v), crit = t.vCritical.get(v), as = t.vAssist.get(v), re = t.vReassist.get(v);
-    const paid = basic + crit + as + re;
-    return { claim_id: '', basic: d(basic), critical: d(crit), assistance: d(as), reassist: d(re), oop_compliant: d(compliant - paid), oop_total: d(total - paid), warning: null, steps: [], notes: [], city: rs.city.id, category: rs.category, date: `${t.dayYear(v)}`, kind: KIND_CODES[t.vKind.get(v) & 3] };
+    const sum = paid[0] + paid[1] + paid[2] + paid[3];
+    return { claim_id: '', basic: d(paid[0]), critical: d(paid[1]), assistance: d(paid[2]), reassist: d(paid[3]), oop_compliant: d(compliant - sum), oop_total: d(total - sum), warning: null, steps: [], notes: [], city: rs.city.id, category: rs.category, date: `${t.dayYear(v)}`, kind: KIND_CODES[t.kind(v) & 3] };
   }
 }

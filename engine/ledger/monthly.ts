@@ -53,13 +53,13 @@ export function monthlyOfTable(t: ClaimTable, ruleSets: RuleSet[]): MonthlyWarni
   const m = new MonthlyWarnings();
   const lines = new Map<RuleSet, number>();
   for (let v = 0; v < t.size; v++) {
-    const rs = ruleSets[t.vRule.get(v)];
+    const rs = ruleSets[t.rule(v)];
     let line = lines.get(rs);
     if (line === undefined) lines.set(rs, (line = rs.plan.warning ? rs.plan.warning.threshold.times(100).toNumber() : -1));
     if (line < 0) continue;
-    const paid = t.vBasic.get(v) + t.vCritical.get(v) + t.vAssist.get(v) + t.vReassist.get(v);
+    const paid = t.basic(v) + t.critical(v) + t.assist(v) + t.reassist(v);
     const py = t.vPersonYear.get(v); // a person in a city and year
-    m.add(py * 16 + (t.vDay.get(v) >> 5), rs.city.id, py, () => t.dayYear(v).slice(0, 7), t.vTotal.get(v) - paid, line);
+    m.add(py * 16 + (t.day(v) >> 5), rs.city.id, py, () => t.dayYear(v).slice(0, 7), t.total(v) - paid, line);
   }
   const dec = new TextDecoder();
   const people = t.personYears, arena = people.arena;

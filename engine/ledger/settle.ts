@@ -12,7 +12,6 @@ import { CATEGORY_CHANGED, KIND_CODES, LEVEL_CODES, planOf, type Plan } from '..
 import { compileFen, settleFen, STATE_SIZE, type FenPlan } from '../chain/fen';
 import type { Book, CityDef } from '../policy/load';
 import type { CategoryId } from '../types';
-import type { I32, Money32, U16, U8 } from './columns';
 import type { ClaimTable } from './table';
 import type { ClaimFindings, RulesInForce } from './findings';
 import { BulkUnsupported } from './unsupported';
@@ -77,50 +76,25 @@ export class Settler {
   /** Person-years settled on the decimal path and on integer fen (for reports). */
   decimalGroups = 0;
   fastGroups = 0;
-  private basics = new Float64Array(64);
-  // the table's columns, read and written in the hot loops
-  private readonly vPersonYear: I32;
-  private readonly vDay: U16;
-  private readonly vRule: U16;
-  private readonly vKind: U8;
-  private readonly vTotal: Money32;
-  private readonly vCompliant: Money32;
-  private readonly vBasic: Money32;
-  private readonly vCritical: Money32;
-  private readonly vAssist: Money32;
-  private readonly vReassist: Money32;
-  private readonly vWarn: U8;
-  private readonly vNotes: U16;
-  private readonly vLine: I32 | null;
+  /** A person-year's results, six a claim (basic, critical, assistance, reassist, warning, note), kept until all its claims are settled. */
+  private paid = new Float64Array(64 * 6);
   private readonly ruleSets: RuleSet[];
 
   constructor(private readonly book: Book, private readonly table: ClaimTable, rules: RuleSets, private readonly findings: ClaimFindings) {
-    this.vPersonYear = table.vPersonYear;
-    this.vDay = table.vDay;
-    this.vRule = table.vRule;
-    this.vKind = table.vKind;
-    this.vTotal = table.vTotal;
-    this.vCompliant = table.vCompliant;
-    this.vBasic = table.vBasic;
-    this.vCritical = table.vCritical;
-    this.vAssist = table.vAssist;
-    this.vReassist = table.vReassist;
-    this.vWarn = table.vWarn;
-    this.vNotes = table.vNotes;
-    this.vLine = table.vLine;
     this.ruleSets = rules.ruleSets;
   }
 
   /** Settle every claim of the table: counting sort by person-year, then by date (ties in input order) inside each. */
   settle(): void {
-    const G = this.table.personYears.size;
-    const V = this.table.size;
+    const t = this.table;
+    const G = t.personYears.size;
+    const V = t.size;
     const start = new Int32Array(G + 1);
-    for (let v = 0; v < V; v++) start[this.vPersonYear.get(v) + 1]++;
+    for (let v = 0; v < V; v++) start[t.vPersonYear.get(v) + 1]++;
     for (let g = 0; g < G; g++) start[g + 1] += start[g];
     const order = new Int32Array(V);
     const fill = start.slice(0, G);
-    for (let v = 0; v < V; v++) order[fill[this.vPersonYear.get(v)]++] = v;
+    for (let v = 0; v < V; v++) order[fill[t.vPersonYear.get(v)]++] = v;
     const state = new Float64Array(STATE_SIZE);
     const out = new Float64Array(4);
     for (let g = 0; g < G; g++) {
@@ -129,46 +103,46 @@ export class Settler {
       // insertion sort by day (stable: input order among equal days)
       for (let i = s + 1; i < e; i++) {
         const v = order[i];
-        const day = this.vDay.get(v);
+        const day = t.day(v);
         let j = i - 1;
-        while (j >= s && this.vDay.get(order[j]) > day) {
+        while (j >= s && t.day(order[j]) > day) {
           order[j + 1] = order[j];
           j--;
         }
         order[j + 1] = v;
       }
       let fast = true;
-      for (let i = s; i < e; i++) if (this.ruleSets[this.vRule.get(order[i])].fast === null) fast = false;
+      for (let i = s; i < e; i++) if (this.ruleSets[t.rule(order[i])].fast === null) fast = false;
       if (fast && this.settleGroupFast(order, s, e, state, out)) this.fastGroups++;
       else {
-        this.settleGroupDecimal(order, s, e, g);
+        this.settleGroupDecimal(order, s, e);
         this.decimalGroups++;
       }
-      if (this.findings.first !== undefined && this.findings.firstLine < 0 && this.vLine) this.findings.firstLine = this.vLine.get(first);
+      if (this.findings.first !== undefined && this.findings.firstLine < 0 && t.vLine) this.findings.firstLine = t.vLine.get(first);
     }
   }
 
-  /** One person-year order[s, e) on integer fen; false (all undone) when a base passes the integer bound. */
+  /** One person-year order[s, e) on integer fen; false (nothing kept) when a base passes the integer bound. */
   private settleGroupFast(order: Int32Array, s: number, e: number, state: Float64Array, out: Float64Array): boolean {
+    const t = this.table;
     state.fill(0);
-    if (this.basics.length < e - s) this.basics = new Float64Array(Math.max(e - s, this.basics.length * 2));
-    const basics = this.basics;
+    if (this.paid.length < (e - s) * 6) this.paid = new Float64Array(Math.max((e - s) * 6, this.paid.length * 2));
+    const paid = this.paid;
     const findingCount = this.findings.count, firstFinding = this.findings.first, findingClaims = this.findings.claims;
     let firstCat = -1;
     let otherCats: number[] | null = null;
     for (let i = s; i < e; i++) {
       const v = order[i];
-      const rs = this.ruleSets[this.vRule.get(v)];
-      const k = this.vKind.get(v);
-      if (!settleFen(rs.fast!, k & 3, k >> 2, this.vCompliant.get(v), this.vBasic.get(v), state, out)) {
-        // past the integer bound: put back the given basic_paid and settle this person-year in decimals
-        for (let j = s; j < i; j++) this.vBasic.set(order[j], basics[j - s]);
+      const rs = this.ruleSets[t.rule(v)];
+      const k = t.kind(v);
+      const total = t.total(v), compliant = t.compliant(v);
+      if (!settleFen(rs.fast!, k & 3, k >> 2, compliant, t.basic(v), state, out)) {
+        // past the integer bound: this person-year is settled in decimals
         this.findings.count = findingCount;
         this.findings.first = firstFinding;
         this.findings.claims = findingClaims;
         return false;
       }
-      basics[i - s] = this.vBasic.get(v);
       // the category-changed note, as the decimal executor gives it
       const cat = rs.catIdx;
       let changed = false;
@@ -177,53 +151,52 @@ export class Settler {
         changed = true;
         (otherCats ??= []).push(cat);
       }
-      const total = this.vTotal.get(v), compliant = this.vCompliant.get(v);
-      this.vBasic.set(v, out[0]);
-      this.vCritical.set(v, out[1]);
-      this.vAssist.set(v, out[2]);
-      this.vReassist.set(v, out[3]);
-      const paid = out[0] + out[1] + out[2] + out[3];
+      const o = (i - s) * 6;
+      paid[o] = out[0];
+      paid[o + 1] = out[1];
+      paid[o + 2] = out[2];
+      paid[o + 3] = out[3];
       const w = rs.fast!.warning;
-      this.vWarn.set(v, w < 0 ? 0 : total - paid > w ? 2 : 1);
+      paid[o + 4] = w < 0 ? 0 : total - (out[0] + out[1] + out[2] + out[3]) > w ? 2 : 1;
       const planNotes = rs.plan.chains[k & 3]!.notes;
       let findings: string[] | null = null;
-      if (compliant > 0) findings = this.findings.fast(rs, v, total, compliant);
+      if (compliant > 0) findings = this.findings.fast(rs, v, out, total, compliant);
       if (changed || planNotes.length || findings) {
         const parts: string[] = [];
         if (changed) parts.push(CATEGORY_CHANGED.zh);
         for (const n of planNotes) parts.push(n.zh);
         if (findings) parts.push(...findings);
-        this.vNotes.set(v, this.table.noteIndex(parts.join('；')));
-      } else this.vNotes.set(v, 0);
+        paid[o + 5] = t.noteIndex(parts.join('；'));
+      } else paid[o + 5] = 0;
+    }
+    for (let i = s; i < e; i++) {
+      const o = (i - s) * 6;
+      t.settled(order[i], paid[o], paid[o + 1], paid[o + 2], paid[o + 3], paid[o + 4], paid[o + 5]);
     }
     return true;
   }
 
   /** One person-year order[s, e) by the decimal executor. */
-  private settleGroupDecimal(order: Int32Array, s: number, e: number, g: number): void {
-    void g;
+  private settleGroupDecimal(order: Int32Array, s: number, e: number): void {
+    const t = this.table;
     const state = newYearState();
     for (let i = s; i < e; i++) {
       const v = order[i];
-      const rs = this.ruleSets[this.vRule.get(v)];
-      const k = this.vKind.get(v);
+      const rs = this.ruleSets[t.rule(v)];
+      const k = t.kind(v);
       const d = (f: number) => new Decimal(f).div(100);
-      const basicGiven = this.vBasic.get(v);
-      const total = this.vTotal.get(v), compliant = this.vCompliant.get(v);
+      const basicGiven = t.basic(v);
+      const total = t.total(v), compliant = t.compliant(v);
       const claim = {
-        claim_id: '', person_id: '', category: rs.category, city: rs.city.id, date: this.table.dayYear(v), kind: KIND_CODES[k & 3],
+        claim_id: '', person_id: '', category: rs.category, city: rs.city.id, date: t.dayYear(v), kind: KIND_CODES[k & 3],
         hospital_level: LEVEL_CODES[k >> 2], total: d(total), compliant: d(compliant), basic_paid: basicGiven < 0 ? undefined : d(basicGiven), seq: v,
       };
       const r = settleClaim(claim, rs.plan, state);
       const fen = (x: DecimalBase) => Number(x.times(100).toFixed(0));
-      this.vBasic.set(v, fen(r.basic));
-      this.vCritical.set(v, fen(r.critical));
-      this.vAssist.set(v, fen(r.assistance));
-      this.vReassist.set(v, fen(r.reassist));
-      this.vWarn.set(v, r.warning === null ? 0 : r.warning ? 2 : 1);
       const findings = claim.compliant.gt(0) ? checkClaim(this.book, rs.city, rs.params, r) : [];
       if (findings.length) this.findings.note(findings);
-      this.vNotes.set(v, this.table.noteIndex([...r.notes.map((n) => n.zh), ...findings.map((f) => `${f.zh}〔${f.source}〕`)].join('；')));
+      const note = t.noteIndex([...r.notes.map((n) => n.zh), ...findings.map((f) => `${f.zh}〔${f.source}〕`)].join('；'));
+      t.settled(v, fen(r.basic), fen(r.critical), fen(r.assistance), fen(r.reassist), r.warning === null ? 0 : r.warning ? 2 : 1, note);
     }
   }
 }

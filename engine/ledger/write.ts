@@ -60,8 +60,8 @@ export function writeRows(t: ClaimTable, sink: (bytes: Uint8Array) => void, piec
     const block = arena.block(off), at = arena.at(off), end = at + len;
     if (needsQuoting(block, at, end)) put(enc.encode(csvCell(dec.decode(block.subarray(at, end)))));
     else for (let i = at; i < end; i++) buf[p++] = block[i];
-    const total = t.vTotal.get(v), compliant = t.vCompliant.get(v);
-    const b = t.vBasic.get(v), c = t.vCritical.get(v), a = t.vAssist.get(v), r = t.vReassist.get(v);
+    const total = t.total(v), compliant = t.compliant(v);
+    const b = t.basic(v), c = t.critical(v), a = t.assist(v), r = t.reassist(v);
     const paid = b + c + a + r;
     if (nhsa) {
       // hifp_pay, hifmi_pay, maf_pay, maf_assist_pay, maf_reassist_pay, fund_pay_sumamt, psn_part_amt
@@ -81,10 +81,10 @@ export function writeRows(t: ClaimTable, sink: (bytes: Uint8Array) => void, piec
       buf[p++] = COMMA; money(total - paid);
     }
     buf[p++] = COMMA;
-    const w = t.vWarn.get(v);
+    const w = t.warn(v);
     if (w) buf[p++] = w === 2 ? 49 : 48;
     buf[p++] = COMMA;
-    const nk = t.vNotes.get(v);
+    const nk = t.note(v);
     if (nk) put(notes[nk]);
     buf[p++] = LF;
     if (framed) {
