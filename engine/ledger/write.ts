@@ -33,18 +33,28 @@ export function writeRows(t: ClaimTable, sink: (bytes: Uint8Array) => void, piec
   const notes = t.notes.map((n) => enc.encode(csvCell(n)));
   const digits = new Uint8Array(24);
   const money = (f: number) => {
-    // f ≥ 0 integer fen → "yuan.ff"
+    // f ≥ 0 integer fen → "yuan.ff"; the yuan in 32-bit integer steps (division by 10 on integers is a
+    // multiplication, on doubles a division) unless past 2^31 yuan (more than any amount holds)
+    let yuan = Math.floor(f / 100);
+    const fen = f - yuan * 100;
     let n = 0;
-    let x = f;
-    do {
-      digits[n++] = 48 + (x % 10);
-      x = Math.floor(x / 10);
-    } while (x > 0);
-    while (n < 3) digits[n++] = 48;
-    for (let k = n - 1; k >= 2; k--) buf[p++] = digits[k];
+    if (yuan < 0x80000000) {
+      let y = yuan | 0;
+      do {
+        const q = (y / 10) | 0;
+        digits[n++] = 48 + y - q * 10;
+        y = q;
+      } while (y > 0);
+    } else {
+      do {
+        digits[n++] = 48 + (yuan % 10);
+        yuan = Math.floor(yuan / 10);
+      } while (yuan > 0);
+    }
+    while (n > 0) buf[p++] = digits[--n];
     buf[p++] = 46;
-    buf[p++] = digits[1];
-    buf[p++] = digits[0];
+    buf[p++] = 48 + ((fen / 10) | 0);
+    buf[p++] = 48 + (fen % 10);
   };
   const ids = t.ids, arena = ids.arena;
   for (let v = 0; v < t.size; v++) {
