@@ -1,7 +1,8 @@
 // The byte-string interner behind claim ids and person-years (engine/ledger/columns.ts): each string
 // and tag gets one dense number, the same each time it comes back, whatever the size hint it was made
-// with (its table then grows) and whatever the strings' hashes.
-import { ByteInterner } from '../../engine/ledger/columns';
+// with (its table then grows) and whatever the strings' hashes. The cache of names as typed gives
+// back what was put for exactly those bytes and that tag.
+import { ByteCache, ByteInterner } from '../../engine/ledger/columns';
 
 const enc = new TextEncoder();
 
@@ -53,5 +54,50 @@ describe('ByteInterner', () => {
     const keys: [string, number][] = [['', 0], ['x'.repeat(4096), 0], ['', 0]];
     for (let i = 0; i < 3000; i++) keys.push([`same-prefix-${String.fromCharCode(33 + (i % 90))}${i % 7}`, 0]);
     internAll(new ByteInterner(false, 10), keys);
+  });
+});
+
+describe('ByteCache', () => {
+  test('keys of 0 to 20 bytes alike but for one byte, under several tags: each its own value', () => {
+    const cache = new ByteCache<string>();
+    const keys: string[] = [];
+    for (let len = 0; len <= 20; len++) {
+      const base = 'abcdefghijklmnopqrst'.slice(0, len);
+      keys.push(base);
+      // the same length, one byte changed at each place (each side of the 6- and 12-byte boundaries)
+      for (let i = 0; i < len; i++) keys.push(base.slice(0, i) + String.fromCharCode(base.charCodeAt(i) + 1) + base.slice(i + 1));
+    }
+    const want = new Map<string, string>();
+    const wrong: string[] = [];
+    for (const pass of [0, 1]) {
+      for (const key of keys) {
+        for (const tag of [0, 1, 70000]) {
+          const b = enc.encode(`,${key},`);
+          const got = cache.get(b, 1, b.length - 1, tag);
+          const id = `${tag}:${key}`;
+          if (got === undefined) {
+            if (pass === 1 || want.has(id)) wrong.push(`${id} missing`);
+            cache.put(b, 1, b.length - 1, tag, id);
+            want.set(id, id);
+          } else if (got !== id) wrong.push(`${id} gave ${got}`);
+        }
+      }
+    }
+    expect(wrong.slice(0, 5)).toEqual([]);
+    expect(want.size).toBe(new Set(keys).size * 3);
+  });
+
+  test('15,000 keys of one length sharing their first six bytes (probes compare keys alike but for the rest)', () => {
+    const cache = new ByteCache<number>();
+    const wrong: string[] = [];
+    for (const pass of [0, 1]) {
+      for (let i = 0; i < 15_000; i++) {
+        const b = enc.encode(`2024-0${String(i).padStart(6, '0')}`);
+        const got = cache.get(b, 0, b.length, 0);
+        if (pass === 0 && got === undefined) cache.put(b, 0, b.length, 0, i);
+        else if (got !== i) wrong.push(`${i} gave ${got}`);
+      }
+    }
+    expect(wrong.slice(0, 5)).toEqual([]);
   });
 });
