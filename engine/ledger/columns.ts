@@ -1,8 +1,8 @@
 // Growable columns in fixed blocks of typed arrays: no object per row, and growing never copies
 // (a doubling array would hold old and new copies at once, half again the peak memory).
 
-export const BLOCK_BITS = 16;
-export const BLOCK = 1 << BLOCK_BITS;
+const BLOCK_BITS = 16;
+const BLOCK = 1 << BLOCK_BITS;
 const MASK = BLOCK - 1;
 
 /** Memory, shared with other threads if asked (SharedArrayBuffer where there is one). */

@@ -11,7 +11,7 @@ import type { Book } from '../policy/load';
 import type { CategoryId } from '../types';
 import { ByteCache, hashBytes } from './columns';
 import { F_CAT, F_CITY, F_DATE, F_ID, F_PERSON, resolve, type LedgerHeader } from './fields';
-import { COMMA, type CsvScanner } from './scan';
+import { Byte, type CsvScanner } from './scan';
 import { specRecord } from './records';
 import type { RuleSets } from './settle';
 
@@ -21,7 +21,7 @@ export interface BulkRoster {
   onDifference?: (d: CategoryDifference) => void;
 }
 
-const COMMA_BYTES = new Uint8Array([COMMA]);
+const COMMA_BYTES = new Uint8Array([Byte.COMMA]);
 export const COUNTY_HEADING = new TextEncoder().encode('county');
 
 function concatBytes(pieces: Uint8Array[]): Uint8Array {

@@ -3,7 +3,9 @@
 // bytes it lies in and, per cell, where it starts and ends and whether it is quoted; a cell's text is
 // decoded only when someone asks for it (cellText).
 
-export const COMMA = 44, LF = 10, CR = 13, QUOTE = 34;
+/** The bytes that shape a CSV record (a const enum: each use is compiled to its number, where an
+ * exported const would be a property load from this module's exports, in loops over every byte). */
+export const enum Byte { COMMA = 44, LF = 10, CR = 13, QUOTE = 34 }
 
 export function isSpace(c: number): boolean {
   return c === 32 || (c >= 9 && c <= 13);
@@ -13,7 +15,7 @@ export function isSpace(c: number): boolean {
 export function plain(b: Uint8Array, s: number, e: number): boolean {
   for (let i = s; i < e; i++) {
     const c = b[i];
-    if (c >= 0x80 || c === QUOTE) return false;
+    if (c >= 0x80 || c === Byte.QUOTE) return false;
   }
   return true;
 }
@@ -115,20 +117,20 @@ export class CsvScanner {
         if (ncells === this.cs.length) this.growCells();
         const cellStart = i;
         let quoted = 0;
-        if (i < n && b[i] === QUOTE) {
+        if (i < n && b[i] === Byte.QUOTE) {
           quoted = 1;
           i++;
           let closed = false;
           while (i < n) {
             const c = b[i];
-            if (c === QUOTE) {
+            if (c === Byte.QUOTE) {
               if (i + 1 >= n && !final) { complete = false; break; }
-              if (i + 1 < n && b[i + 1] === QUOTE) { i += 2; continue; }
+              if (i + 1 < n && b[i + 1] === Byte.QUOTE) { i += 2; continue; }
               i++;
               closed = true;
               break;
             }
-            if (c === LF) this.line++;
+            if (c === Byte.LF) this.line++;
             i++;
           }
           if (!complete) break;
@@ -139,7 +141,7 @@ export class CsvScanner {
         }
         while (i < n) {
           const c = b[i];
-          if (c === COMMA || c === LF || c === CR) break;
+          if (c === Byte.COMMA || c === Byte.LF || c === Byte.CR) break;
           i++;
         }
         this.cs[ncells] = cellStart;
@@ -151,12 +153,12 @@ export class CsvScanner {
           break;
         }
         const c = b[i];
-        if (c === COMMA) { i++; continue; }
-        if (c === CR) {
+        if (c === Byte.COMMA) { i++; continue; }
+        if (c === Byte.CR) {
           if (i + 1 >= n && !final) { complete = false; break; }
           i++;
         }
-        if (i < n && b[i] === LF) i++;
+        if (i < n && b[i] === Byte.LF) i++;
         this.line++;
         break;
       }
@@ -198,9 +200,9 @@ export class CsvScanner {
     let out = '';
     let from = s + 1;
     for (;;) {
-      const q = cell.indexOf(QUOTE, from);
+      const q = cell.indexOf(Byte.QUOTE, from);
       if (q < 0) return out + this.decoder.decode(cell.subarray(from)); // unterminated
-      if (q + 1 < e && cell[q + 1] === QUOTE) {
+      if (q + 1 < e && cell[q + 1] === Byte.QUOTE) {
         out += this.decoder.decode(cell.subarray(from, q + 1));
         from = q + 2;
         continue;

@@ -4,7 +4,7 @@
 // written from integer fen, no Decimal per cell.
 import { csvCell, csvLine } from '../csv';
 import { RESULT_COLUMNS, NHSA_RESULT_COLUMNS } from '../output';
-import { COMMA, CR, LF, QUOTE } from './scan';
+import { Byte } from './scan';
 import type { ClaimTable } from './table';
 
 /**
@@ -75,28 +75,28 @@ export function writeRows(t: ClaimTable, sink: (bytes: Uint8Array) => void, piec
     const paid = b + c + a + r;
     if (nhsa) {
       // hifp_pay, hifmi_pay, maf_pay, maf_assist_pay, maf_reassist_pay, fund_pay_sumamt, psn_part_amt
-      buf[p++] = COMMA; money(b);
-      buf[p++] = COMMA; money(c);
-      buf[p++] = COMMA; money(a + r);
-      buf[p++] = COMMA; money(a);
-      buf[p++] = COMMA; money(r);
-      buf[p++] = COMMA; money(paid);
-      buf[p++] = COMMA; money(total - paid);
+      buf[p++] = Byte.COMMA; money(b);
+      buf[p++] = Byte.COMMA; money(c);
+      buf[p++] = Byte.COMMA; money(a + r);
+      buf[p++] = Byte.COMMA; money(a);
+      buf[p++] = Byte.COMMA; money(r);
+      buf[p++] = Byte.COMMA; money(paid);
+      buf[p++] = Byte.COMMA; money(total - paid);
     } else {
-      buf[p++] = COMMA; money(b);
-      buf[p++] = COMMA; money(c);
-      buf[p++] = COMMA; money(a);
-      buf[p++] = COMMA; money(r);
-      buf[p++] = COMMA; money(compliant - paid);
-      buf[p++] = COMMA; money(total - paid);
+      buf[p++] = Byte.COMMA; money(b);
+      buf[p++] = Byte.COMMA; money(c);
+      buf[p++] = Byte.COMMA; money(a);
+      buf[p++] = Byte.COMMA; money(r);
+      buf[p++] = Byte.COMMA; money(compliant - paid);
+      buf[p++] = Byte.COMMA; money(total - paid);
     }
-    buf[p++] = COMMA;
+    buf[p++] = Byte.COMMA;
     const w = t.warn(v);
     if (w) buf[p++] = w === 2 ? 49 : 48;
-    buf[p++] = COMMA;
+    buf[p++] = Byte.COMMA;
     const nk = t.note(v);
     if (nk) put(notes[nk]);
-    buf[p++] = LF;
+    buf[p++] = Byte.LF;
     if (framed) {
       frame.setInt32(rowStart, t.vLine!.get(v), true);
       frame.setInt32(rowStart + 4, p - rowStart - 8, true);
@@ -113,7 +113,7 @@ function needsQuoting(b: Uint8Array, s: number, e: number): boolean {
   if (c0 === 45 && !(e - s > 1 && b[s + 1] >= 48 && b[s + 1] <= 57)) return true;
   for (let i = s; i < e; i++) {
     const c = b[i];
-    if (c === QUOTE || c === COMMA || c === CR || c === LF) return true;
+    if (c === Byte.QUOTE || c === Byte.COMMA || c === Byte.CR || c === Byte.LF) return true;
   }
   return false;
 }
