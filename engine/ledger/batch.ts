@@ -1,6 +1,6 @@
 // Records in batches, to cross threads: a reader thread scans the bytes (scan.ts) and finds repeated
 // claim ids, the settling thread takes the records as if it had scanned them itself.
-import type { ByteInterner } from './columns';
+import type { ByteInterner } from './interners';
 import type { CsvScanner } from './scan';
 
 /**

@@ -18,7 +18,7 @@ import type { Book } from '../policy/load';
 import type { Scenario } from '../scenario';
 import type { Rejection } from '../types';
 import type { PartWriter, PartSummary } from '../bulk/partition';
-import { ByteInterner, hashBytes, MAX_KEY_BYTES } from './columns';
+import { ByteInterner, TaggedInterner, hashBytes, MAX_KEY_BYTES } from './interners';
 import { CsvScanner } from './scan';
 import { BatchWriter, loadRecord, recordEnd, recordId, recordLine, recordPersonHash, recordStart, recordStatus, type IdsExport, type RecordBatch } from './batch';
 import { F_ID, F_PERSON, readHeader, type LedgerHeader } from './fields';
@@ -131,8 +131,8 @@ export class BulkLedger {
 
   constructor(private readonly book: Book, private readonly opts: BulkOptions = {}) {
     const role = (this.role = opts.role ?? 'both');
-    const ids = new ByteInterner(false, role === 'settler' || opts.duplicates ? 0 : opts.rowsHint ?? 0, role === 'reader');
-    const personYears = new ByteInterner(true, role === 'reader' ? 0 : (opts.rowsHint ?? 0) / 2);
+    const ids = new ByteInterner(role === 'settler' || opts.duplicates ? 0 : opts.rowsHint ?? 0, role === 'reader');
+    const personYears = new TaggedInterner(role === 'reader' ? 0 : (opts.rowsHint ?? 0) / 2);
     this.table = new ClaimTable(ids, personYears, opts.lines !== undefined || opts.share !== undefined);
     this.batches = role === 'reader' ? new BatchWriter(opts.onBatch!, opts.spare) : null;
     const batches = this.batches;

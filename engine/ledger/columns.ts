@@ -1,5 +1,6 @@
 // Growable columns in fixed blocks of typed arrays: no object per row, and growing never copies
-// (a doubling array would hold old and new copies at once, half again the peak memory).
+// (a doubling array would hold old and new copies at once, half again the peak memory). Also the
+// Arena that byte strings live in (interners.ts), and the cache of names as typed (ByteCache).
 
 const BLOCK_BITS = 16;
 const BLOCK = 1 << BLOCK_BITS;
@@ -86,22 +87,27 @@ export class Arena {
   }
   readonly blocks: Uint8Array[] = [];
   private pos: number;
-  /** Copy bytes in; returns the global offset (block × size + position). */
-  add(src: Uint8Array, start: number, end: number): number {
-    const len = end - start;
-    if (len > this.size) throw new RangeError('string too long for the arena');
-    if (this.pos + len > this.size) {
+  /** Room for n bytes in one block; returns its global offset (block × size + position). */
+  reserve(n: number): number {
+    if (n > this.size) throw new RangeError('string too long for the arena');
+    if (this.pos + n > this.size) {
       // (checked here, once a block: a power computed on every call cost 100 ns, as much as the rest)
       if (this.blocks.length >= 2 ** (32 - this.bits)) throw new RangeError('arena full (4 GB)');
       this.blocks.push(new Uint8Array(alloc(this.size, this.sharedMem)));
       this.pos = 0;
     }
+    const off = (this.blocks.length - 1) * this.size + this.pos;
+    this.pos += n;
+    return off;
+  }
+
+  /** Copy bytes in; returns the global offset (block × size + position). */
+  add(src: Uint8Array, start: number, end: number): number {
+    const off = this.reserve(end - start);
     const block = this.blocks[this.blocks.length - 1];
     // a short string byte by byte: subarray() makes an object per call (millions of ids)
-    if (len <= 64) for (let i = start, p = this.pos; i < end; i++, p++) block[p] = src[i];
-    else block.set(src.subarray(start, end), this.pos);
-    const off = (this.blocks.length - 1) * this.size + this.pos;
-    this.pos += len;
+    if (end - start <= 64) for (let i = start, p = off & this.mask; i < end; i++, p++) block[p] = src[i];
+    else block.set(src.subarray(start, end), off & this.mask);
     return off;
   }
   block(off: number): Uint8Array {
@@ -119,132 +125,6 @@ export class Arena {
   }
   bytes(): number {
     return this.blocks.length * this.size;
-  }
-}
-
-/** FNV-1a over bytes, seeded. */
-export function hashBytes(b: Uint8Array, start: number, end: number, seed: number): number {
-  let h = (0x811c9dc5 ^ seed) >>> 0;
-  for (let i = start; i < end; i++) {
-    h ^= b[i];
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
-
-/** Longest string the interner keeps (bytes); longer ones make the bulk path hand the run back. */
-export const MAX_KEY_BYTES = 4096;
-
-/**
- * Interning of byte strings (with a small integer tag, e.g. a city and year) to dense numbers 0, 1, 2 …
- * Open addressing over an Int32Array; the strings live in an Arena. About 11 bytes per string besides
- * the string itself and the table (1.4 to 2.9 slots of 8 bytes).
- */
-export class ByteInterner {
-  readonly arena: Arena;
-  readonly off: U32;
-  readonly len: U16;
-  readonly tag: U32 | null;
-  /** Slots of two: the string's number (−1: empty) and its hash, compared before the bytes (one cache line). */
-  private table: Int32Array;
-  size = 0;
-  lastWasNew = false;
-
-  /** sizeHint: about how many strings to expect (sizes the table and the arena's blocks once instead of growing them). */
-  constructor(tagged: boolean, sizeHint = 0, sharedMem = false, arenaBits = Math.max(16, Math.min(22, Math.ceil(Math.log2(sizeHint * 16 + 1))))) {
-    this.arena = new Arena(sharedMem, arenaBits);
-    this.off = new U32(sharedMem);
-    this.len = new U16(sharedMem);
-    this.tag = tagged ? new U32() : null;
-    // as many slots as the hint needs at most 0.7 full, not the next power of two: that would be up
-    // to twice the memory (for 2 million claim ids, 32 MB instead of 24 MB)
-    this.table = new Int32Array(2 * Math.max(4096, Math.min(1 << 27, Math.ceil(sizeHint / 0.7)))).fill(-1);
-  }
-
-  /** The first slot for hash h in a table of `slots` slots (h's unsigned value scaled down to [0, slots)). */
-  private static slotOf(h: number, slots: number): number {
-    const slot = Math.floor((h >>> 0) * (slots / 4294967296));
-    return slot < slots ? slot : slots - 1; // rounding can reach `slots` itself
-  }
-
-  private hash(src: Uint8Array, start: number, end: number, tag: number): number {
-    return (hashBytes(src, start, end, 0) ^ Math.imul(tag + 1, 0x9e3779b1)) >>> 0;
-  }
-
-  /** Keep this string under a new number without looking it up (lastWasNew: true). */
-  append(src: Uint8Array, start: number, end: number): number {
-    const k = this.size++;
-    this.off.set(k, this.arena.add(src, start, end));
-    this.len.set(k, end - start);
-    this.lastWasNew = true;
-    return k;
-  }
-
-  /** The number of this string (end − start ≤ MAX_KEY_BYTES), and in lastWasNew whether it was new. */
-  intern(src: Uint8Array, start: number, end: number, tag = 0): number {
-    const table = this.table;
-    const slots = table.length >> 1;
-    const h = this.hash(src, start, end, tag) | 0;
-    let slot = ByteInterner.slotOf(h, slots);
-    const tags = this.tag;
-    for (;;) {
-      const k = table[slot << 1];
-      if (k < 0) break;
-      if (table[(slot << 1) + 1] === h && (tags === null || tags.get(k) === tag) && this.arena.equals(this.off.get(k), this.len.get(k), src, start, end)) {
-        this.lastWasNew = false;
-        return k;
-      }
-      if (++slot === slots) slot = 0;
-    }
-    const k = this.size++;
-    this.off.set(k, this.arena.add(src, start, end));
-    this.len.set(k, end - start);
-    tags?.set(k, tag);
-    table[slot << 1] = k;
-    table[(slot << 1) + 1] = h;
-    this.lastWasNew = true;
-    if (this.size > (this.table.length >> 1) * 0.7) this.grow();
-    return k;
-  }
-
-  private grow(): void {
-    const old = this.table;
-    const table = new Int32Array(old.length * 2).fill(-1);
-    const slots = table.length >> 1;
-    for (let o = 0; o < old.length; o += 2) {
-      const k = old[o];
-      if (k < 0) continue;
-      let slot = ByteInterner.slotOf(old[o + 1], slots);
-      while (table[slot << 1] >= 0) if (++slot === slots) slot = 0;
-      table[slot << 1] = k;
-      table[(slot << 1) + 1] = old[o + 1];
-    }
-    this.table = table;
-  }
-
-  /** The strings for another thread (shared memory: nothing is copied). */
-  exportShared() {
-    return { arena: this.arena.blocks, bits: this.arena.bits, off: this.off.blocks, len: this.len.blocks, size: this.size };
-  }
-
-  /** An interner over strings another thread kept (read through arena, off and len only). */
-  static adopt(data: { arena: Uint8Array[]; bits: number; off: Uint32Array[]; len: Uint16Array[]; size: number }): ByteInterner {
-    const t = new ByteInterner(false, 0, false, data.bits);
-    t.arena.blocks.push(...data.arena);
-    t.off.blocks.push(...data.off);
-    t.len.blocks.push(...data.len);
-    t.size = data.size;
-    t.dropTable();
-    return t;
-  }
-
-  /** Free the hash table once no more strings will be looked up (the strings stay). */
-  dropTable(): void {
-    this.table = new Int32Array(2).fill(-1);
-  }
-
-  bytes(): number {
-    return this.arena.bytes() + this.off.bytes() + this.len.bytes() + (this.tag?.bytes() ?? 0) + this.table.byteLength;
   }
 }
 

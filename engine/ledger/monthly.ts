@@ -62,11 +62,7 @@ export function monthlyOfTable(t: ClaimTable, ruleSets: RuleSet[]): MonthlyWarni
     m.add(py * 16 + (t.day(v) >> 5), rs.city.id, py, () => t.dayYear(v).slice(0, 7), t.total(v) - paid, line);
   }
   const dec = new TextDecoder();
-  const people = t.personYears, arena = people.arena;
-  return m.list((py) => {
-    const off = people.off.get(py as number);
-    return dec.decode(arena.block(off).subarray(arena.at(off), arena.at(off) + people.len.get(py as number)));
-  });
+  return m.list((py) => t.personYears.text(py as number, dec));
 }
 
 /** Lists of partitions by person (each person in one) as one list, in the same order. */

@@ -9,7 +9,8 @@ import { rosterVerdictIn, rosterOfRow, categoryDifference, type CategoryDifferen
 import type { RosterIndex, RosterEntry } from '../roster';
 import type { Book } from '../policy/load';
 import type { CategoryId } from '../types';
-import { ByteCache, hashBytes } from './columns';
+import { ByteCache } from './columns';
+import { hashBytes } from './interners';
 import { F_CAT, F_CITY, F_DATE, F_ID, F_PERSON, resolve, type LedgerHeader } from './fields';
 import { Byte, type CsvScanner } from './scan';
 import { specRecord } from './records';

@@ -1,7 +1,8 @@
 // The valid claims of a ledger (v = 0, 1, 2 … in input order) in typed arrays in blocks, no object
 // per claim. Intake (intake.ts) fills the claim's own cells, settlement (settle.ts) the
 // amounts paid, its warning and notes; aggregate.ts and write.ts read them.
-import { ByteInterner, I32 } from './columns';
+import { I32 } from './columns';
+import type { ByteInterner, TaggedInterner } from './interners';
 import { BulkUnsupported } from './unsupported';
 
 /** Claims per block of rows: 2^14 (256 KB a block of four words a claim). */
@@ -20,7 +21,7 @@ export class ClaimTable {
   /** The claim ids as read (trimmed), by claim number. */
   ids: ByteInterner;
   /** Person-years: the person id's bytes, tagged cityIdx * 10000 + year. */
-  readonly personYears: ByteInterner;
+  readonly personYears: TaggedInterner;
   readonly vId = new I32();
   readonly vPersonYear = new I32();
   readonly vLine: I32 | null; // a partition's input lines (to merge partitions back into input order)
@@ -37,7 +38,7 @@ export class ClaimTable {
   private readonly notesIndex = new Map<string, number>([['', 0]]);
 
   /** lines: keep each claim's input line (a partition). */
-  constructor(ids: ByteInterner, personYears: ByteInterner, lines: boolean) {
+  constructor(ids: ByteInterner, personYears: TaggedInterner, lines: boolean) {
     this.ids = ids;
     this.personYears = personYears;
     this.vLine = lines ? new I32() : null;
@@ -133,7 +134,7 @@ export class ClaimTable {
   /** Claim v's date, YYYY-MM-DD. */
   dayYear(v: number): string {
     const g = this.vPersonYear.get(v);
-    const year = this.personYears.tag!.get(g) % 10000;
+    const year = this.personYears.tagOf(g) % 10000;
     const day = this.day(v);
     return `${year}-${String(day >> 5).padStart(2, '0')}-${String(day & 31).padStart(2, '0')}`;
   }
