@@ -80,6 +80,17 @@ export class BatchWriter {
     }
   }
 
+  /** Records added since the last flush. */
+  get size(): number {
+    return this.count;
+  }
+
+  /** Record r's claim number and status, once known (a claim id looked up after the record was added). */
+  setId(r: number, idk: number, status: number): void {
+    this.meta[r * META + 2] = idk;
+    this.meta[r * META + 1] = status;
+  }
+
   /** Hand on the records scanned from b[0, used). */
   flush(b: Uint8Array, used: number): void {
     if (this.count === 0 && !this.header) return;

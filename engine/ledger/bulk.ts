@@ -23,6 +23,7 @@ import { CsvScanner } from './scan';
 import { BatchWriter, loadRecord, recordEnd, recordId, recordLine, recordPersonHash, recordStart, recordStatus, type IdsExport, type RecordBatch } from './batch';
 import { F_ID, F_PERSON, readHeader, type LedgerHeader } from './fields';
 import { ClaimTable } from './table';
+import { PendingIds } from './pending-ids';
 import { RosterOverlay, type BulkRoster } from './overlay';
 import { Intake } from './intake';
 import { RuleSets, Settler, type RuleSet } from './settle';
@@ -110,6 +111,7 @@ export class BulkLedger {
   private readonly role: 'both' | 'reader' | 'settler' | 'splitter';
   private readonly sc: CsvScanner;
   private readonly batches: BatchWriter | null;
+  private readonly pendingIds: PendingIds | null;
   private header: LedgerHeader | null = null;
   private ended = false;
   private recIdx = 0;
@@ -136,7 +138,12 @@ export class BulkLedger {
     this.table = new ClaimTable(ids, personYears, opts.lines !== undefined || opts.share !== undefined);
     this.batches = role === 'reader' ? new BatchWriter(opts.onBatch!, opts.spare) : null;
     const batches = this.batches;
-    this.sc = new CsvScanner((b, line, start, end) => this.record(b, line, start, end), batches ? (b, used) => batches.flush(b, used) : undefined);
+    // a reader looks its claim ids up at the end of each chunk, in bursts (pending-ids.ts)
+    const pending = (this.pendingIds = role === 'reader' && opts.findDuplicates !== false ? new PendingIds(ids) : null);
+    this.sc = new CsvScanner((b, line, start, end) => this.record(b, line, start, end), batches ? (b, used) => {
+      pending?.resolve(b, batches);
+      batches.flush(b, used);
+    } : undefined);
     this.byCounty = opts.groups?.includes('county') ?? false;
     this.appendCounty = role === 'splitter' && opts.roster !== undefined && this.byCounty;
     this.groups = opts.groups && role !== 'splitter' && role !== 'reader' ? new GroupSums(opts.groups) : null;
@@ -293,7 +300,8 @@ export class BulkLedger {
     else if (this.role === 'splitter') {
       this.split(b, line, start, end);
       return;
-    } else if (this.opts.findDuplicates !== false) {
+    } else if (this.pendingIds) idk = this.pendingIds.add(this.sc, b, this.header.col[F_ID], this.batches!.size);
+    else if (this.opts.findDuplicates !== false) {
       idk = this.intake.claimNumber(b);
       if (this.intake.isDuplicate(idk, line)) status = 3;
     }
