@@ -18,7 +18,7 @@ import type { Book } from '../policy/load';
 import type { Scenario } from '../scenario';
 import type { Rejection } from '../types';
 import type { PartWriter, PartSummary } from '../bulk/partition';
-import { ByteInterner, TaggedInterner, hashBytes, MAX_KEY_BYTES } from './interners';
+import { ByteInterner, TaggedInterner, checkKey, hashBytes } from './interners';
 import { CsvScanner } from './scan';
 import { BatchWriter, loadRecord, recordEnd, recordId, recordLine, recordPersonHash, recordStart, recordStatus, type IdsExport, type RecordBatch } from './batch';
 import { F_ID, F_PERSON, readHeader, type LedgerHeader } from './fields';
@@ -322,7 +322,7 @@ export class BulkLedger {
     // plan (its certno checks look across persons, so they are made here, in one pass over the whole ledger)
     w.row(hash, this.header!.plan ? this.overlay.mappedRecord(b) : this.overlay.rewritten(b, start, end), line);
     sc.trimmed(b, col[F_ID]);
-    if (sc.te - sc.ts > MAX_KEY_BYTES) throw new BulkUnsupported('claim_id too long');
+    checkKey(sc.te - sc.ts, 'claim_id');
     if (sc.te > sc.ts) w.id(hashBytes(sc.tb, sc.ts, sc.te, 1), sc.tb.subarray(sc.ts, sc.te), line);
   }
 
@@ -330,7 +330,7 @@ export class BulkLedger {
   private personHash(b: Uint8Array): number {
     const sc = this.sc;
     sc.trimmed(b, this.header!.col[F_PERSON]);
-    if (sc.te - sc.ts > MAX_KEY_BYTES) throw new BulkUnsupported('person_id too long');
+    checkKey(sc.te - sc.ts, 'person_id');
     return hashBytes(sc.tb, sc.ts, sc.te, 0);
   }
 

@@ -15,14 +15,13 @@ import type { HospitalLevel, Rejection } from '../types';
 import { parseFenBytes } from '../fast/amount';
 import { KIND_CODES, LEVEL_CODES } from '../chain/plan';
 import { ByteCache } from './columns';
-import { MAX_KEY_BYTES } from './interners';
+import { checkKey, MAX_KEY_BYTES } from './interners';
 import { F_BASIC, F_CAT, F_CITY, F_COMPLIANT, F_DATE, F_ID, F_KIND, F_LEVEL, F_PERSON, F_TOTAL, resolve, type LedgerHeader } from './fields';
 import { plain, type CsvScanner } from './scan';
 import type { ClaimTable } from './table';
 import type { RuleSets } from './settle';
 import type { RosterOverlay } from './overlay';
 import type { GroupSums } from './aggregate';
-import { BulkUnsupported } from './unsupported';
 
 export interface IntakeOptions {
   scenario?: Scenario;
@@ -60,7 +59,7 @@ export class Intake {
     const sc = this.sc;
     sc.trimmed(b, this.header.col[F_ID]);
     if (sc.te === sc.ts) return -1;
-    if (sc.te - sc.ts > MAX_KEY_BYTES) throw new BulkUnsupported('claim_id too long');
+    checkKey(sc.te - sc.ts, 'claim_id');
     const ids = this.table.ids;
     // a partition is told every repeated id's line (duplicates, found over the whole ledger), so it
     // only keeps its ids for the output and need not look them up
@@ -254,7 +253,7 @@ export class Intake {
     const rule = this.names.ruleSet(this.names.paramsIndex(v.params), catIdx, cityIdx);
     if (rule < 0 || this.names.ruleSets[rule].rules !== v.rules) throw new Error('bulk: rules differ from validateClaim');
     const person = this.encoder.encode(c.person_id);
-    if (person.length > MAX_KEY_BYTES) throw new BulkUnsupported('person_id too long');
+    checkKey(person.length, 'person_id');
     const year = Number(c.date.slice(0, 4));
     const personYear = this.table.personYears.intern(person, 0, person.length, cityIdx * 10000 + year);
     const level = c.hospital_level === undefined ? 0 : LEVEL_CODES.indexOf(c.hospital_level);

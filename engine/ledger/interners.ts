@@ -2,6 +2,7 @@
 // repeated ones) and person-years (TaggedInterner). The strings live in an Arena (columns.ts); the
 // hash tables are open addressing over Int32Arrays (Slots), at most 0.7 full.
 import { Arena, U16, U32 } from './columns';
+import { BulkUnsupported } from './unsupported';
 
 /** FNV-1a over bytes, seeded. */
 export function hashBytes(b: Uint8Array, start: number, end: number, seed: number): number {
@@ -15,6 +16,11 @@ export function hashBytes(b: Uint8Array, start: number, end: number, seed: numbe
 
 /** Longest string the interner keeps (bytes); longer ones make the bulk path hand the run back. */
 export const MAX_KEY_BYTES = 4096;
+
+/** An id of `len` bytes in this column: past MAX_KEY_BYTES, the bulk path hands the run back (settleLedger takes it). */
+export function checkKey(len: number, column: 'claim_id' | 'person_id'): void {
+  if (len > MAX_KEY_BYTES) throw new BulkUnsupported(`${column} too long`);
+}
 
 /**
  * Open addressing for the interners: slots of two Int32 (a value ≥ 0, or −1 for an empty slot; its

@@ -3,10 +3,9 @@
 // waited for the one before. Gathered over a chunk and looked up at its end, in input order (the first
 // occurrence stands), their slots are read ahead in bursts so that the misses overlap. The records
 // stay in the batch being built; their claim numbers and duplicate status are filled in before it goes.
-import { ByteInterner, MAX_KEY_BYTES } from './interners';
+import { ByteInterner, checkKey } from './interners';
 import type { BatchWriter } from './batch';
 import type { CsvScanner } from './scan';
-import { BulkUnsupported } from './unsupported';
 
 /** Ids whose slots are read ahead at a time (more would be pushed out of the cache before their turn). */
 const BURST = 64;
@@ -31,7 +30,7 @@ export class PendingIds {
     sc.trimmed(b, k);
     const len = sc.te - sc.ts;
     if (len === 0) return -1;
-    if (len > MAX_KEY_BYTES) throw new BulkUnsupported('claim_id too long');
+    checkKey(len, 'claim_id');
     if ((this.n + 1) * 4 > this.at.length) this.at = grow(this.at, this.at.length * 2);
     const o = this.n++ * 4;
     let start = sc.ts;
