@@ -128,6 +128,13 @@ export class Arena {
   }
 }
 
+/** A typed array of n elements (n ≥ a's length) beginning with a's (the arrays that grow as they fill). */
+export function grown<A extends Int32Array | Uint8Array | Float64Array>(a: A, n: number): A {
+  const out = new (a.constructor as new (n: number) => A)(n);
+  out.set(a);
+  return out;
+}
+
 const CACHE_LIMIT = 20_000;
 
 /**
@@ -193,24 +200,16 @@ export class ByteCache<V> {
     const k = this.vals.length;
     if (k >= CACHE_LIMIT) return;
     if (k === this.keyOff.length) {
-      const grow = <A extends Int32Array | Float64Array>(a: A): A => {
-        const out = new (a.constructor as new (n: number) => A)(Math.min(CACHE_LIMIT, a.length * 2));
-        out.set(a);
-        return out;
-      };
-      this.keyOff = grow(this.keyOff);
-      this.keyLen = grow(this.keyLen);
-      this.keyTag = grow(this.keyTag);
-      this.keyLo = grow(this.keyLo);
-      this.keyHi = grow(this.keyHi);
+      const n = Math.min(CACHE_LIMIT, 2 * k);
+      this.keyOff = grown(this.keyOff, n);
+      this.keyLen = grown(this.keyLen, n);
+      this.keyTag = grown(this.keyTag, n);
+      this.keyLo = grown(this.keyLo, n);
+      this.keyHi = grown(this.keyHi, n);
     }
     if (2 * (k + 1) > this.table.length) this.rehash();
     const len = e - s;
-    if (this.keyEnd + len > this.keyBytes.length) {
-      const grown = new Uint8Array(Math.max(this.keyBytes.length * 2, this.keyEnd + len));
-      grown.set(this.keyBytes);
-      this.keyBytes = grown;
-    }
+    if (this.keyEnd + len > this.keyBytes.length) this.keyBytes = grown(this.keyBytes, Math.max(this.keyBytes.length * 2, this.keyEnd + len));
     this.table[this.slot] = k;
     this.keyOff[k] = this.keyEnd;
     this.keyLen[k] = len;

@@ -198,7 +198,7 @@ export class TaggedInterner {
       if (e < 0) break;
       if (table[(slot << 1) + 1] === h) {
         const b = this.arena.block(e), at = this.arena.at(e);
-        if (int32At(b, at + 4) === tag && (b[at + 8] | (b[at + 9] << 8)) === len && sameBytes(b, at + ENTRY_HEAD, src, start, end)) return int32At(b, at);
+        if (int32At(b, at + 4) === tag && this.arena.equals(e + ENTRY_HEAD, b[at + 8] | (b[at + 9] << 8), src, start, end)) return int32At(b, at);
       }
       if (++slot === n) slot = 0;
     }
@@ -248,9 +248,4 @@ function putInt32(b: Uint8Array, at: number, x: number): void {
   b[at + 1] = (x >> 8) & 0xff;
   b[at + 2] = (x >> 16) & 0xff;
   b[at + 3] = x >>> 24;
-}
-
-function sameBytes(b: Uint8Array, at: number, src: Uint8Array, start: number, end: number): boolean {
-  for (let i = start; i < end; i++, at++) if (b[at] !== src[i]) return false;
-  return true;
 }

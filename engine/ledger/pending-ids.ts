@@ -4,6 +4,7 @@
 // occurrence stands), their slots are read ahead in bursts so that the misses overlap. The records
 // stay in the batch being built; their claim numbers and duplicate status are filled in before it goes.
 import { ByteInterner, checkKey } from './interners';
+import { grown } from './columns';
 import type { BatchWriter } from './batch';
 import type { CsvScanner } from './scan';
 
@@ -31,11 +32,11 @@ export class PendingIds {
     const len = sc.te - sc.ts;
     if (len === 0) return -1;
     checkKey(len, 'claim_id');
-    if ((this.n + 1) * 4 > this.at.length) this.at = grow(this.at, this.at.length * 2);
+    if ((this.n + 1) * 4 > this.at.length) this.at = grown(this.at, this.at.length * 2);
     const o = this.n++ * 4;
     let start = sc.ts;
     if (sc.tb !== b) {
-      if (this.sideEnd + len > this.side.length) this.side = grow(this.side, Math.max(2 * this.side.length, this.sideEnd + len));
+      if (this.sideEnd + len > this.side.length) this.side = grown(this.side, Math.max(2 * this.side.length, this.sideEnd + len));
       this.side.set(sc.tb.subarray(sc.ts, sc.te), this.sideEnd);
       start = -this.sideEnd - 1;
       this.sideEnd += len;
@@ -65,10 +66,4 @@ export class PendingIds {
     this.n = 0;
     this.sideEnd = 0;
   }
-}
-
-function grow<A extends Int32Array | Uint8Array>(a: A, n: number): A {
-  const out = new (a.constructor as new (n: number) => A)(n);
-  out.set(a);
-  return out;
 }
