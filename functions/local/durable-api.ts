@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import type * as http from 'node:http';
 import { BlobServiceClient } from '@azure/storage-blob';
 import type { Registration } from './core';
+import type { BodyReads } from './limits';
 import { DurableRunner } from './durable';
 import type { Instance } from './durable-store';
 
@@ -50,10 +51,8 @@ function statusOf(rec: Instance, showHistory: boolean) {
   return { ...rest, ...(showHistory ? { history } : {}) };
 }
 
-async function bodyText(req: http.IncomingMessage): Promise<string> {
-  const parts: Buffer[] = [];
-  for await (const c of req) parts.push(c as Buffer);
-  return Buffer.concat(parts).toString('utf8');
+async function bodyText(reads: BodyReads): Promise<string> {
+  return new Response(reads.stream()).text();
 }
 
 function json(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
@@ -64,7 +63,7 @@ function json(res: http.ServerResponse, status: number, body: unknown, headers: 
 export interface LocalDurable {
   runner: DurableRunner;
   /** Answers a request under PREFIX (the caller has checked the key). */
-  serve(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void>;
+  serve(req: http.IncomingMessage, res: http.ServerResponse, url: URL, reads: BodyReads): Promise<void>;
 }
 
 /**
@@ -93,13 +92,13 @@ export async function startDurable(registrations: Registration[], root: string, 
     };
   }
 
-  const serve = async (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => {
+  const serve = async (req: http.IncomingMessage, res: http.ServerResponse, url: URL, reads: BodyReads) => {
     const rest = url.pathname.slice(PREFIX.length).split('/').map(decodeURIComponent);
     const method = (req.method ?? 'GET').toUpperCase();
     if (rest[0] === 'orchestrators' && method === 'POST' && rest.length <= 3) {
       const [, name, given] = rest;
       if (!runner.hasOrchestrator(name)) return json(res, 404, { Message: `no orchestrator function named ${name}` });
-      const text = await bodyText(req);
+      const text = await bodyText(reads);
       const id = given || randomUUID().replace(/-/g, '');
       const existing = await runner.get(id);
       if (existing && ['Pending', 'Running'].includes(existing.runtimeStatus)) return json(res, 409, { Message: `an instance with ID '${id}' already exists and is ${existing.runtimeStatus}` });

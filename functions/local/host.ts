@@ -79,7 +79,7 @@ export async function main(): Promise<void> {
     requestTimeout: 0, // a large body may take minutes: ./limits drops only a stalled one
     headersTimeout: limits.headersMs,
     connectionsCheckingInterval: Math.min(1000, limits.headersMs),
-  }, listener({ key: o.key, routes, timers, limits, durable: () => durable && { prefix: PREFIX, serve: (req, res, url) => durable!.serve(req, res, url) } }));
+  }, listener({ key: o.key, routes, timers, limits, durable: () => durable && { prefix: PREFIX, serve: (req, res, url, reads) => durable!.serve(req, res, url, reads) } }));
   server.on('clientError', onClientError);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -12,7 +12,7 @@ import type { Registration } from './core';
 import { problemBody, PROBLEM_TYPE } from '../problem';
 import { logLine, fieldsOf, requestIdOf, type Access, type Level } from '../log';
 import { corsOrigins, type HostLimits } from '../settings';
-import { watchStalls } from './limits';
+import { watchStalls, BodyReads } from './limits';
 
 export interface Route { reg: Registration; route: string; methods: string[]; match: (p: string) => Record<string, string> | null }
 
@@ -21,7 +21,7 @@ export interface Route { reg: Registration; route: string; methods: string[]; ma
  * other (it gives them their durable client), and it answers the extension's management API under
  * `prefix` (with a function key). Without it those functions answer 501.
  */
-export type DurableServe = () => { prefix: string; serve(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> } | undefined;
+export type DurableServe = () => { prefix: string; serve(req: http.IncomingMessage, res: http.ServerResponse, url: URL, reads: BodyReads): Promise<void> } | undefined;
 
 export interface ServeOptions { key: string; routes: Route[]; timers: Registration[]; limits: HostLimits; durable?: DurableServe }
 
@@ -86,7 +86,7 @@ function contextFor(reg: Registration, requestId: string) {
 
 const HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'host', 'expect', 'proxy-connection', 'te', 'trailer']);
 
-async function serveHttp(reg: Registration, params: Record<string, string>, req: http.IncomingMessage, res: http.ServerResponse, url: URL, requestId: string) {
+async function serveHttp(reg: Registration, params: Record<string, string>, req: http.IncomingMessage, reads: BodyReads, res: http.ServerResponse, url: URL, requestId: string) {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { HttpRequest, HttpResponse } = require('@azure/functions') as typeof import('@azure/functions');
   const headers = new Headers();
@@ -99,7 +99,7 @@ async function serveHttp(reg: Registration, params: Record<string, string>, req:
   const nativeRequest = new Request(url, {
     method,
     headers,
-    body: hasBody ? (Readable.toWeb(req) as ReadableStream<Uint8Array>) : undefined,
+    body: hasBody ? reads.stream() : undefined,
     duplex: 'half',
   } as RequestInit);
   const request = new HttpRequest({ nativeRequest, params } as never);
@@ -144,7 +144,8 @@ export function listener(o: ServeOptions): http.RequestListener {
       res.writeHead(status, { 'content-type': PROBLEM_TYPE, 'cache-control': 'no-store', ...extra });
       res.end(body);
     };
-    watchStalls(req, res, o.limits, (kind) => {
+    const reads = new BodyReads(req);
+    watchStalls(req, res, reads, o.limits, (kind) => {
       log('warn', { requestId, route, msg: kind === 'body' ? `request body stalled for ${o.limits.bodyIdleMs} ms: dropped` : `client stopped reading the answer for ${o.limits.answerIdleMs} ms: dropped` });
       if (kind === 'body' && !res.headersSent) {
         send(408, `请求体在 ${o.limits.bodyIdleMs} 毫秒内没有收到数据，连接已关闭`, `no part of the request body arrived for ${o.limits.bodyIdleMs} ms: the connection is closed`, 'timeout', { connection: 'close' });
@@ -182,7 +183,7 @@ export function listener(o: ServeOptions): http.RequestListener {
       if (durable && url.pathname.startsWith(durable.prefix)) {
         route = 'runtime/webhooks/durabletask';
         if (!keyOk(req, url, o.key)) return send(401, '缺少或错误的函数密钥', 'missing or wrong function key', 'key');
-        return durable.serve(req, res, url);
+        return durable.serve(req, res, url, reads);
       }
       if (!url.pathname.startsWith('/api/')) return send(404, '未找到', 'not found', 'not_found');
       const rest = url.pathname.slice('/api/'.length);
@@ -215,7 +216,7 @@ export function listener(o: ServeOptions): http.RequestListener {
         req.resume();
         return send(501, '本地 Durable 运行器未启动（存储模拟器不可用？见主机日志）；也可在装有 Core Tools 的机器上用 npm run start:func，或部署到 Azure', 'the local Durable runner did not start (storage emulator unavailable? see the host log); or use npm run start:func where Core Tools are installed, or Azure', 'durable');
       }
-      await serveHttp(hit.reg, hit.params, req, res, url, requestId);
+      await serveHttp(hit.reg, hit.params, req, reads, res, url, requestId);
     };
     run().catch((e) => {
       // a request whose client went away is nobody's error; anything else is the host's own

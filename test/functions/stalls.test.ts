@@ -75,7 +75,8 @@ test('a stalled upload and a client that does not read are dropped; a normal lar
   // the client that did not read was dropped mid-answer: reading now, it finds the end of a cut answer
   // (its answer is made after the stalled upload lets the one settle thread go; on a loaded machine,
   // with other suites beside, that took more than 5 s once: the limit itself is checked above)
-  await until(() => host.logs().some((l) => /stopped reading/.test(String(l.msg))), 30_000, 'the warning');
+  await until(() => host.logs().some((l) => /stopped reading/.test(String(l.msg))), 30_000, 'the warning')
+    .catch((e: Error) => { throw new Error(`${e.message}; the host's log:\n${host.out().slice(-6000)}`); });
   const deafId = host.logs().find((l) => /stopped reading/.test(String(l.msg)))!.requestId;
   expect(host.logs().find((l) => l.type === 'access' && l.requestId === deafId)).toMatchObject({ status: 200, aborted: true });
   deaf.socket.resume();
