@@ -18,7 +18,7 @@ type Ask =
   | { type: 'settle'; job: JobWire; duplicates: Int32Array; parts: number[]; counter: Int32Array }
   | { type: 'half'; job: JobWire; rowsHint: number; port: MessagePort };
 
-const jobOf = (w: JobWire): PartJob => ({ scenario: w.scenario ? scenarioOf(w.scenario) : undefined, groups: w.groups, whatIf: w.whatIf.map(scenarioOf), input: w.input });
+const jobOf = (w: JobWire): PartJob => ({ scenario: w.scenario ? scenarioOf(w.scenario) : undefined, groups: w.groups, whatIf: w.whatIf.map(scenarioOf), input: w.input, claimWarnings: w.claimWarnings });
 
 function fail(e: unknown): void {
   if (e instanceof BulkUnsupported) parentPort!.postMessage({ unsupported: e.message });

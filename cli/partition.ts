@@ -13,10 +13,10 @@ const WORKER = path.join(__dirname, 'partition-worker.js');
 interface WorkerAnswer { k?: number; summary?: PartSummary; dupes?: number[][]; done?: true; unsupported?: string; zh?: string; en?: string; code?: string; crash?: string }
 
 /** A scenario as it crosses to the thread (scenarioFrom rebuilds it there). */
-export interface JobWire { scenario: ScenarioWire | null; groups?: PartJob['groups']; whatIf: ScenarioWire[]; input?: PartJob['input'] }
+export interface JobWire { scenario: ScenarioWire | null; groups?: PartJob['groups']; whatIf: ScenarioWire[]; input?: PartJob['input']; claimWarnings?: boolean }
 
 
-const wireOf = (job: PartJob): JobWire => ({ scenario: job.scenario ? scenarioWire(job.scenario) : null, groups: job.groups, whatIf: (job.whatIf ?? []).map(scenarioWire), input: job.input });
+const wireOf = (job: PartJob): JobWire => ({ scenario: job.scenario ? scenarioWire(job.scenario) : null, groups: job.groups, whatIf: (job.whatIf ?? []).map(scenarioWire), input: job.input, claimWarnings: job.claimWarnings });
 
 /** Whether the second thread can run (its compiled file exists: not under ts-jest's sources). */
 export function partitionThreadAvailable(): boolean {

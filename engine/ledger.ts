@@ -14,6 +14,7 @@ import type { Book } from './policy/load';
 import type { Scenario } from './scenario';
 import type { ClaimResult, Rejection } from './types';
 import { MonthlyWarnings, type MonthlyWarning } from './ledger/monthly';
+import type { ClaimWarning } from './ledger/warnings';
 
 export interface Totals { total: DecimalBase; compliant: DecimalBase; basic: DecimalBase; critical: DecimalBase; assistance: DecimalBase; reassist: DecimalBase; oop_compliant: DecimalBase; oop_total: DecimalBase }
 
@@ -36,6 +37,8 @@ export interface LedgerOutcome {
   findingClaims?: number;
   /** Person-months whose out-of-pocket passed the city's warning line (spec 10.6); absent where not computed. */
   monthlyWarnings?: MonthlyWarning[];
+  /** Claims whose out-of-pocket passed the city's warning line, in input order; where asked (BulkOptions.claimWarnings). */
+  claimWarnings?: ClaimWarning[];
 }
 
 export interface LedgerOptions { scenario?: Scenario; onProgress?: (done: number, total: number) => void }

@@ -41,6 +41,13 @@ export function monthlyWarningsTable(outcome: LedgerOutcome): string[][] {
 }
 export const MONTHLY_COLUMNS = ['city', 'person_id', 'month', 'oop_total', 'line', 'claims'] as const;
 
+/** The early-warning list of claims (outcome.claimWarnings, asked for) as a table: the monthly run's `warnings.csv`. */
+export function claimWarningsTable(outcome: LedgerOutcome): string[][] {
+  if (!outcome.claimWarnings) throw new Error('claimWarningsTable: the run was not asked for its claim warnings');
+  return [CLAIM_WARNING_COLUMNS.slice(), ...outcome.claimWarnings.map((w) => CLAIM_WARNING_COLUMNS.map((c) => w[c]))];
+}
+export const CLAIM_WARNING_COLUMNS = ['claim_id', 'city', 'category', 'date', 'kind', 'oop_compliant', 'oop_total'] as const;
+
 export function toCsv(table: string[][]): string {
   return table.map(csvLine).join('');
 }

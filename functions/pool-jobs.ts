@@ -9,13 +9,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
-  budgetCsv, budgetStream, budgetDocument, budgetYears, yearsCsv, yearsDocument, csvLine, rejectedTable, monthlyWarningsTable, RESULT_COLUMNS, comparisonJson,
+  budgetCsv, budgetStream, budgetDocument, budgetYears, yearsCsv, yearsDocument, rejectedTable, monthlyWarningsTable, claimWarningsTable, comparisonJson,
   comparisonTable, summaryJson, summaryTable, toCsv, readCsvStream, BulkUnsupported, runLedger,
-  validateClaim, scenarioOfWire, type Book, type GroupKey, type Scenario, type MergedRun, type LedgerComparison, type BudgetOutcome, type LedgerInput, type PartStorage, type RunLimits, type ScenarioWire,
+  scenarioOfWire, type Book, type GroupKey, type Scenario, type MergedRun, type LedgerComparison, type BudgetOutcome, type LedgerInput, type PartStorage, type RunLimits, type ScenarioWire,
 } from '../engine';
 import { FileParts, writeAll } from '../node/part-files';
 import { rejectionsJson } from './settle-answer';
-import { pipeCsvRows } from './body';
 
 /**
  * What a job is asked for (JSON-able: it is posted to the worker). `limits`: when the ledger goes in
@@ -60,8 +59,6 @@ export interface LedgerFiles {
   monthlyWarnings?: string;
   summary: { read: number; settled: number; rejected: number; warnings: number };
 }
-
-export const WARNING_COLUMNS = ['claim_id', 'city', 'category', 'date', 'kind', 'oop_compliant', 'oop_total'] as const;
 
 const rootFor = () => fs.mkdtempSync(path.join(os.tmpdir(), `yibao-job-${process.pid}-`));
 
@@ -147,7 +144,7 @@ export class BodyJob {
     const fd = fs.openSync(results, 'w');
     let run;
     try {
-      run = await runLedger(book, { source: () => fileChunks(this.file), bytes: this.bytes, storage: partsStorage, limits: this.spec.limits, input: this.spec.input, sink: (b) => writeAll(fd, b) });
+      run = await runLedger(book, { source: () => fileChunks(this.file), bytes: this.bytes, storage: partsStorage, limits: this.spec.limits, input: this.spec.input, claimWarnings: true, sink: (b) => writeAll(fd, b) });
     } finally {
       fs.closeSync(fd);
     }
@@ -157,7 +154,7 @@ export class BodyJob {
     let monthlyWarnings: string | undefined;
     if (o.monthlyWarnings?.length) fs.writeFileSync((monthlyWarnings = out('monthly-warnings.csv')), toCsv(monthlyWarningsTable(o)));
     const warnings = out('warnings.csv');
-    await writeWarnings(book, this.file, results, new Set(o.rejections.map((r) => r.line)), warnings);
+    fs.writeFileSync(warnings, toCsv(claimWarningsTable(o)));
     const s = o.summary;
     return { t: 'files', dir: this.dir, results, warnings, rejected, monthlyWarnings, summary: { read: s.read, settled: s.settled, rejected: s.rejected, warnings: s.warnings } };
   }
@@ -210,32 +207,4 @@ export function runAnswer(spec: RunSpec, job: { scenario?: Scenario }, main: Mer
 export function budgetAnswer(o: BudgetOutcome, answer: 'json' | 'csv'): TextAnswer {
   const headers = { 'x-yibao-read': String(o.read), 'x-yibao-persons': String(o.persons), 'x-yibao-rejected': String(o.rejections.length) };
   return { headers, text: answer === 'csv' ? budgetCsv(o) : JSON.stringify(budgetDocument(o)) };
-}
-
-/**
- * The early-warning list from the engine's results (no second settlement): the results are in input
- * order, one per record not rejected, so the ledger read again beside them gives each warned claim's
- * city, category, date and kind as the engine validated them (validateClaim: names resolved).
- */
-async function writeWarnings(book: Book, ledger: string, results: string, rejectedLines: Set<number>, file: string): Promise<void> {
-  const fd = fs.openSync(file, 'w');
-  try {
-    const put = (cells: string[]) => writeAll(fd, Buffer.from(csvLine(cells)));
-    put([...WARNING_COLUMNS]);
-    const settled = readCsvStream(fileChunks(results))[Symbol.asyncIterator]();
-    await settled.next(); // the header
-    const at = (name: (typeof RESULT_COLUMNS)[number]) => RESULT_COLUMNS.indexOf(name);
-    await pipeCsvRows(readCsvStream(fileChunks(ledger)), {}, async (row) => {
-      if (row.error || rejectedLines.has(row.line)) return;
-      const r = await settled.next();
-      if (r.done) throw new Error('warnings: fewer results than settled rows');
-      const cells = r.value.cells;
-      if (cells[at('warning')] !== '1') return;
-      const c = validateClaim(book, row.fields!, 0).claim;
-      put([c.claim_id, c.city, c.category, c.date, c.kind, cells[at('oop_compliant')], cells[at('oop_total')]]);
-    });
-    if (!(await settled.next()).done) throw new Error('warnings: more results than settled rows');
-  } finally {
-    fs.closeSync(fd);
-  }
 }

@@ -16,6 +16,7 @@
 // The merged output is byte for byte what one BulkLedger over the whole file writes (tested). Pure:
 // the shells (cli/partition.ts, the Functions app's jobs) own the files or blobs.
 import { mergeMonthly, type MonthlyWarning } from '../ledger/monthly';
+import { mergeClaimWarnings, type ClaimWarningAt } from '../ledger/warnings';
 import { Decimal } from '../money';
 import { csvLine } from '../csv';
 import { RESULT_COLUMNS } from '../output';
@@ -49,6 +50,8 @@ export interface PartSummary {
   groups?: GroupSum[];
   /** The partition's monthly warning list (spec 10.6; each person is in one partition). */
   monthly?: MonthlyWarning[];
+  /** The partition's claims with a warning, with their input lines (when asked: BulkOptions.claimWarnings). */
+  claimWarnings?: ClaimWarningAt[];
   /** The same partition settled under each what-if scenario of the run (yibao settle --compare), in order. */
   whatIf?: PartSummary[];
 }
@@ -330,6 +333,7 @@ export function mergeOutcomes(book: Book, scenario: Scenario | undefined, read: 
     // known when every partition counted them (a summary from elsewhere may not)
     findingClaims: parts.every((p) => p.findingClaims !== undefined) ? mergeFindingClaims(parts) : undefined,
     monthlyWarnings: parts.every((p) => p.monthly !== undefined) ? mergeMonthly(parts.map((p) => p.monthly!)) : undefined,
+    claimWarnings: parts.every((p) => p.claimWarnings !== undefined) ? mergeClaimWarnings(parts.map((p) => p.claimWarnings!)) : undefined,
   };
 }
 

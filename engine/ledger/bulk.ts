@@ -30,6 +30,7 @@ import { RuleSets, Settler, type RuleSet } from './settle';
 import { ClaimFindings } from './findings';
 import { GroupSums, sumTotals } from './aggregate';
 import { monthlyOfTable, type MonthlyWarning } from './monthly';
+import { claimWarningsOfTable, type ClaimWarningAt } from './warnings';
 import { writeRows } from './write';
 import { BulkUnsupported } from './unsupported';
 import { specHeader } from './records';
@@ -80,6 +81,8 @@ export interface BulkOptions {
    * cell (the last column named county), else the roster's (opts.roster), else UNKNOWN_KEY.
    */
   groups?: GroupKey[];
+  /** List the claims with a warning (outcome.claimWarnings, partSummary's): the monthly run's early-warning list. */
+  claimWarnings?: boolean;
   /**
    * --roster (engine/roster.ts rosterCategories, row by row): each readable record is settled under
    * the category the roster has in force on its date. A splitter writes that category into the
@@ -130,6 +133,7 @@ export class BulkLedger {
   private slotSums: GroupSum[] | null = null;
   private readonly ndjson: NdjsonFeed | null;
   private monthly: MonthlyWarning[] = [];
+  private claimWarnings: ClaimWarningAt[] | undefined;
 
   constructor(private readonly book: Book, private readonly opts: BulkOptions = {}) {
     const role = (this.role = opts.role ?? 'both');
@@ -363,6 +367,7 @@ export class BulkLedger {
     this.settler.settle();
     ({ totals: this.totals, warnings: this.warnings } = sumTotals(this.table));
     this.monthly = monthlyOfTable(this.table, this.names.ruleSets);
+    if (this.opts.claimWarnings) this.claimWarnings = claimWarningsOfTable(this.table, this.names.ruleSets);
     if (this.groups) this.slotSums = this.groups.sum(this.table);
   }
 
@@ -416,6 +421,7 @@ export class BulkLedger {
       claimFindings,
       findingClaims: this.findings.claims,
       monthlyWarnings: this.monthly,
+      claimWarnings: this.claimWarnings?.map((x) => x.warning),
     };
   }
 
@@ -435,6 +441,7 @@ export class BulkLedger {
       findingClaims: this.findings.claims,
       groups: this.opts.groups ? this.groupSums() : undefined,
       monthly: this.monthly,
+      claimWarnings: this.claimWarnings,
     };
   }
 

@@ -29,7 +29,8 @@ export type BatchReader = (findDuplicates: boolean, rowsHint: number, consume: (
 export type LedgerInput = Pick<BulkOptions, 'city' | 'categoryColumn' | 'format' | 'body'>;
 
 /** What every part is settled under: the run's scenario, totals per group, the what-if scenarios (summaries only), how the ledger is read. */
-export interface PartJob { scenario?: Scenario; groups?: GroupKey[]; whatIf?: Scenario[]; input?: LedgerInput }
+/** What the parts are settled for: claimWarnings lists the main run's claims with a warning (BulkOptions.claimWarnings). */
+export interface PartJob { scenario?: Scenario; groups?: GroupKey[]; whatIf?: Scenario[]; input?: LedgerInput; claimWarnings?: boolean }
 
 /** A second thread that takes half of the dedupe and settle steps (the same functions, on the same storage). */
 export interface PartHelper {
@@ -65,7 +66,7 @@ async function* chunksOf(source: ChunkSource): AsyncGenerator<Uint8Array> {
 export function settlePart(book: Book, storage: PartStorage, k: number, duplicates: Int32Array, job: PartJob): PartSummary {
   const lines = linesOf(readPart(storage, partName('lines', k)));
   const settle = (scenario: Scenario | undefined, write: boolean): PartSummary => {
-    const ledger = new BulkLedger(book, { scenario, lines, duplicates, rowsHint: lines.length, groups: job.groups, format: job.input?.format });
+    const ledger = new BulkLedger(book, { scenario, lines, duplicates, rowsHint: lines.length, groups: job.groups, format: job.input?.format, claimWarnings: write && job.claimWarnings });
     for (const chunk of partChunks(storage, partName('rows', k))) ledger.push(chunk);
     ledger.end();
     if (write) {
@@ -241,7 +242,7 @@ export async function settleHalves(
 export class HalfSettler {
   private readonly ledger: BulkLedger;
   constructor(book: Book, job: PartJob, rowsHint: number, private readonly half: number) {
-    this.ledger = new BulkLedger(book, { scenario: job.scenario, rowsHint: rowsHint / 2, role: 'settler', groups: job.groups, share: { k: half, of: 2 }, ...job.input });
+    this.ledger = new BulkLedger(book, { scenario: job.scenario, rowsHint: rowsHint / 2, role: 'settler', groups: job.groups, share: { k: half, of: 2 }, claimWarnings: job.claimWarnings, ...job.input });
   }
 
   consume(batch: RecordBatch): void {

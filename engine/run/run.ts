@@ -56,6 +56,8 @@ export interface RunRequest {
   input?: LedgerInput;
   /** Categories from a roster; its differences reported by the main run only. */
   roster?: BulkRoster;
+  /** List the main run's claims with a warning (its outcome's claimWarnings: the monthly run's early-warning list). */
+  claimWarnings?: boolean;
   /** Where the main run's results CSV goes, in pieces valid during the call (none: not written). */
   sink?: (bytes: Uint8Array) => void;
   limits?: RunLimits;
@@ -90,11 +92,11 @@ async function inMemory(book: Book, req: RunRequest, scenario: Scenario | undefi
   const reader = req.input?.body === 'ndjson' ? undefined : req.reader?.('memory'); // a reader thread scans CSV
   if (reader) {
     // two threads: the reader scans and finds duplicates; this one validates and settles
-    const ledger = new BulkLedger(book, { scenario, rowsHint, role: 'settler', groups: req.groups, roster, ...req.input });
+    const ledger = new BulkLedger(book, { scenario, rowsHint, role: 'settler', groups: req.groups, roster, claimWarnings: req.claimWarnings, ...req.input });
     ledger.endWith(reader(true, rowsHint, (batch) => ledger.consume(batch)));
     return ledger;
   }
-  const ledger = new BulkLedger(book, { scenario, rowsHint, groups: req.groups, roster, ...req.input });
+  const ledger = new BulkLedger(book, { scenario, rowsHint, groups: req.groups, roster, claimWarnings: req.claimWarnings, ...req.input });
   const chunks = req.source();
   if (Symbol.iterator in chunks) for (const chunk of chunks) ledger.push(chunk);
   else for await (const chunk of chunks) ledger.push(chunk);
@@ -111,7 +113,7 @@ async function runInMemory(book: Book, req: RunRequest, scenario: Scenario | und
   if (req.halves && req.storage && !roster && req.input?.body !== 'ndjson') {
     const storage = req.storage();
     try {
-      const job: PartJob = { scenario, groups: req.groups, input: req.input };
+      const job: PartJob = { scenario, groups: req.groups, input: req.input, claimWarnings: req.claimWarnings };
       const halves = req.halves(storage, job, rowsHintOf(req.bytes));
       if (halves) return { run: await settleHalves(book, storage, halves, job, rowsHintOf(req.bytes), sink), notOnRoster: 0 };
     } finally {
@@ -154,7 +156,7 @@ export async function runLedger(book: Book, req: RunRequest): Promise<RunOutcome
   if (parts > 0) {
     const storage = req.storage!();
     try {
-      const run = await settlePartitioned(book, req.source, storage, parts, { scenario: req.scenario, groups: req.groups, whatIf: whatIfScenarios, input: req.input }, req.sink, {
+      const run = await settlePartitioned(book, req.source, storage, parts, { scenario: req.scenario, groups: req.groups, whatIf: whatIfScenarios, input: req.input, claimWarnings: req.claimWarnings }, req.sink, {
         bytes: req.bytes, progress: req.progress, roster: req.roster, reader: () => req.reader?.('split'), helper: () => req.helper?.(storage),
       });
       ({ whatIf, notOnRoster } = run);
@@ -166,7 +168,7 @@ export async function runLedger(book: Book, req: RunRequest): Promise<RunOutcome
     ({ run: main, notOnRoster } = await runInMemory(book, req, req.scenario, req.roster, req.sink));
     // the roster again on each what-if run (its differences were reported on the main run's)
     whatIf = [];
-    for (const s of whatIfScenarios) whatIf.push((await runInMemory(book, req, s, req.roster && { index: req.roster.index })).run);
+    for (const s of whatIfScenarios) whatIf.push((await runInMemory(book, { ...req, claimWarnings: false }, s, req.roster && { index: req.roster.index })).run);
   }
   const comparison = whatIfScenarios.length ? comparisonOfRuns(req.groups ?? [], main, whatIfScenarios, whatIf) : undefined;
   return { main, whatIf, notOnRoster, parts, comparison };

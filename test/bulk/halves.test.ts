@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { defaultBook, parseScenario, settleBulk, summaryJson } from '../../engine';
+import { defaultBook, parseScenario, settleBulk, summaryJson, settleLedger, csvLedgerRows, fmt } from '../../engine';
 import { generateLedger } from '../oracle/gen-ledger';
 import { exportOf } from '../nhsa/forms';
 import { viaEngine, viaHalves, withBadRows } from './ledgers';
@@ -39,6 +39,19 @@ describe('two settling halves equal settleLedger', () => {
     expect(got.results).toBe(want.results);
     expect(got.rejected).toBe(want.rejected);
     expect(got.summary).toBe(want.summary);
+  });
+
+  test('the early-warning list of claims (claimWarnings): settleLedger\'s claims with a warning, in input order, from both halves', async () => {
+    const text = withBadRows(generateLedger(8, 4000), 8);
+    const o = settleLedger(book, csvLedgerRows(text).rows);
+    const want = o.results.filter((r) => r.warning).map((r) => ({ claim_id: r.claim_id, city: r.city, category: r.category, date: r.date, kind: r.kind, oop_compliant: fmt(r.oop_compliant), oop_total: fmt(r.oop_total) }));
+    expect(want.length).toBeGreaterThan(20);
+    const got = await viaHalves(text, 65536, { claimWarnings: true });
+    expect(got.run.outcome.claimWarnings).toEqual(want);
+    expect(got.theirs.claimWarnings!.length).toBeGreaterThan(5);
+    expect(want.length - got.theirs.claimWarnings!.length).toBeGreaterThan(5);
+    // not asked: not made
+    expect((await viaHalves(text, 65536)).run.outcome.claimWarnings).toBeUndefined();
   });
 
   test('totals per county, category and month: those of the ledger settled at once', async () => {

@@ -132,9 +132,9 @@ class MemoryParts implements PartStorage {
  * line's reader thread runs it, hashing persons) hands each batch to one settler, then to the other, as
  * the command line's threads do.
  */
-export async function viaHalves(text: string, chunk: number, opts: { scenario?: Scenario; policy?: Book; input?: LedgerInput; groups?: GroupKey[] } = {}) {
-  const { scenario, policy = book, input, groups } = opts;
-  const job = { scenario, groups, input };
+export async function viaHalves(text: string, chunk: number, opts: { scenario?: Scenario; policy?: Book; input?: LedgerInput; groups?: GroupKey[]; claimWarnings?: boolean } = {}) {
+  const { scenario, policy = book, input, groups, claimWarnings } = opts;
+  const job = { scenario, groups, input, claimWarnings };
   const storage = new MemoryParts();
   const other = new HalfSettler(policy, job, 0, 1);
   let ids: IdsExport | undefined;

@@ -9,9 +9,8 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { defaultBook, settleLedger, csvLedgerRows, csvLine, fmt } from '../../engine';
+import { defaultBook, settleLedger, csvLedgerRows, csvLine, fmt, CLAIM_WARNING_COLUMNS } from '../../engine';
 import { monthlyRun } from '../../functions/handlers/monthly';
-import { WARNING_COLUMNS } from '../../functions/pool-jobs';
 import { unsupportedProblem } from '../../functions/jobs/bulk';
 import { setSettleWorkerFile, closeSettleWorkers } from '../../functions/settle-pool';
 import { generateLedger } from '../oracle/gen-ledger';
@@ -79,7 +78,7 @@ test.each([
   expect(await blobText(`${base}.rejected.csv`)).toBe(fs.readFileSync(`${out}.rejected.csv`, 'utf8'));
   // the ordinary path's list: settleLedger's results with a warning
   const o = settleLedger(defaultBook(), csvLedgerRows(TEXT).rows);
-  const want = [csvLine([...WARNING_COLUMNS]), ...o.results.filter((x) => x.warning).map((x) => csvLine([x.claim_id, x.city, x.category, x.date, x.kind, fmt(x.oop_compliant), fmt(x.oop_total)]))].join('');
+  const want = [csvLine([...CLAIM_WARNING_COLUMNS]), ...o.results.filter((x) => x.warning).map((x) => csvLine([x.claim_id, x.city, x.category, x.date, x.kind, fmt(x.oop_compliant), fmt(x.oop_total)]))].join('');
   expect(o.summary.warnings).toBeGreaterThan(10);
   expect(await blobText(`${base}.warnings.csv`)).toBe(want);
   expect(report.items[0]).toMatchObject({ read: o.summary.read, settled: o.summary.settled, rejected: o.summary.rejected, warnings: o.summary.warnings });
@@ -109,7 +108,7 @@ test.each([
   expect(rejected).toMatch(/校验位不符/); // the plan's own checks, made once over the whole ledger
   // the early warnings and the counts: settleLedger's on the rows as the plan maps them
   const o = settleLedger(defaultBook(), csvLedgerRows(EXPORT).rows);
-  const want = [csvLine([...WARNING_COLUMNS]), ...o.results.filter((x) => x.warning).map((x) => csvLine([x.claim_id, x.city, x.category, x.date, x.kind, fmt(x.oop_compliant), fmt(x.oop_total)]))].join('');
+  const want = [csvLine([...CLAIM_WARNING_COLUMNS]), ...o.results.filter((x) => x.warning).map((x) => csvLine([x.claim_id, x.city, x.category, x.date, x.kind, fmt(x.oop_compliant), fmt(x.oop_total)]))].join('');
   expect(o.summary.warnings).toBeGreaterThan(5);
   expect(await blobText(`${base}.warnings.csv`)).toBe(want);
   expect(report.items[0]).toMatchObject({ read: o.summary.read, settled: o.summary.settled, rejected: o.summary.rejected, warnings: o.summary.warnings });
