@@ -41,7 +41,7 @@ export class BodyReads {
 }
 
 /** Watch one request until its answer is done; `onStall` is called at most once. Returns a stop. */
-export function watchStalls(req: http.IncomingMessage, res: http.ServerResponse, body: BodyReads, limits: HostLimits, onStall: (kind: Stall) => void): () => void {
+export function watchStalls(req: http.IncomingMessage, res: http.ServerResponse, reads: BodyReads, limits: HostLimits, onStall: (kind: Stall) => void): () => void {
   const socket = req.socket;
   let seen = socket.bytesRead + socket.bytesWritten;
   let quietSince = Date.now();
@@ -51,7 +51,7 @@ export function watchStalls(req: http.IncomingMessage, res: http.ServerResponse,
     const moved = socket.bytesRead + socket.bytesWritten;
     if (moved !== seen) { seen = moved; quietSince = now; return; }
     const quiet = now - quietSince;
-    const bodyStalled = !req.complete && body.waitingSince >= 0 && now - Math.max(quietSince, body.waitingSince) >= limits.bodyIdleMs;
+    const bodyStalled = !req.complete && reads.waitingSince >= 0 && now - Math.max(quietSince, reads.waitingSince) >= limits.bodyIdleMs;
     const answerStalled = res.headersSent && (res.writableNeedDrain || socket.writableLength > 0) && quiet >= limits.answerIdleMs;
     if (bodyStalled || answerStalled) {
       stop();
