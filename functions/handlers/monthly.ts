@@ -34,6 +34,8 @@ export type { MonthlyItem, MonthlyReport };
 
 /** The files an item of each kind may leave beside its blob for a month. */
 const OUTPUTS = { ledger: ['results.csv', 'warnings.csv', 'rejected.csv', 'monthly-warnings.csv'], roster: ['budget.csv', 'budget.json'] } as const;
+/** Who cannot partition a ledger, in an item's problem (unsupportedProblem). */
+const MONTHLY_RUN = { zh: '每月重算', en: 'the monthly run' };
 
 /** The month (China time) of a run at `now`, and the items configured. */
 export function monthlyInput(now: Date): MonthlyInput {
@@ -89,7 +91,7 @@ async function ledgerItem(c: ContainerClient, blob: string, base: string, item: 
   const done = await runBodyJob(utf8Checked(blobChunks(c, blob), what), { kind: 'ledger', limits: runLimits(), input: { format: 'spec' } }, () => new YibaoError('台账为空', 'the ledger is empty', 'fatal'));
   if (Symbol.asyncIterator in done) {
     for await (const _ of done) void _; // the spooled copy removed
-    const why = unsupportedProblem(done.reason);
+    const why = unsupportedProblem(done.reason, MONTHLY_RUN);
     throw new YibaoError(why.zh, why.en, 'unsupported'); // the item's problem in the report
   }
   if (done.t !== 'files') throw new Error('monthly run: a ledger job answered no files');

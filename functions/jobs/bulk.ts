@@ -114,17 +114,17 @@ export interface JobSplitOutput {
  * Why the engine could not partition the ledger (a BulkUnsupported's reason), as the job's problem:
  * what to do instead. An id over 4,096 bytes is the case met in practice.
  */
-export function unsupportedProblem(why: string): Message {
+export function unsupportedProblem(why: string, who: Message = { zh: '作业', en: 'a job' }): Message {
   const id = /^(claim_id|person_id) too long$/.exec(why)?.[1];
   if (id) {
     return {
-      zh: `台账中有 ${id} 超过 4,096 字节，作业无法按人分区结算：请缩短这些编号，或在一台机器上用 yibao settle 结算该台账`,
-      en: `the ledger has a ${id} over 4,096 bytes, which a job cannot partition: shorten those ids, or settle the ledger on one machine with yibao settle`,
+      zh: `台账中有 ${id} 超过 4,096 字节，${who.zh}无法按人分区结算：请缩短这些编号，或在一台机器上用 yibao settle 结算该台账`,
+      en: `the ledger has a ${id} over 4,096 bytes, which ${who.en} cannot partition: shorten those ids, or settle the ledger on one machine with yibao settle`,
     };
   }
   return {
-    zh: `作业无法分区结算该台账（${why}）：请在一台机器上用 yibao settle 结算`,
-    en: `the job cannot settle this ledger in partitions (${why}): settle it on one machine with yibao settle`,
+    zh: `${who.zh}无法分区结算该台账（${why}）：请在一台机器上用 yibao settle 结算`,
+    en: `${who.en} cannot settle this ledger in partitions (${why}): settle it on one machine with yibao settle`,
   };
 }
 

@@ -119,6 +119,7 @@ test('a ledger the engine cannot partition (a claim_id over 4,096 bytes): the it
   const text = [head, ...rows, rows[0].replace(/^[^,]*/, 'C' + 'x'.repeat(5000))].join('\n') + '\n';
   const report = await monthly('long-id.csv', text, {});
   expect(report.status).toBe('failed');
-  expect(report.items[0]).toMatchObject({ ok: false, written: [], problem: unsupportedProblem('claim_id too long') });
+  expect(report.items[0]).toMatchObject({ ok: false, written: [], problem: unsupportedProblem('claim_id too long', { zh: '每月重算', en: 'the monthly run' }) });
+  expect(report.items[0].problem!.zh).toMatch(/每月重算无法按人分区结算/);
   expect(report.items[0].problem!.zh).toContain('4,096 字节');
 });
