@@ -57,12 +57,13 @@ function answerSpec(request: HttpRequest, kind: AnswerKind, book: Book): AnswerS
   const answerParam = request.query.get('answer') ?? 'json';
   if (answerParam !== 'json' && answerParam !== 'csv') throw new HttpProblem(400, 'answer 须为 json 或 csv', 'answer must be json or csv', 'usage');
   const answer = answerParam;
-  if (ledgerFormat(request) !== 'csv') throw new HttpProblem(415, '该作业的输入须为 CSV（text/csv）', 'this job takes CSV input (text/csv)', 'content_type');
-  if (request.query.get('city') !== null || request.query.get('category_column') !== null) {
-    throw new HttpProblem(400, `kind=${kind} 不接受 city 或 category_column；国家医保信息平台导出请用对应的函数`, `kind=${kind} takes no city or category_column; send a national platform export to the function of that name`, 'usage');
-  }
   const wires = () => scenariosOf(request, book).map((sc) => scenarioWire(sc));
   if (kind === 'budget') {
+    // a roster, not a ledger: CSV under its own names
+    if (ledgerFormat(request) !== 'csv') throw new HttpProblem(415, 'kind=budget 的输入须为花名册 CSV（text/csv）', 'a kind=budget job takes a roster as CSV (text/csv)', 'content_type');
+    if (request.query.get('city') !== null || request.query.get('category_column') !== null) {
+      throw new HttpProblem(400, 'kind=budget 的作业输入花名册，不接受 city 或 category_column', 'a kind=budget job reads a roster and takes no city or category_column', 'usage');
+    }
     // a budget job is one year's roster budget: the multi-year and duplicate-list options of POST
     // /api/budget are refused here rather than silently ignored
     for (const p of ['years', 'duplicates']) {
@@ -89,7 +90,7 @@ export async function startJob(request: HttpRequest, context: InvocationContext)
   const spec = kind === 'settle' ? undefined : answerSpec(request, kind as AnswerKind, book);
   const scenario = spec ? undefined : oneScenario(request, book); // checked now: a bad scenario is a 400, not a failed job
   const format = ledgerFormat(request);
-  const opts = spec ? {} : headerOptions(request, book);
+  const opts = spec?.kind === 'budget' ? {} : headerOptions(request, book); // a ledger's: an export's city and category column
   const convention = spec ? undefined : resultsFormat(request);
   const shardsParam = request.query.get('shards');
   const shards = shardsParam === null ? jobShards() : Number(shardsParam);

@@ -387,14 +387,14 @@ export const OPENAPI = {
           query('scenario', '情景（kind=compare 可重复、至少一个） a scenario, URL-encoded JSON (kind=compare: one or more)', { type: 'array', items: { type: 'string' } }, { style: 'form', explode: true, example: [SCENARIO] }),
           query('shards', '分片数 shards (1–256)', { type: 'integer', minimum: 1, maximum: 256 }),
           { ...params.format, description: '结果列名（kind=settle） the results\' column names (kind=settle)' },
-          { ...params.city, description: '全表的城市（kind=settle，国家平台导出） the city of the whole table (kind=settle, national platform exports)' },
-          { ...params.categoryColumn, description: '类别列名（kind=settle） which column holds the category (kind=settle)' },
+          { ...params.city, description: '全表的城市（kind=settle、compare、summary，国家平台导出） the city of the whole table (kinds settle, compare, summary; national platform exports)' },
+          { ...params.categoryColumn, description: '类别列名（kind=settle、compare、summary） which column holds the category (kinds settle, compare, summary)' },
           query('answer', '结果格式（budget、compare、summary） the answer\'s format (kinds budget, compare, summary)', { type: 'string', enum: ['json', 'csv'] }),
           query('year', '预算年度（kind=budget，必需） budget year (kind=budget, required)', { type: 'integer' }), { ...params.date, description: '花名册日期（kind=budget） the roster date (kind=budget)' },
           { ...params.summary, description: '分组（kind=summary 必需，compare 可选） groups (required for kind=summary, optional for compare)' },
         ],
         requestBody: {
-          required: true, description: '台账（kind=settle：CSV 或 NDJSON）或花名册（kind=budget），边收边存入 Blob Storage A ledger (kind=settle: CSV or NDJSON; the other kinds: CSV) or a roster (kind=budget), streamed to Blob Storage',
+          required: true, description: '台账（CSV 或 NDJSON）或花名册（kind=budget：CSV），边收边存入 Blob Storage A ledger (CSV or NDJSON) or a roster (kind=budget: CSV), streamed to Blob Storage',
           content: { 'text/csv': { schema: { type: 'string' }, example: SAMPLE_CSV }, 'application/x-ndjson': ledgerBody.content['application/x-ndjson'] },
         },
         responses: {

@@ -18,6 +18,7 @@ import { budgetHandler } from '../../functions/handlers/budget';
 import { defaultBook, budgetRoster, budgetDocument, budgetPlan, splitRoster, lineRecord, mergeCounts } from '../../engine';
 import { generateLedger, mulberry32 } from '../oracle/gen-ledger';
 import { withBadRows } from '../bulk/ledgers';
+import { exportOf, ndjsonOf } from '../nhsa/forms';
 import { drive, activitiesOn } from './jobs-driver';
 import { request, context, startAzurite, ROOT } from './helpers';
 
@@ -87,7 +88,7 @@ function roster(seed: number, persons: number): string {
 }
 
 /** POST /api/jobs?query with the body, the orchestration driven to its end over Azurite: its output, statuses, history and answer. */
-async function job(query: string, body: string) {
+async function job(query: string, body: string, type = 'text/csv') {
   const started: { input: unknown }[] = [];
   const client = {
     startNew: async (_: string, options: { instanceId: string; input: unknown }) => { started.push(options); return options.instanceId; },
@@ -95,7 +96,7 @@ async function job(query: string, body: string) {
   };
   const spy = jest.spyOn(durableClients, 'get').mockReturnValue(client as never);
   try {
-    const res = await startJobHandler(request({ path: `/api/jobs?${query}`, body, headers: { 'content-type': 'text/csv' } }), context());
+    const res = await startJobHandler(request({ path: `/api/jobs?${query}`, body, headers: { 'content-type': type } }), context());
     expect(res.status).toBe(202);
   } finally {
     spy.mockRestore();
@@ -109,13 +110,13 @@ async function job(query: string, body: string) {
   // the intermediate blobs are gone: the input and the answer stay
   const left: string[] = [];
   for await (const b of jobs.listBlobsFlat({ prefix: `${id}/` })) left.push(b.name);
-  expect(left.sort()).toEqual([`${id}/input.csv`, output.results].sort());
+  expect(left.sort()).toEqual([`${id}/input.${type === 'text/csv' ? 'csv' : 'ndjson'}`, output.results].sort());
   return { ...run, output, text };
 }
 
 /** The HTTP function's answer on the same body. */
-async function direct(handler: (r: HttpRequest, c: InvocationContext) => Promise<HttpResponse>, url: string, body: string, accept: string): Promise<{ text: string; headers: Record<string, number> }> {
-  const res = await handler(request({ path: url, body, headers: { 'content-type': 'text/csv', accept } }), context());
+async function direct(handler: (r: HttpRequest, c: InvocationContext) => Promise<HttpResponse>, url: string, body: string, accept: string, type = 'text/csv'): Promise<{ text: string; headers: Record<string, number> }> {
+  const res = await handler(request({ path: url, body, headers: { 'content-type': type, accept } }), context());
   expect(res.status).toBe(200);
   const headers: Record<string, number> = {};
   res.headers.forEach((v, k) => { if (k.startsWith('x-yibao-') && k !== 'x-yibao-path') headers[k.slice('x-yibao-'.length)] = Number(v); });
@@ -193,6 +194,23 @@ describe('comparison and summary jobs in partitions', () => {
     if (answer === 'json') expect((JSON.parse(got.text) as { rejections: unknown[] }).rejections).toHaveLength(want.headers.rejected);
     expect(fannedOut(got.statuses, 'settle')).toBe(7);
     small(got.history);
+  });
+
+  test.each([
+    ['an export under the national platform\'s names with ?city= and ?category_column=', exportOf(9, 3000, { cityColumn: false, categoryHeader: '人员类别' }), 'text/csv', `&city=linyi&category_column=${encodeURIComponent('人员类别')}`],
+    ['NDJSON claims', ndjsonOf(ledger(84, 3000), 2), 'application/x-ndjson', ''],
+  ])('kind=compare and summary of %s: the HTTP functions\' answers to the byte', async (_, body, type, forms) => {
+    const compare = `scenario=${q(LOW)}&summary=category${forms}`;
+    const got = await job(`kind=compare&shards=5&answer=json&${compare}`, body, type);
+    const want = await direct(compareHandler, `/api/scenarios/compare?${compare}`, body, 'application/json', type);
+    expect(got.text).toBe(want.text);
+    expect(JSON.parse(got.text)).toMatchObject({ scenarios: [expect.objectContaining({ name: 'low' })] });
+    const summary = `summary=category,month${forms}`;
+    const gotSummary = await job(`kind=summary&shards=3&answer=csv&${summary}`, body, type);
+    const wantSummary = await direct(settleHandler, `/api/settle?${summary}`, body, 'text/csv', type);
+    expect(gotSummary.text).toBe(wantSummary.text);
+    expect(gotSummary.output.counts).toEqual(wantSummary.headers);
+    expect(wantSummary.headers.settled).toBeGreaterThan(1000);
   });
 
   test('kind=summary as CSV is what `yibao settle --summary` writes to <out>.summary.csv', async () => {
