@@ -100,6 +100,12 @@ export class ByteInterner {
     return k;
   }
 
+  /** String k's bytes, decoded. */
+  text(k: number, dec: { decode(bytes: Uint8Array): string }): string {
+    const off = this.off.get(k), at = this.arena.at(off);
+    return dec.decode(this.arena.block(off).subarray(at, at + this.len.get(k)));
+  }
+
   /**
    * The number of this string (end − start ≤ MAX_KEY_BYTES), and in lastWasNew whether it was new. h:
    * its hash (hashOf), if known already.

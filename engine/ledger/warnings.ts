@@ -18,16 +18,14 @@ export interface ClaimWarningAt { line: number; warning: ClaimWarning }
 export function claimWarningsOfTable(t: ClaimTable, ruleSets: RuleSet[]): ClaimWarningAt[] {
   const out: ClaimWarningAt[] = [];
   const dec = new TextDecoder();
-  const ids = t.ids, arena = ids.arena;
   for (let v = 0; v < t.size; v++) {
     if (t.warn(v) !== 2) continue;
     const rs = ruleSets[t.rule(v)];
     const paid = t.basic(v) + t.critical(v) + t.assist(v) + t.reassist(v);
-    const k = t.vId.get(v), off = ids.off.get(k), at = arena.at(off);
     out.push({
       line: t.vLine ? t.vLine.get(v) : v,
       warning: {
-        claim_id: dec.decode(arena.block(off).subarray(at, at + ids.len.get(k))),
+        claim_id: t.ids.text(t.vId.get(v), dec),
         city: rs.city.id, category: rs.category, date: t.dayYear(v), kind: KIND_CODES[t.kind(v) & 3],
         oop_compliant: fenText(t.compliant(v) - paid), oop_total: fenText(t.total(v) - paid),
       },
