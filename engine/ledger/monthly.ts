@@ -2,6 +2,7 @@
 // (oop_total) in one calendar month exceeds the line is on that month's warning list, even if no
 // single claim is. Beside the per-claim flag, which stays as it is. Sums in exact fen; one
 // accumulator for the columnar ledger (BulkLedger) and the decimal one (settleLedger).
+import { fenText } from '../fast/amount';
 import type { ClaimTable } from './table';
 import type { RuleSet } from './settle';
 
@@ -9,8 +10,6 @@ import type { RuleSet } from './settle';
 export interface MonthlyWarning { city: string; person_id: string; month: string; oop_total: string; line: string; claims: number }
 
 interface Acc { city: string; person: string | number; month: string; oop: number; line: number; claims: number }
-
-const yuan = (f: number) => `${Math.floor(f / 100)}.${String(f % 100).padStart(2, '0')}`;
 
 /**
  * Person-months by city, person and month. A claim without a warning line (a city that publishes
@@ -38,7 +37,7 @@ export class MonthlyWarnings {
     return sortMonthly(
       [...this.byKey.values()]
         .filter((a) => a.oop > a.line)
-        .map((a) => ({ city: a.city, person_id: name(a.person), month: a.month, oop_total: yuan(a.oop), line: yuan(a.line), claims: a.claims })),
+        .map((a) => ({ city: a.city, person_id: name(a.person), month: a.month, oop_total: fenText(a.oop), line: fenText(a.line), claims: a.claims })),
     );
   }
 }
